@@ -1,0 +1,105 @@
+import { awscdk, javascript, JsonFile } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+// Develop and test against current aws-cdk-lib; users may run anything from the peer floor up
+// (cdk-nag 3 needs 2.257.0).
+const cdkPeerFloor = '2.257.0';
+const cdkDevelopmentVersion = '2.276.0';
+const cdkCliVersion = '2.1148.1';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-cross-account-bucket',
+  description:
+    'Share an S3 bucket with other AWS accounts, safe by default: least-privilege bucket, key, trust and consumer policies that agree.',
+  author: 'cdk-cross-account-bucket developers',
+  authorAddress: 'cdk-cross-account-bucket@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk-cross-account-bucket/cdk-cross-account-bucket.git',
+  license: 'Apache-2.0',
+  keywords: ['aws-cdk', 'cdk', 's3', 'cross-account', 'kms', 'least-privilege', 'external-id'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  workflowNodeVersion: '20',
+  projenrcTs: true,
+  projenVersion: '0.103.25',
+
+  cdkVersion: cdkPeerFloor,
+  cdkCliVersion,
+  jsiiVersion: '~6.0.0',
+
+  // Source lives in lib/ (the layout our users and the aws-cdk modules know); jsii writes the
+  // compiled JavaScript to build/.
+  srcdir: 'lib',
+  libdir: 'build',
+  entrypoint: 'build/index.js',
+  testdir: 'test',
+
+  // Nothing here runs GitHub workflows or mergify; CI is .ci/run.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  jestOptions: {
+    configFilePath: 'jest.config.json',
+    // `--ci`: a changed snapshot fails the test task; `test:update` accepts snapshots explicitly.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['lib'],
+    devdirs: ['test', 'examples'],
+  },
+  tsconfigDev: {
+    include: ['../examples/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  // The peer floor stays at cdkPeerFloor; tests and examples run against the current release
+  // (projen would otherwise pin the dev copy to the floor).
+  peerDependencyOptions: { pinnedDevDependency: false },
+  devDeps: [
+    `aws-cdk-lib@${cdkDevelopmentVersion}`,
+    'constructs@10.5.1',
+    `aws-cdk@${cdkCliVersion}`,
+    '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-sts@^3',
+  ],
+
+  gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
+  npmIgnoreOptions: { ignorePatterns: ['examples/', 'cdk.json', '.ci/', 'cdk.out/'] },
+});
+
+// `npx cdk synth` from the repository root synthesizes the example owner, consumer and
+// third-party stacks. No AWS credentials are needed: every stack has an explicit environment.
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx ts-node --prefer-ts-exts examples/app.ts',
+    output: 'cdk.out',
+    // This machine has no route to AWS: do not phone home for notices or telemetry.
+    notices: false,
+    context: {
+      'cli-telemetry': false,
+    },
+  },
+});
+
+// The main job: synthesize the example stacks into cdk.out.
+project.addTask('synth:example', {
+  description: 'Synthesize the example owner, consumer and third-party stacks into cdk.out',
+  exec: 'cdk synth --quiet',
+  env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
+});
+
+// The AWS SDK example is type-checked as part of the test task, never run.
+const typecheckExamples = project.addTask('typecheck:examples', {
+  description: 'Type-check examples/ (the AWS SDK consumer flow is compiled, not run)',
+  exec: 'tsc --noEmit --project test/tsconfig.json',
+});
+project.testTask.spawn(typecheckExamples);
+
+project.synth();
