@@ -26,6 +26,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   cdkVersion: cdkPeerFloor,
   cdkCliVersion,
   jsiiVersion: '~6.0.0',
+  // ts-node and ts-jest do not support TypeScript 6 yet; jsii brings its own compiler.
+  typescriptVersion: '~5.9.0',
 
   // Source lives in lib/ (the layout our users and the aws-cdk modules know); jsii writes the
   // compiled JavaScript to build/.
@@ -64,7 +66,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
   peerDependencyOptions: { pinnedDevDependency: false },
   devDeps: [
     `aws-cdk-lib@${cdkDevelopmentVersion}`,
-    'constructs@10.5.1',
     `aws-cdk@${cdkCliVersion}`,
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
@@ -73,6 +74,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
   npmIgnoreOptions: { ignorePatterns: ['examples/', 'cdk.json', '.ci/', 'cdk.out/'] },
 });
+
+// projen removes constructs from devDeps when it adds the peer; put the dev copy back.
+project.addDevDeps('constructs@10.5.1');
+// jsii asks for the dev copy of aws-cdk-lib to equal the peer floor. We develop against the
+// current release on purpose (see cdkDevelopmentVersion), so that one warning is silenced.
+project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=JSII6');
 
 // `npx cdk synth` from the repository root synthesizes the example owner, consumer and
 // third-party stacks. No AWS credentials are needed: every stack has an explicit environment.

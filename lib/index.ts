@@ -1,5 +1,4 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './access-level';
+export * from './shared-bucket';
+export * from './third-party-access-role';
+export * from './consumer-reader';

@@ -1,0 +1,232 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+const PARTITION = 'aws(?:-[a-z]+)*';
+const ACCOUNT_ID = /^\d{12}$/;
+const IAM_NAME_CHARACTERS = /^[\w+=,.@-]+$/;
+const IAM_PATH_AND_NAME = '((?:/[\\x21-\\x7e]*)?/)?([\\w+=,.@-]+)';
+const PRINCIPAL_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}):(role|user)${IAM_PATH_AND_NAME}$`);
+const ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}):role${IAM_PATH_AND_NAME}$`);
+const KEY_ARN = new RegExp(`^arn:${PARTITION}:kms:([a-z0-9-]+):(\\d{12}):key/[A-Za-z0-9-]+$`);
+const KEY_ALIAS_ARN = new RegExp(`^arn:${PARTITION}:kms:[a-z0-9-]+:\\d{12}:alias/`);
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IP_ADDRESS = /^\d+\.\d+\.\d+\.\d+$/;
+const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const RESERVED_BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const TLS_VERSIONS = [1.0, 1.1, 1.2, 1.3];
+const MAX_PREFIX_BYTES = 1024;
+
+/**
+ * Collects every problem with one construct's props and throws once, naming the construct path,
+ * each property, its value and what is expected. Values that are unresolved tokens are skipped:
+ * they are not known until deploy time.
+ */
+export class PropsValidator {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly scope: IConstruct, private readonly constructName: string) {}
+
+  /** Throws if any problem was found. */
+  public throwIfInvalid(): void {
+    if (this.problems.length === 0) {
+      return;
+    }
+    throw new Error(
+      `${this.constructName} '${this.scope.node.path}' has invalid props:\n` +
+      this.problems.map(problem => `  - ${problem}`).join('\n'),
+    );
+  }
+
+  /** Records a problem: `<prop> is '<value>': expected <expected>`. Returns false for chaining. */
+  public fail(prop: string, value: unknown, expected: string): false {
+    this.problems.push(`${prop} is ${describe(value)}: expected ${expected}`);
+    return false;
+  }
+
+  public accountId(prop: string, value: string): boolean {
+    if (Token.isUnresolved(value) || ACCOUNT_ID.test(value)) {
+      return true;
+    }
+    return this.fail(prop, value, 'an AWS account id of exactly 12 digits');
+  }
+
+  /**
+   * A key prefix names a folder: it must end with '/', so that 'data/' never also matches
+   * 'data-archive/'. It may not start with '/', contain the policy wildcards '*' or '?', or a
+   * policy variable '${'.
+   */
+  public prefix(prop: string, value: string | undefined): boolean {
+    if (value === undefined || Token.isUnresolved(value)) {
+      return true;
+    }
+    if (value === '') {
+      return this.fail(prop, value, "a key prefix such as 'data/'; omit the property to share the whole bucket");
+    }
+    if (value.startsWith('/')) {
+      return this.fail(prop, value, "a key prefix without a leading '/' (S3 keys do not start with '/'), such as 'data/'");
+    }
+    if (/[*?]/.test(value)) {
+      return this.fail(prop, value, "a literal key prefix without the policy wildcards '*' or '?'; the grant already covers every key under the prefix");
+    }
+    if (value.includes('${')) {
+      return this.fail(prop, value, "a literal key prefix without '${', which IAM reads as a policy variable");
+    }
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      return this.fail(prop, value, 'a key prefix without control characters');
+    }
+    if (Buffer.byteLength(value, 'utf8') > MAX_PREFIX_BYTES) {
+      return this.fail(prop, value, `a key prefix of at most ${MAX_PREFIX_BYTES} bytes (the S3 key length limit)`);
+    }
+    if (!value.endsWith('/')) {
+      return this.fail(prop, value,
+        `a key prefix ending in '/', such as '${value}/': without it the grant would also cover every key that merely starts with '${value}' (for example '${value}-archive/')`);
+    }
+    return true;
+  }
+
+  /** IAM role or user ARNs, each of `accountId`. */
+  public principalArns(prop: string, values: string[] | undefined, accountId: string): boolean {
+    if (values === undefined || Token.isUnresolved(values)) {
+      return true;
+    }
+    if (values.length === 0) {
+      return this.fail(prop, '[]', 'at least one IAM role or user ARN; omit the property to let the account decide which of its principals get access');
+    }
+    let valid = true;
+    values.forEach((value, index) => {
+      const itemProp = `${prop}[${index}]`;
+      if (Token.isUnresolved(value)) {
+        return;
+      }
+      const match = PRINCIPAL_ARN.exec(value);
+      if (!match) {
+        valid = this.fail(itemProp, value,
+          `an IAM role or user ARN such as 'arn:aws:iam::${ACCOUNT_ID.test(accountId) ? accountId : '111122223333'}:role/Reader' (no wildcards, no assumed-role session ARNs)`);
+      } else if (!Token.isUnresolved(accountId) && match[1] !== accountId) {
+        valid = this.fail(itemProp, value, `a principal of account ${accountId}, not of account ${match[1]}`);
+      }
+    });
+    return valid;
+  }
+
+  public externalId(prop: string, value: string): boolean {
+    if (Token.isUnresolved(value) || EXTERNAL_ID.test(value)) {
+      return true;
+    }
+    return this.fail(prop, value, 'an external id of 2 to 1,224 characters from letters, digits and +=,.@:/-_');
+  }
+
+  public organizationId(prop: string, value: string | undefined): boolean {
+    if (value === undefined || Token.isUnresolved(value) || ORGANIZATION_ID.test(value)) {
+      return true;
+    }
+    return this.fail(prop, value, "an AWS Organizations id such as 'o-a1b2c3d4e5' ('o-' and 10 to 32 lowercase letters or digits)");
+  }
+
+  public bucketName(prop: string, value: string | undefined): boolean {
+    if (value === undefined || Token.isUnresolved(value)) {
+      return true;
+    }
+    const reserved = RESERVED_BUCKET_PREFIXES.find(prefix => value.startsWith(prefix))
+      ?? RESERVED_BUCKET_SUFFIXES.find(suffix => value.endsWith(suffix));
+    if (!BUCKET_NAME.test(value) || value.includes('..') || IP_ADDRESS.test(value) || reserved !== undefined) {
+      return this.fail(prop, value,
+        'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, ' +
+        `no '..', not an IP address${reserved !== undefined ? `, not using the reserved '${reserved}'` : ''}`);
+    }
+    return true;
+  }
+
+  /** A KMS key ARN. An alias ARN is refused: aliases do not resolve across accounts. */
+  public keyArn(prop: string, value: string | undefined): boolean {
+    if (value === undefined || Token.isUnresolved(value) || KEY_ARN.test(value)) {
+      return true;
+    }
+    if (KEY_ALIAS_ARN.test(value) || value.startsWith('alias/')) {
+      return this.fail(prop, value,
+        "the key ARN 'arn:aws:kms:<region>:<account>:key/<key-id>', not an alias: aliases do not resolve across accounts " +
+        '(copy the EncryptionKeyArn output of the owner stack)');
+    }
+    return this.fail(prop, value, "a KMS key ARN 'arn:aws:kms:<region>:<account>:key/<key-id>'");
+  }
+
+  /** An IAM role ARN, of `accountId` when that is known. */
+  public roleArn(prop: string, value: string | undefined, accountId: string): boolean {
+    if (value === undefined || Token.isUnresolved(value)) {
+      return true;
+    }
+    const match = ROLE_ARN.exec(value);
+    if (!match) {
+      return this.fail(prop, value, "an IAM role ARN such as 'arn:aws:iam::111122223333:role/SharedBucketAccess'");
+    }
+    if (!Token.isUnresolved(accountId) && match[1] !== accountId) {
+      return this.fail(prop, value, `a role of account ${accountId}, not of account ${match[1]}`);
+    }
+    return true;
+  }
+
+  public roleName(prop: string, value: string | undefined): boolean {
+    if (value === undefined || Token.isUnresolved(value)) {
+      return true;
+    }
+    if (value.length > 64 || !IAM_NAME_CHARACTERS.test(value)) {
+      return this.fail(prop, value, 'an IAM role name of 1 to 64 letters, digits and +=,.@-_');
+    }
+    return true;
+  }
+
+  public region(prop: string, value: string | undefined): boolean {
+    if (value === undefined || Token.isUnresolved(value) || REGION.test(value)) {
+      return true;
+    }
+    return this.fail(prop, value, "an AWS region such as 'eu-west-1'");
+  }
+
+  public minimumTlsVersion(prop: string, value: number | undefined): boolean {
+    if (value === undefined || Token.isUnresolved(value) || TLS_VERSIONS.includes(value)) {
+      return true;
+    }
+    return this.fail(prop, value, `one of ${TLS_VERSIONS.map(version => version.toFixed(1)).join(', ')}`);
+  }
+
+  public sessionDuration(prop: string, value: Duration | undefined): boolean {
+    if (value === undefined || value.isUnresolved()) {
+      return true;
+    }
+    const seconds = value.toSeconds({ integral: false });
+    if (seconds < 3600 || seconds > 43200) {
+      return this.fail(prop, value.toHumanString(), 'a duration from 1 hour to 12 hours (the limits of IAM MaxSessionDuration)');
+    }
+    return true;
+  }
+}
+
+/** Whether both values are known at synth time and equal. */
+export function knownAndEqual(a: string | undefined, b: string | undefined): boolean {
+  return isKnown(a) && isKnown(b) && a === b;
+}
+
+/** Whether both values are known at synth time and differ. */
+export function knownAndDifferent(a: string | undefined, b: string | undefined): boolean {
+  return isKnown(a) && isKnown(b) && a !== b;
+}
+
+function isKnown(value: string | undefined): value is string {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
+/** The account and region of a concrete key ARN, or undefined. */
+export function parseKeyArn(value: string | undefined): { region: string; account: string } | undefined {
+  if (value === undefined || Token.isUnresolved(value)) {
+    return undefined;
+  }
+  const match = KEY_ARN.exec(value);
+  return match ? { region: match[1], account: match[2] } : undefined;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
