@@ -54,10 +54,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   eslintOptions: {
     dirs: ['lib'],
-    devdirs: ['test', 'examples'],
+    devdirs: ['test', 'examples', 'scripts'],
   },
   tsconfigDev: {
-    include: ['../examples/**/*.ts'],
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
     compilerOptions: {},
   },
 
@@ -100,6 +100,11 @@ project.addTask('synth:example', {
   description: 'Synthesize the example owner, consumer and third-party stacks into cdk.out',
   exec: 'cdk synth --quiet',
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
+});
+
+project.addTask('policy-sizes', {
+  description: 'Print the deployed size of every policy in the example stacks against its AWS limit',
+  exec: 'ts-node --transpile-only scripts/policy-sizes.ts',
 });
 
 // The AWS SDK example is type-checked as part of the test task, never run.

@@ -1,0 +1,36 @@
+/**
+ * The example app: `npx cdk synth` from the repository root synthesizes an owner, a consumer
+ * and a third-party stack into cdk.out without AWS credentials.
+ *
+ * The account ids are placeholders; set these variables to deploy for real:
+ *   OWNER_ACCOUNT_ID        (default 111111111111) the account that owns the bucket
+ *   CONSUMER_ACCOUNT_ID     (default 222222222222) the account that reads and writes
+ *   THIRD_PARTY_ACCOUNT_ID  (default 333333333333) the vendor that assumes a role
+ *   SHARED_BUCKET_REGION    (default eu-west-1)
+ *   SHARED_BUCKET_NAME      (default cdk-cross-account-bucket-example-<owner account>)
+ *   SHARED_BUCKET_EXTERNAL_ID (default example-vendor-external-id)
+ *   SHARED_BUCKET_KEY_ARN   the EncryptionKeyArn output of the deployed owner stack
+ *                           (default: a placeholder key ARN in the owner account)
+ */
+import { App } from 'aws-cdk-lib';
+import { ConsumerStack, ExampleSetup, OwnerStack, ThirdPartyStack } from './stacks';
+
+const ownerAccountId = process.env.OWNER_ACCOUNT_ID ?? '111111111111';
+const region = process.env.SHARED_BUCKET_REGION ?? 'eu-west-1';
+
+const setup: ExampleSetup = {
+  ownerAccountId,
+  consumerAccountId: process.env.CONSUMER_ACCOUNT_ID ?? '222222222222',
+  thirdPartyAccountId: process.env.THIRD_PARTY_ACCOUNT_ID ?? '333333333333',
+  region,
+  bucketName: process.env.SHARED_BUCKET_NAME ?? `cdk-cross-account-bucket-example-${ownerAccountId}`,
+  externalId: process.env.SHARED_BUCKET_EXTERNAL_ID ?? 'example-vendor-external-id',
+  encryptionKeyArn: process.env.SHARED_BUCKET_KEY_ARN
+    ?? `arn:aws:kms:${region}:${ownerAccountId}:key/00000000-0000-0000-0000-000000000000`,
+};
+
+const app = new App();
+new OwnerStack(app, 'SharedBucketOwner', { setup });
+new ConsumerStack(app, 'SharedBucketConsumer', { setup });
+new ThirdPartyStack(app, 'SharedBucketThirdParty', { setup });
+app.synth();

@@ -1,0 +1,118 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
+
+/** Who is who in the example: three accounts, one bucket, one third-party integration. */
+export interface ExampleSetup {
+  readonly ownerAccountId: string;
+  readonly consumerAccountId: string;
+  readonly thirdPartyAccountId: string;
+  readonly region: string;
+  /** A fixed bucket name, so the consumer stacks can name the bucket before the owner deploys. */
+  readonly bucketName: string;
+  /** Chosen by the third party, configured on both sides. */
+  readonly externalId: string;
+  /**
+   * The EncryptionKeyArn output of the owner stack. Key ids are random, so the consumer learns
+   * the key ARN once the owner has deployed.
+   */
+  readonly encryptionKeyArn: string;
+}
+
+/** Fixed names both sides agree on up front, so the stacks deploy in any order. */
+export const ANALYTICS_READER_ROLE = 'AnalyticsReader';
+export const INGEST_WRITER_ROLE = 'IngestWriter';
+export const VENDOR_ACCESS_ROLE = 'SharedDataVendorAccess';
+export const VENDOR_INTEGRATION_ROLE = 'VendorIntegration';
+
+export interface ExampleStackProps extends StackProps {
+  readonly setup: ExampleSetup;
+}
+
+/**
+ * The bucket owner's account: the shared bucket with two grants for the consumer account
+ * (analytics reads `analytics/`, ingestion writes `ingest/`) and a role the vendor assumes with
+ * an external id to read `vendor-exports/`.
+ */
+export class OwnerStack extends Stack {
+  public readonly sharedBucket: SharedBucket;
+  public readonly vendorAccess: ThirdPartyAccessRole;
+
+  constructor(scope: Construct, id: string, props: ExampleStackProps) {
+    super(scope, id, { ...props, env: { account: props.setup.ownerAccountId, region: props.setup.region } });
+    const { setup } = props;
+
+    this.sharedBucket = new SharedBucket(this, 'SharedData', {
+      bucketName: setup.bucketName,
+      consumers: [
+        {
+          accountId: setup.consumerAccountId,
+          prefix: 'analytics/',
+          principalArns: [`arn:aws:iam::${setup.consumerAccountId}:role/${ANALYTICS_READER_ROLE}`],
+        },
+      ],
+    });
+
+    // Grants can also be added after construction, for example from a list kept elsewhere.
+    this.sharedBucket.addConsumer({
+      accountId: setup.consumerAccountId,
+      prefix: 'ingest/',
+      access: AccessLevel.WRITE,
+      allowDelete: true,
+      principalArns: [`arn:aws:iam::${setup.consumerAccountId}:role/${INGEST_WRITER_ROLE}`],
+    });
+
+    this.vendorAccess = new ThirdPartyAccessRole(this, 'VendorAccess', {
+      sharedBucket: this.sharedBucket,
+      thirdPartyAccountId: setup.thirdPartyAccountId,
+      externalId: setup.externalId,
+      thirdPartyPrincipalArns: [`arn:aws:iam::${setup.thirdPartyAccountId}:role/${VENDOR_INTEGRATION_ROLE}`],
+      prefix: 'vendor-exports/',
+      roleName: VENDOR_ACCESS_ROLE,
+    });
+  }
+}
+
+/** The consumer account: one role reads `analytics/`, another writes `ingest/`. */
+export class ConsumerStack extends Stack {
+  constructor(scope: Construct, id: string, props: ExampleStackProps) {
+    super(scope, id, { ...props, env: { account: props.setup.consumerAccountId, region: props.setup.region } });
+    const { setup } = props;
+
+    new ConsumerReader(this, 'AnalyticsReader', {
+      bucketName: setup.bucketName,
+      bucketOwnerAccountId: setup.ownerAccountId,
+      encryptionKeyArn: setup.encryptionKeyArn,
+      prefix: 'analytics/',
+      roleName: ANALYTICS_READER_ROLE,
+    });
+
+    new ConsumerReader(this, 'IngestWriter', {
+      bucketName: setup.bucketName,
+      bucketOwnerAccountId: setup.ownerAccountId,
+      encryptionKeyArn: setup.encryptionKeyArn,
+      prefix: 'ingest/',
+      access: AccessLevel.WRITE,
+      allowDelete: true,
+      roleName: INGEST_WRITER_ROLE,
+    });
+  }
+}
+
+/**
+ * The vendor's account: its integration role may only assume the owner's
+ * ThirdPartyAccessRole; the owner's role decides what it can reach.
+ */
+export class ThirdPartyStack extends Stack {
+  constructor(scope: Construct, id: string, props: ExampleStackProps) {
+    super(scope, id, { ...props, env: { account: props.setup.thirdPartyAccountId, region: props.setup.region } });
+    const { setup } = props;
+
+    new ConsumerReader(this, 'VendorIntegration', {
+      bucketName: setup.bucketName,
+      bucketOwnerAccountId: setup.ownerAccountId,
+      thirdPartyRoleArn: `arn:aws:iam::${setup.ownerAccountId}:role/${VENDOR_ACCESS_ROLE}`,
+      roleName: VENDOR_INTEGRATION_ROLE,
+    });
+  }
+}
