@@ -102,6 +102,16 @@ project.addTask('synth:example', {
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
 });
 
+// ESLint's project service lints each file with its nearest tsconfig.json: give examples/ and
+// scripts/ one each, with the same options as the tests (the typecheck task covers them through
+// test/tsconfig.json).
+for (const directory of ['examples', 'scripts']) {
+  new JsonFile(project, `${directory}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+    allowComments: true,
+  });
+}
+
 project.addTask('policy-sizes', {
   description: 'Print the deployed size of every policy in the example stacks against its AWS limit',
   exec: 'ts-node --transpile-only scripts/policy-sizes.ts',

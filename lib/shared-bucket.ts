@@ -233,9 +233,9 @@ export class SharedBucket extends Construct {
     if (!this.encryptionKey.addToResourcePolicy(keyStatement).statementAdded) {
       // An imported key's policy cannot be changed from here; say so rather than pretend.
       Annotations.of(this).addWarningV2('cdk-cross-account-bucket:keyPolicyNotManaged',
-        `encryptionKey is imported, so its key policy cannot be changed here. Until it allows ` +
-        `${keyStatement.actions.join(' and ')} through S3 for account ${grant.accountId} (statement ${sidPrefix}Key ` +
-        'of a key this library creates shows the exact form), that consumer\'s requests are denied.');
+        'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
+        `${keyStatement.actions.join(' and ')} through S3 for account ${grant.accountId}, that consumer's requests ` +
+        `are denied (statement ${sidPrefix}Key of a key this library creates shows the exact form).`);
     }
 
     if (knownAndEqual(grant.accountId, Stack.of(this).account)) {
