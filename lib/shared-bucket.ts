@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -166,6 +166,14 @@ export class SharedBucket extends Construct {
       ?? new kms.Key(this, 'Key', encryptionKeyProps(settings, `Encrypts the shared bucket ${this.node.path}`));
     const serverAccessLogsBucket = props.serverAccessLogsBucket
       ?? new s3.Bucket(this, 'AccessLogs', accessLogsBucketProps(settings));
+    if (props.serverAccessLogsBucket instanceof s3.Bucket
+      && !FeatureFlags.of(props.serverAccessLogsBucket).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY)) {
+      // CDK would then switch the user's log bucket to the LogDeliveryWrite ACL.
+      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:logBucketUsesAcl',
+        `serverAccessLogsBucket ${props.serverAccessLogsBucket.node.path} receives logs through the LogDeliveryWrite ACL, ` +
+        `which turns ACLs back on for it. Set the feature flag ${cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY} ` +
+        'in cdk.json (or on the scope of that bucket) so that log delivery is granted by bucket policy instead.');
+    }
 
     const bucketName = props.bucketName ?? this.defaultBucketName();
     this.bucketArnForPolicies = `arn:${Stack.of(this).partition}:s3:::${bucketName}`;

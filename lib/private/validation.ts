@@ -4,7 +4,9 @@ import { IConstruct } from 'constructs';
 const PARTITION = 'aws(?:-[a-z]+)*';
 const ACCOUNT_ID = /^\d{12}$/;
 const IAM_NAME_CHARACTERS = /^[\w+=,.@-]+$/;
-const IAM_PATH_AND_NAME = '((?:/[\\x21-\\x7e]*)?/)?([\\w+=,.@-]+)';
+// An optional path of segments, then the name. No '*' or '?' anywhere: in ArnEquals as in
+// ArnLike they are wildcards, and a wildcard would widen the grant beyond the listed roles.
+const IAM_PATH_AND_NAME = '(/(?:[\\w+=,.@-]+/)*)([\\w+=,.@-]+)';
 const PRINCIPAL_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}):(role|user)${IAM_PATH_AND_NAME}$`);
 const ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}):role${IAM_PATH_AND_NAME}$`);
 const KEY_ARN = new RegExp(`^arn:${PARTITION}:kms:([a-z0-9-]+):(\\d{12}):key/[A-Za-z0-9-]+$`);
