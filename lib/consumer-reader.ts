@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
-import { knownAndEqual, parseKeyArn, PropsValidator } from './private/validation';
+import { knownAndDifferent, knownAndEqual, parseKeyArn, PropsValidator } from './private/validation';
 
 /**
  * Properties of a ConsumerReader.
@@ -111,8 +111,18 @@ export class ConsumerReader extends Construct {
     validator.keyArn('encryptionKeyArn', props.encryptionKeyArn);
     validator.region('bucketRegion', props.bucketRegion);
     validator.prefix('prefix', props.prefix);
+    validator.accessLevel('access', props.access);
     validator.roleArn('thirdPartyRoleArn', props.thirdPartyRoleArn, props.bucketOwnerAccountId);
     validator.roleName('roleName', props.roleName);
+    const keyRegion = parseKeyArn(props.encryptionKeyArn)?.region;
+    if (knownAndDifferent(props.bucketRegion, keyRegion)) {
+      validator.fail('bucketRegion', props.bucketRegion,
+        `the region of encryptionKeyArn (${keyRegion}): S3 encrypts a bucket only with a key of the bucket's own region`);
+    }
+    if (props.role !== undefined && knownAndDifferent(props.role.env.account, Stack.of(this).account)) {
+      validator.fail('role', props.role.roleArn,
+        `a role of this stack's account ${Stack.of(this).account}: the policy is created here, so it can only attach to a role of this account`);
+    }
     if (props.role !== undefined) {
       const createdRoleOnly = { assumedBy: props.assumedBy, roleName: props.roleName };
       for (const [prop, value] of Object.entries(createdRoleOnly)) {
@@ -160,8 +170,12 @@ export class ConsumerReader extends Construct {
 
     this.policy = new iam.Policy(this, 'Policy', {
       document: new iam.PolicyDocument({ statements }),
+      // Always synthesized and validated: an unattached policy is an error, never silently dropped.
+      force: true,
     });
-    this.policy.attachToRole(this.role);
+    // Through the role, so that an immutable imported role ({ mutable: false }) stays untouched;
+    // the forced policy then fails synth as unattached instead of vanishing.
+    this.role.attachInlinePolicy(this.policy);
 
     new CfnOutput(this, 'RoleArn', {
       description: 'ARN of the consumer role (list it in the owner\'s principalArns to narrow the grant to it)',

@@ -313,7 +313,5 @@ function validateGrant(validator: PropsValidator, prop: string, grant: ConsumerG
   validator.accountId(`${prop}.accountId`, grant.accountId);
   validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId);
   validator.prefix(`${prop}.prefix`, grant.prefix);
-  if (grant.access !== undefined && !Object.values(AccessLevel).includes(grant.access)) {
-    validator.fail(`${prop}.access`, grant.access, `one of ${Object.values(AccessLevel).join(', ')}`);
-  }
+  validator.accessLevel(`${prop}.access`, grant.access);
 }

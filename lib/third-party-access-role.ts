@@ -106,6 +106,7 @@ export class ThirdPartyAccessRole extends Construct {
     validator.externalId('externalId', props.externalId);
     validator.principalArns('thirdPartyPrincipalArns', props.thirdPartyPrincipalArns, props.thirdPartyAccountId);
     validator.prefix('prefix', props.prefix);
+    validator.accessLevel('access', props.access);
     validator.sessionDuration('maxSessionDuration', props.maxSessionDuration);
     validator.roleName('roleName', props.roleName);
     const ownerAccount = Stack.of(props.sharedBucket).account;

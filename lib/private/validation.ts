@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { AccessLevel } from '../access-level';
 
 const PARTITION = 'aws(?:-[a-z]+)*';
 const ACCOUNT_ID = /^\d{12}$/;
@@ -107,11 +108,19 @@ export class PropsValidator {
       if (!match) {
         valid = this.fail(itemProp, value,
           `an IAM role or user ARN such as 'arn:aws:iam::${ACCOUNT_ID.test(accountId) ? accountId : '111122223333'}:role/Reader' (no wildcards, no assumed-role session ARNs)`);
-      } else if (!Token.isUnresolved(accountId) && match[1] !== accountId) {
+      } else if (ACCOUNT_ID.test(accountId) && match[1] !== accountId) {
         valid = this.fail(itemProp, value, `a principal of account ${accountId}, not of account ${match[1]}`);
       }
     });
     return valid;
+  }
+
+  /** One of the AccessLevel values (JavaScript callers can pass anything). */
+  public accessLevel(prop: string, value: AccessLevel | undefined): boolean {
+    if (value === undefined || Object.values(AccessLevel).includes(value)) {
+      return true;
+    }
+    return this.fail(prop, value, `one of ${Object.values(AccessLevel).join(', ')}`);
   }
 
   public externalId(prop: string, value: string): boolean {
@@ -164,7 +173,7 @@ export class PropsValidator {
     if (!match) {
       return this.fail(prop, value, "an IAM role ARN such as 'arn:aws:iam::111122223333:role/SharedBucketAccess'");
     }
-    if (!Token.isUnresolved(accountId) && match[1] !== accountId) {
+    if (ACCOUNT_ID.test(accountId) && match[1] !== accountId) {
       return this.fail(prop, value, `a role of account ${accountId}, not of account ${match[1]}`);
     }
     return true;

@@ -1,0 +1,490 @@
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../lib';
+
+const OWNER = '111111111111';
+const CONSUMER = '222222222222';
+const REGION = 'eu-west-1';
+const BUCKET_NAME = 'shared-data-bucket';
+const KEY_ARN = `arn:aws:kms:${REGION}:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const THIRD_PARTY_ROLE_ARN = `arn:aws:iam::${OWNER}:role/VendorAccess`;
+
+/** What the owner granted in most tests: the 'partner-a/' prefix of a bucket encrypted with KEY_ARN. */
+const PARTNER_A: Partial<ConsumerReaderProps> = { prefix: 'partner-a/', encryptionKeyArn: KEY_ARN };
+
+/** `arn:<partition>:s3:::<rest>` as CloudFormation renders it. */
+function s3Arn(rest: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${rest}`]] };
+}
+
+/** A fresh app with a consumer stack. */
+function consumerStack(account: string = CONSUMER): Stack {
+  return new Stack(new App(), 'Consumer', { env: { account, region: REGION } });
+}
+
+interface ReaderSetup {
+  readonly stack: Stack;
+  readonly reader: ConsumerReader;
+}
+
+/** A ConsumerReader of BUCKET_NAME, owned by OWNER; `props` override or add to that. */
+function newReader(props: Partial<ConsumerReaderProps> = {}, stack: Stack = consumerStack()): ReaderSetup {
+  const reader = new ConsumerReader(stack, 'Reader', {
+    bucketName: BUCKET_NAME,
+    bucketOwnerAccountId: OWNER,
+    ...props,
+  });
+  return { stack, reader };
+}
+
+/** The statements of the one identity policy in the stack. */
+function policyStatements(stack: Stack): any[] {
+  const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+  expect(policies).toHaveLength(1);
+  return policies[0].Properties.PolicyDocument.Statement;
+}
+
+function actionsOf(statement: any): string[] {
+  return typeof statement.Action === 'string' ? [statement.Action] : statement.Action;
+}
+
+function allActions(stack: Stack): string[] {
+  return policyStatements(stack).flatMap(actionsOf).sort();
+}
+
+function statementWithSid(statements: any[], sid: string): any {
+  const found = statements.filter(statement => statement.Sid === sid);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+/** The message of the error `create` throws. */
+function errorMessage(create: () => unknown): string {
+  try {
+    create();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
+
+describe('ConsumerReader', () => {
+  describe('default role and policy', () => {
+    test('creates a role assumable by the consumer account root', () => {
+      const { stack } = newReader(PARTNER_A);
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Action: 'sts:AssumeRole',
+              Effect: 'Allow',
+              Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${CONSUMER}:root`]] } },
+            },
+          ],
+        },
+      });
+    });
+
+    test('attaches the policy to the created role', () => {
+      const { stack, reader } = newReader(PARTNER_A);
+      const template = Template.fromStack(stack);
+
+      template.resourceCountIs('AWS::IAM::Role', 1);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: stack.getLogicalId(reader.role.node.defaultChild as iam.CfnRole) }],
+      });
+    });
+
+    test('READ: get objects under the prefix of the owner account bucket', () => {
+      const { stack } = newReader(PARTNER_A);
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'SharedBucketObjects',
+              Effect: 'Allow',
+              Action: 's3:GetObject',
+              Resource: s3Arn(`${BUCKET_NAME}/partner-a/*`),
+              Condition: Match.exact({ StringEquals: { 'aws:ResourceAccount': OWNER } }),
+            },
+          ]),
+        },
+      });
+    });
+
+    test('READ: list the bucket only under the prefix, only in the owner account', () => {
+      const { stack } = newReader(PARTNER_A);
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'SharedBucketList',
+              Effect: 'Allow',
+              Action: 's3:ListBucket',
+              Resource: s3Arn(BUCKET_NAME),
+              Condition: Match.exact({
+                StringEquals: { 'aws:ResourceAccount': OWNER },
+                StringLike: { 's3:prefix': ['partner-a/*'] },
+              }),
+            },
+          ]),
+        },
+      });
+    });
+
+    test('READ: decrypt with exactly the given key, through S3 in its region, for this bucket only', () => {
+      const { stack } = newReader(PARTNER_A);
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'SharedBucketKey',
+              Effect: 'Allow',
+              Action: 'kms:Decrypt',
+              Resource: KEY_ARN,
+              Condition: Match.exact({
+                StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+                StringLike: { 'kms:EncryptionContext:aws:s3:arn': [s3Arn(BUCKET_NAME), s3Arn(`${BUCKET_NAME}/partner-a/*`)] },
+              }),
+            },
+          ]),
+        },
+      });
+    });
+
+    test('every S3 statement is limited to the owner account', () => {
+      const { stack } = newReader({ ...PARTNER_A, access: AccessLevel.READ_WRITE, allowDelete: true });
+      const s3Statements = policyStatements(stack).filter(statement => actionsOf(statement).some(action => action.startsWith('s3:')));
+
+      expect(s3Statements).toHaveLength(2);
+      for (const statement of s3Statements) {
+        expect(statement.Condition.StringEquals).toEqual({ 'aws:ResourceAccount': OWNER });
+      }
+    });
+
+    test('without a prefix the grant covers the whole bucket and listing is not narrowed', () => {
+      const { stack } = newReader({ encryptionKeyArn: KEY_ARN });
+      const statements = policyStatements(stack);
+
+      expect(statementWithSid(statements, 'SharedBucketObjects').Resource).toEqual(s3Arn(`${BUCKET_NAME}/*`));
+      expect(statementWithSid(statements, 'SharedBucketList').Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': OWNER } });
+    });
+  });
+
+  describe('access levels', () => {
+    test('READ is the default', () => {
+      expect(allActions(newReader(PARTNER_A).stack)).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+    });
+
+    test('WRITE: put and abort multipart uploads, generate and decrypt data keys, no listing', () => {
+      const { stack } = newReader({ ...PARTNER_A, access: AccessLevel.WRITE });
+      const statements = policyStatements(stack);
+
+      expect(statements.map(statement => statement.Sid)).toEqual(['SharedBucketObjects', 'SharedBucketKey']);
+      expect(actionsOf(statementWithSid(statements, 'SharedBucketObjects')).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+      expect(actionsOf(statementWithSid(statements, 'SharedBucketKey')).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(statements.flatMap(actionsOf)).not.toContain('s3:ListBucket');
+    });
+
+    test('READ_WRITE: everything READ and WRITE grant', () => {
+      const { stack } = newReader({ ...PARTNER_A, access: AccessLevel.READ_WRITE });
+
+      expect(allActions(stack)).toEqual([
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        's3:AbortMultipartUpload',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+      ]);
+    });
+
+    test.each([AccessLevel.READ, AccessLevel.WRITE, AccessLevel.READ_WRITE])('allowDelete adds s3:DeleteObject only, at %s', access => {
+      const without = allActions(newReader({ ...PARTNER_A, access }).stack);
+      const withDelete = newReader({ ...PARTNER_A, access, allowDelete: true }).stack;
+
+      expect(allActions(withDelete)).toEqual([...without, 's3:DeleteObject'].sort());
+      expect(actionsOf(statementWithSid(policyStatements(withDelete), 'SharedBucketObjects'))).toContain('s3:DeleteObject');
+      expect(allActions(withDelete)).not.toContain('s3:DeleteObjectVersion');
+    });
+  });
+
+  describe('role', () => {
+    test('an existing role gets the policy and no role is created', () => {
+      const stack = consumerStack();
+      const role = iam.Role.fromRoleArn(stack, 'Existing', `arn:aws:iam::${CONSUMER}:role/Existing`);
+
+      newReader({ ...PARTNER_A, role }, stack);
+
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::IAM::Role', 0);
+      template.hasResourceProperties('AWS::IAM::Policy', { Roles: ['Existing'] });
+      template.hasOutput('*', { Value: `arn:aws:iam::${CONSUMER}:role/Existing` });
+    });
+
+    test('a role of another account is refused: the policy could only attach to a namesake here', () => {
+      const stack = consumerStack();
+      const role = iam.Role.fromRoleArn(stack, 'Elsewhere', 'arn:aws:iam::999999999999:role/E');
+
+      expect(() => newReader({ ...PARTNER_A, role }, stack))
+        .toThrow(/role is 'arn:aws:iam::999999999999:role\/E': expected a role of this stack's account 222222222222/);
+    });
+
+    test('an immutable imported role is not changed, and synth says the policy is unattached', () => {
+      const stack = consumerStack();
+      const role = iam.Role.fromRoleArn(stack, 'Existing', `arn:aws:iam::${CONSUMER}:role/Existing`, { mutable: false });
+      newReader({ ...PARTNER_A, role }, stack);
+
+      expect(() => Template.fromStack(stack)).toThrow(/Consumer\/Reader\/Policy.*must be attached to at least one principal/);
+    });
+
+    test('assumedBy sets who may assume the created role', () => {
+      const { stack } = newReader({ ...PARTNER_A, assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+          ],
+        },
+      });
+    });
+
+    test('roleName names the created role', () => {
+      const { stack } = newReader({ ...PARTNER_A, roleName: 'PartnerAReader' });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { RoleName: 'PartnerAReader' });
+    });
+
+    test('without roleName CloudFormation names the role', () => {
+      const { stack } = newReader(PARTNER_A);
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { RoleName: Match.absent() });
+    });
+  });
+
+  describe('through a ThirdPartyAccessRole', () => {
+    test('grants only sts:AssumeRole on the owner role', () => {
+      const { stack } = newReader({ thirdPartyRoleArn: THIRD_PARTY_ROLE_ARN });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: THIRD_PARTY_ROLE_ARN },
+          ],
+        },
+      });
+      const actions = allActions(stack);
+      expect(actions.filter(action => action.startsWith('s3:') || action.startsWith('kms:'))).toEqual([]);
+    });
+
+    test('does not warn about a missing key', () => {
+      const { stack } = newReader({ thirdPartyRoleArn: THIRD_PARTY_ROLE_ARN });
+
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-cross-account-bucket:noEncryptionKey'));
+    });
+  });
+
+  describe('bucket region and key', () => {
+    test("kms:ViaService defaults to the key ARN's region", () => {
+      const keyInUsEast2 = `arn:aws:kms:us-east-2:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+      const { stack } = newReader({ prefix: 'partner-a/', encryptionKeyArn: keyInUsEast2 });
+
+      const keyStatement = statementWithSid(policyStatements(stack), 'SharedBucketKey');
+      expect(keyStatement.Resource).toEqual(keyInUsEast2);
+      expect(keyStatement.Condition.StringEquals).toEqual({ 'kms:ViaService': 's3.us-east-2.amazonaws.com' });
+    });
+
+    test('an explicit bucketRegion is used when there is no key to take the region from', () => {
+      const { stack } = newReader({ prefix: 'partner-a/', encryptionKeyArn: KEY_ARN, bucketRegion: REGION });
+
+      expect(statementWithSid(policyStatements(stack), 'SharedBucketKey').Condition.StringEquals)
+        .toEqual({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' });
+    });
+
+    test('a bucketRegion that contradicts the key region is an error, not silently preferred', () => {
+      const keyInUsEast2 = `arn:aws:kms:us-east-2:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+      expect(() => newReader({ prefix: 'partner-a/', encryptionKeyArn: keyInUsEast2, bucketRegion: 'eu-central-1' }))
+        .toThrow(/bucketRegion is 'eu-central-1': expected the region of encryptionKeyArn \(us-east-2\)/);
+    });
+
+    test('without a key there is no KMS statement, and a warning says so', () => {
+      const { stack } = newReader({ prefix: 'partner-a/' });
+
+      expect(allActions(stack)).toEqual(['s3:GetObject', 's3:ListBucket']);
+      Annotations.fromStack(stack).hasWarning('*',
+        Match.stringLikeRegexp('encryptionKeyArn is not set.*cdk-cross-account-bucket:noEncryptionKey'));
+    });
+
+    test('with a key there is no missing-key warning', () => {
+      const { stack } = newReader(PARTNER_A);
+
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-cross-account-bucket:noEncryptionKey'));
+    });
+  });
+
+  describe('outputs', () => {
+    test('the RoleArn output is the created role ARN', () => {
+      const { stack, reader } = newReader(PARTNER_A);
+      const roleArn = { 'Fn::GetAtt': [stack.getLogicalId(reader.role.node.defaultChild as iam.CfnRole), 'Arn'] };
+
+      const outputs = Template.fromStack(stack).findOutputs('*', { Value: roleArn });
+      expect(Object.keys(outputs)).toEqual([expect.stringMatching(/^ReaderRoleArn/)]);
+    });
+  });
+
+  describe('validation', () => {
+    test('bucketName must be an S3 bucket name', () => {
+      expect(() => newReader({ bucketName: 'Bad_Bucket' }))
+        .toThrow(/bucketName is 'Bad_Bucket': expected an S3 bucket name: 3 to 63 lowercase letters/);
+    });
+
+    test('bucketOwnerAccountId must be 12 digits', () => {
+      expect(() => newReader({ bucketOwnerAccountId: '12' }))
+        .toThrow(/bucketOwnerAccountId is '12': expected an AWS account id of exactly 12 digits/);
+    });
+
+    test('encryptionKeyArn may not be an alias ARN', () => {
+      expect(() => newReader({ encryptionKeyArn: `arn:aws:kms:${REGION}:${OWNER}:alias/shared` }))
+        .toThrow(/encryptionKeyArn is 'arn:aws:kms:eu-west-1:111111111111:alias\/shared': expected the key ARN .*not an alias: aliases do not resolve across accounts/);
+    });
+
+    test('encryptionKeyArn may not be an alias name', () => {
+      expect(() => newReader({ encryptionKeyArn: 'alias/shared' }))
+        .toThrow(/encryptionKeyArn is 'alias\/shared': expected the key ARN .*not an alias: aliases do not resolve across accounts/);
+    });
+
+    test('encryptionKeyArn must be a key ARN', () => {
+      expect(() => newReader({ encryptionKeyArn: 'not-a-key' }))
+        .toThrow(/encryptionKeyArn is 'not-a-key': expected a KMS key ARN 'arn:aws:kms:<region>:<account>:key\/<key-id>'/);
+    });
+
+    test('prefix may not start with a slash', () => {
+      expect(() => newReader({ prefix: '/x/' }))
+        .toThrow(/prefix is '\/x\/': expected a key prefix without a leading '\/'/);
+    });
+
+    test('prefix may not contain a wildcard', () => {
+      expect(() => newReader({ prefix: 'x*/' }))
+        .toThrow(/prefix is 'x\*\/': expected a literal key prefix without the policy wildcards '\*' or '\?'/);
+    });
+
+    test('prefix must end with a slash', () => {
+      expect(() => newReader({ prefix: 'x' }))
+        .toThrow(/prefix is 'x': expected a key prefix ending in '\/', such as 'x\/'/);
+    });
+
+    test('thirdPartyRoleArn must be a role of the bucket owner account', () => {
+      expect(() => newReader({ thirdPartyRoleArn: 'arn:aws:iam::444444444444:role/VendorAccess' }))
+        .toThrow(/thirdPartyRoleArn is 'arn:aws:iam::444444444444:role\/VendorAccess': expected a role of account 111111111111, not of account 444444444444/);
+    });
+
+    test('thirdPartyRoleArn must be a role ARN, not a user ARN', () => {
+      expect(() => newReader({ thirdPartyRoleArn: `arn:aws:iam::${OWNER}:user/Vendor` }))
+        .toThrow(/thirdPartyRoleArn is 'arn:aws:iam::111111111111:user\/Vendor': expected an IAM role ARN/);
+    });
+
+    test('role and assumedBy are exclusive', () => {
+      const stack = consumerStack();
+      const role = iam.Role.fromRoleArn(stack, 'Existing', `arn:aws:iam::${CONSUMER}:role/Existing`);
+
+      expect(() => newReader({ ...PARTNER_A, role, assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }, stack))
+        .toThrow(/assumedBy is ServicePrincipal\(lambda\.amazonaws\.com\): expected no assumedBy together with role/);
+    });
+
+    test('role and roleName are exclusive', () => {
+      const stack = consumerStack();
+      const role = iam.Role.fromRoleArn(stack, 'Existing', `arn:aws:iam::${CONSUMER}:role/Existing`);
+
+      expect(() => newReader({ ...PARTNER_A, role, roleName: 'PartnerAReader' }, stack))
+        .toThrow(/roleName is 'PartnerAReader': expected no roleName together with role/);
+    });
+
+    test('roleName must be an IAM role name', () => {
+      expect(() => newReader({ ...PARTNER_A, roleName: 'Partner A Reader' }))
+        .toThrow(/roleName is 'Partner A Reader': expected an IAM role name of 1 to 64 letters, digits/);
+    });
+
+    test.each<[string, Partial<ConsumerReaderProps>, RegExp]>([
+      ['prefix', { prefix: 'partner-a/' }, /prefix is 'partner-a\/': expected no prefix together with thirdPartyRoleArn/],
+      ['access', { access: AccessLevel.WRITE }, /access is 'WRITE': expected no access together with thirdPartyRoleArn/],
+      ['allowDelete', { allowDelete: true }, /allowDelete is true: expected no allowDelete together with thirdPartyRoleArn/],
+      ['encryptionKeyArn', { encryptionKeyArn: KEY_ARN }, /encryptionKeyArn is 'arn:aws:kms:[^']+': expected no encryptionKeyArn together with thirdPartyRoleArn/],
+    ])('%s is not allowed with thirdPartyRoleArn', (_prop, props, expected) => {
+      expect(() => newReader({ thirdPartyRoleArn: THIRD_PARTY_ROLE_ARN, ...props })).toThrow(expected);
+    });
+
+    test('access must be an AccessLevel', () => {
+      expect(() => newReader({ ...PARTNER_A, access: 'ADMIN' as AccessLevel }))
+        .toThrow(/access is 'ADMIN': expected one of READ, WRITE, READ_WRITE/);
+    });
+
+    test('an invalid owner account does not also produce a misleading account mismatch', () => {
+      const message = errorMessage(() => newReader({ bucketOwnerAccountId: '12', thirdPartyRoleArn: THIRD_PARTY_ROLE_ARN }));
+
+      expect(message).toMatch(/bucketOwnerAccountId is '12'/);
+      expect(message).not.toMatch(/thirdPartyRoleArn/);
+    });
+
+    test('bucketRegion must be a region', () => {
+      expect(() => newReader({ ...PARTNER_A, bucketRegion: 'Europe' }))
+        .toThrow(/bucketRegion is 'Europe': expected an AWS region such as 'eu-west-1'/);
+    });
+
+    test('several problems are reported together in one error naming the construct path', () => {
+      const message = errorMessage(() => newReader({ bucketName: 'Bad_Bucket', bucketOwnerAccountId: '12', prefix: 'x' }));
+
+      expect(message).toMatch(/^ConsumerReader 'Consumer\/Reader' has invalid props:/);
+      expect(message).toMatch(/bucketName is 'Bad_Bucket'/);
+      expect(message).toMatch(/bucketOwnerAccountId is '12'/);
+      expect(message).toMatch(/prefix is 'x'/);
+      expect(message.split('\n').filter(line => line.startsWith('  - '))).toHaveLength(3);
+    });
+  });
+
+  describe('warnings', () => {
+    test("warns when the bucket owner is the stack's own account", () => {
+      const { stack } = newReader(PARTNER_A, consumerStack(OWNER));
+
+      Annotations.fromStack(stack).hasWarning('*',
+        Match.stringLikeRegexp(`bucketOwnerAccountId ${OWNER} is this stack's own account.*cdk-cross-account-bucket:consumerIsOwnerAccount`));
+    });
+
+    test('does not warn for another account', () => {
+      const { stack } = newReader(PARTNER_A);
+
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-cross-account-bucket:consumerIsOwnerAccount'));
+    });
+  });
+
+  describe('tokens', () => {
+    test('bucketName, bucketOwnerAccountId, encryptionKeyArn and prefix may be tokens', () => {
+      const stack = consumerStack();
+      const parameter = (id: string) => new CfnParameter(stack, id).valueAsString;
+
+      newReader({
+        bucketName: parameter('BucketName'),
+        bucketOwnerAccountId: parameter('BucketOwner'),
+        encryptionKeyArn: parameter('KeyArn'),
+        prefix: parameter('Prefix'),
+      }, stack);
+
+      const statements = policyStatements(stack);
+      expect(statementWithSid(statements, 'SharedBucketObjects').Condition)
+        .toEqual({ StringEquals: { 'aws:ResourceAccount': { Ref: 'BucketOwner' } } });
+      expect(statementWithSid(statements, 'SharedBucketObjects').Resource).toEqual({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: 'BucketName' }, '/', { Ref: 'Prefix' }, '*']],
+      });
+      const keyStatement = statementWithSid(statements, 'SharedBucketKey');
+      expect(keyStatement.Resource).toEqual({ Ref: 'KeyArn' });
+      // The key's region is unknown until deploy time: the stack's region is the fallback.
+      expect(keyStatement.Condition.StringEquals).toEqual({ 'kms:ViaService': `s3.${REGION}.amazonaws.com` });
+    });
+  });
+});
