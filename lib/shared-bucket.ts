@@ -135,10 +135,17 @@ export class SharedBucket extends Construct {
   /** The key that encrypts the bucket. */
   public readonly encryptionKey: kms.IKey;
 
+  /**
+   * Name of the bucket, known at synth time (unlike `bucket.bucketName`, a reference to the
+   * resource), up to the account and region of an environment-agnostic stack.
+   */
+  public readonly bucketName: string;
+
+  /** ARN of the bucket built from its name; policies use it, so the key policy creates no cycle. */
+  public readonly bucketArn: string;
+
   private readonly organizationId?: string;
   private readonly bucketRegion: string;
-  /** The bucket ARN built from its name, so the key policy can use it without a dependency cycle. */
-  private readonly bucketArnForPolicies: string;
   private readonly consumerGrants: ConsumerGrant[] = [];
 
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
@@ -175,9 +182,9 @@ export class SharedBucket extends Construct {
         'in cdk.json (or on the scope of that bucket) so that log delivery is granted by bucket policy instead.');
     }
 
-    const bucketName = props.bucketName ?? this.defaultBucketName();
-    this.bucketArnForPolicies = `arn:${Stack.of(this).partition}:s3:::${bucketName}`;
-    const bucket = new s3.Bucket(this, 'Bucket', sharedBucketProps(settings, bucketName, this.encryptionKey, serverAccessLogsBucket));
+    this.bucketName = props.bucketName ?? this.defaultBucketName();
+    this.bucketArn = `arn:${Stack.of(this).partition}:s3:::${this.bucketName}`;
+    const bucket = new s3.Bucket(this, 'Bucket', sharedBucketProps(settings, this.bucketName, this.encryptionKey, serverAccessLogsBucket));
     this.bucket = bucket;
     this.denyForeignEncryption();
 
@@ -219,7 +226,7 @@ export class SharedBucket extends Construct {
     this.consumerGrants.push(grant);
     const sidPrefix = `Consumer${this.consumerGrants.length}`;
     const scope: GrantScope = {
-      bucketArn: this.bucketArnForPolicies,
+      bucketArn: this.bucketArn,
       prefix: grant.prefix,
       access: grant.access ?? AccessLevel.READ,
       allowDelete: grant.allowDelete ?? false,

@@ -134,7 +134,7 @@ export class ThirdPartyAccessRole extends Construct {
 
     const sharedBucket = props.sharedBucket;
     const grantScope: GrantScope = {
-      bucketArn: sharedBucket.bucket.bucketArn,
+      bucketArn: sharedBucket.bucketArn,
       prefix: props.prefix,
       access: props.access ?? AccessLevel.READ,
       allowDelete: props.allowDelete ?? false,

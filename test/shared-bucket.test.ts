@@ -603,6 +603,13 @@ describe('SharedBucket', () => {
   });
 
   describe('bucket name', () => {
+    test('bucketName and bucketArn members are known at synth time, without a reference to the bucket', () => {
+      const { stack, shared } = build({ bucketName: BUCKET_NAME });
+
+      expect(shared.bucketName).toEqual(BUCKET_NAME);
+      expect(stack.resolve(shared.bucketArn)).toEqual(bucketArn());
+    });
+
     function bucketNameOf({ template, stack, shared }: Built): unknown {
       return template.findResources('AWS::S3::Bucket')[logicalIdOf(stack, shared.bucket)].Properties.BucketName;
     }

@@ -178,8 +178,9 @@ describe('ThirdPartyAccessRole', () => {
   describe('permissions', () => {
     test('READ: get objects and list under the prefix, decrypt through S3 only', () => {
       const { stack, sharedBucket } = newAccessRole({ prefix: 'partner-a/', access: AccessLevel.READ });
-      const bucketArn = stack.resolve(sharedBucket.bucket.bucketArn);
-      const objectArns = { 'Fn::Join': ['', [bucketArn, '/partner-a/*']] };
+      // The role names the bucket by its name-built ARN, as the bucket and key policies do.
+      const bucketArn = stack.resolve(sharedBucket.bucketArn);
+      const objectArns = stack.resolve(`${sharedBucket.bucketArn}/partner-a/*`);
 
       Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
         Policies: [
@@ -229,7 +230,7 @@ describe('ThirdPartyAccessRole', () => {
 
     test('WRITE: put and abort multipart uploads, no listing, generate and decrypt data keys', () => {
       const { stack, sharedBucket } = newAccessRole({ prefix: 'partner-a/', access: AccessLevel.WRITE });
-      const bucketArn = stack.resolve(sharedBucket.bucket.bucketArn);
+      const objectArns = stack.resolve(`${sharedBucket.bucketArn}/partner-a/*`);
       const statements = rolePolicyStatements(stack);
 
       expect(statements.map(statement => statement.Sid)).toEqual(['SharedBucketObjects', 'SharedBucketKey']);
@@ -242,7 +243,7 @@ describe('ThirdPartyAccessRole', () => {
                 Match.objectLike({
                   Sid: 'SharedBucketObjects',
                   Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-                  Resource: { 'Fn::Join': ['', [bucketArn, '/partner-a/*']] },
+                  Resource: objectArns,
                 }),
                 Match.objectLike({
                   Sid: 'SharedBucketKey',
@@ -278,10 +279,9 @@ describe('ThirdPartyAccessRole', () => {
 
     test('without a prefix the grant covers the whole bucket and listing is not narrowed', () => {
       const { stack, sharedBucket } = newAccessRole();
-      const bucketArn = stack.resolve(sharedBucket.bucket.bucketArn);
       const statements = rolePolicyStatements(stack);
 
-      expect(statementWithSid(statements, 'SharedBucketObjects').Resource).toEqual({ 'Fn::Join': ['', [bucketArn, '/*']] });
+      expect(statementWithSid(statements, 'SharedBucketObjects').Resource).toEqual(stack.resolve(`${sharedBucket.bucketArn}/*`));
       expect(statementWithSid(statements, 'SharedBucketList').Condition).toBeUndefined();
     });
 
