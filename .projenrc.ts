@@ -36,6 +36,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
   entrypoint: 'build/index.js',
   testdir: 'test',
 
+  // jsii packages for every language the project's machines can build. NuGet is left out: no
+  // machine here has a .NET SDK.
+  publishToPypi: {
+    distName: 'cdk-cross-account-bucket',
+    module: 'cdk_cross_account_bucket',
+  },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdk-cross-account-bucket',
+    mavenArtifactId: 'cdk-cross-account-bucket',
+    javaPackage: 'io.github.cdkcrossaccountbucket',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-cross-account-bucket/cdk-cross-account-bucket-go',
+  },
+
   // Nothing here runs GitHub workflows or mergify; CI is .ci/run.
   github: false,
   release: false,
@@ -69,6 +84,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `aws-cdk@${cdkCliVersion}`,
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
+    'cdk-nag@^3.0.2',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@^2.197.10',
+    // integ-runner reads cloud assembly schema 53 at most, which aws-cdk-lib writes up to 2.261:
+    // the integ test runs against the peer floor, installed under this alias.
+    `aws-cdk-lib-peer-floor@npm:aws-cdk-lib@${cdkPeerFloor}`,
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
@@ -116,6 +137,77 @@ project.addTask('policy-sizes', {
   description: 'Print the deployed size of every policy in the example stacks against its AWS limit',
   exec: 'ts-node --transpile-only scripts/policy-sizes.ts',
 });
+
+// README examples compile under jsii-rosetta: --strict makes every snippet compile, --fail
+// turns a compile error into a failed build. It reads the README from the compiled assembly.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every README example with jsii-rosetta (fixtures in rosetta/)',
+  exec: 'jsii-rosetta extract --strict --fail',
+});
+project.postCompileTask.spawn(rosetta);
+
+// Integration test: integ-runner verifies the committed snapshot without deploying. The app runs
+// at the aws-cdk-lib peer floor (see test/integ-setup/peer-floor.js for why).
+const integApp = 'node -r ./test/integ-setup/peer-floor.js -r ts-node/register/transpile-only {filePath}';
+const integ = project.addTask('integ', {
+  description: 'Verify the integ test snapshots (test/integ.*.ts) without deploying',
+  exec: `integ-runner --language typescript --directory test --app "${integApp}"`,
+  env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
+});
+project.testTask.spawn(integ);
+project.addTask('integ:update', {
+  description: 'Rewrite the integ test snapshots after an intended change (no deploy)',
+  exec: `integ-runner --language typescript --directory test --app "${integApp}" --update-on-failed --dry-run`,
+  env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
+});
+
+// Smoke tests of the jsii packages (after package-all): each language's example app synthesizes
+// through the CDK CLI, and its templates must equal the TypeScript ones.
+const smokeVenv = '.venv-smoke';
+const cliEnv = { CDK_DISABLE_CLI_TELEMETRY: 'true' };
+const smokePython = project.addTask('smoke:python', {
+  description: 'Install the built wheel in a fresh venv and synthesize examples/python/app.py',
+  env: cliEnv,
+  steps: [
+    { exec: `rm -rf ${smokeVenv} && python3 -m venv ${smokeVenv}` },
+    { exec: `${smokeVenv}/bin/pip install --quiet --disable-pip-version-check -r examples/python/requirements.txt -r .ci/requirements.txt dist/python/*.whl` },
+    { exec: `cdk synth --quiet --app "${smokeVenv}/bin/python examples/python/app.py" --output cdk.out.python` },
+  ],
+});
+const smokeJava = project.addTask('smoke:java', {
+  description: 'Compile examples/java against the built jar with Maven and synthesize its owner stack',
+  env: cliEnv,
+  steps: [
+    // Maven never re-reads a release it has cached, and every local build is 0.0.0: drop the
+    // cached copy so the example compiles against the jar just built.
+    { exec: 'rm -rf "$HOME/.m2/repository/io/github/cdk-cross-account-bucket/cdk-cross-account-bucket"' },
+    { exec: 'mvn --batch-mode --quiet -f examples/java/pom.xml compile' },
+    { exec: 'cdk synth --quiet --app "mvn --batch-mode --quiet -f examples/java/pom.xml exec:java" --output cdk.out.java' },
+  ],
+});
+const smokeGo = project.addTask('smoke:go', {
+  description: 'go build examples/go against the generated module and synthesize its owner stack',
+  env: cliEnv,
+  steps: [
+    { exec: 'go build -o ../../dist/examples/owner-go .', cwd: 'examples/go' },
+    { exec: 'cdk synth --quiet --app dist/examples/owner-go --output cdk.out.go' },
+  ],
+});
+project.addTask('smoke', {
+  description: 'Smoke-test the Python, Java and Go packages (run package-all first)',
+  steps: [
+    { spawn: 'synth:example' },
+    { spawn: smokePython.name },
+    { spawn: smokeJava.name },
+    { spawn: smokeGo.name },
+    { exec: `${smokeVenv}/bin/python -m pytest -q examples` },
+  ],
+});
+project.addTask('cfn-lint', {
+  description: 'cfn-lint every synthesized template: errors fail, warnings are printed (run smoke first)',
+  exec: `${smokeVenv}/bin/cfn-lint --non-zero-exit-code error -- cdk.out/*.template.json cdk.out.*/*.template.json test/*.snapshot/*.template.json`,
+});
+project.gitignore.exclude('.jsii.tabl.json', `/${smokeVenv}/`, '/cdk.out.*/', '.pytest_cache/', '__pycache__/', '/examples/java/target/');
 
 // The AWS SDK example is type-checked as part of the test task, never run.
 const typecheckExamples = project.addTask('typecheck:examples', {

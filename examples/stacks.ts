@@ -1,5 +1,5 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
 
 /** Who is who in the example: three accounts, one bucket, one third-party integration. */
@@ -24,6 +24,19 @@ export const ANALYTICS_READER_ROLE = 'AnalyticsReader';
 export const INGEST_WRITER_ROLE = 'IngestWriter';
 export const VENDOR_ACCESS_ROLE = 'SharedDataVendorAccess';
 export const VENDOR_INTEGRATION_ROLE = 'VendorIntegration';
+
+/**
+ * cdk-nag (AwsSolutions-IAM5) reports the object ARN of a prefix grant, `<bucket>/<prefix>*`,
+ * as a wildcard. That wildcard is the prefix itself, the narrowest resource a prefix grant can
+ * name, so it is acknowledged rather than removed.
+ */
+export function acknowledgePrefixWildcard(scope: IConstruct, bucketName: string, prefix: string): void {
+  Validations.of(scope).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${prefix}*]`,
+    reason: `Least privilege: the grant covers exactly the objects under the shared prefix '${prefix}'; ` +
+      'the trailing wildcard is the prefix, not a wider resource.',
+  });
+}
 
 export interface ExampleStackProps extends StackProps {
   readonly setup: ExampleSetup;
@@ -70,6 +83,7 @@ export class OwnerStack extends Stack {
       prefix: 'vendor-exports/',
       roleName: VENDOR_ACCESS_ROLE,
     });
+    acknowledgePrefixWildcard(this.vendorAccess, setup.bucketName, 'vendor-exports/');
   }
 }
 
@@ -79,15 +93,16 @@ export class ConsumerStack extends Stack {
     super(scope, id, { ...props, env: { account: props.setup.consumerAccountId, region: props.setup.region } });
     const { setup } = props;
 
-    new ConsumerReader(this, 'AnalyticsReader', {
+    const analytics = new ConsumerReader(this, 'AnalyticsReader', {
       bucketName: setup.bucketName,
       bucketOwnerAccountId: setup.ownerAccountId,
       encryptionKeyArn: setup.encryptionKeyArn,
       prefix: 'analytics/',
       roleName: ANALYTICS_READER_ROLE,
     });
+    acknowledgePrefixWildcard(analytics, setup.bucketName, 'analytics/');
 
-    new ConsumerReader(this, 'IngestWriter', {
+    const ingest = new ConsumerReader(this, 'IngestWriter', {
       bucketName: setup.bucketName,
       bucketOwnerAccountId: setup.ownerAccountId,
       encryptionKeyArn: setup.encryptionKeyArn,
@@ -96,6 +111,7 @@ export class ConsumerStack extends Stack {
       allowDelete: true,
       roleName: INGEST_WRITER_ROLE,
     });
+    acknowledgePrefixWildcard(ingest, setup.bucketName, 'ingest/');
   }
 }
 

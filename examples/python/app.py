@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""The example app of examples/app.ts, in Python.
+
+It builds the same owner, consumer and third-party stacks from the same environment
+variables and defaults (see examples/app.ts); test_parity.py checks that the templates are
+identical to the TypeScript ones.
+
+    npx cdk synth --app "python3 examples/python/app.py" --output cdk.out.python
+"""
+import os
+from dataclasses import dataclass
+
+from aws_cdk import App, Environment, Stack
+from constructs import Construct
+
+from cdk_cross_account_bucket import (
+    AccessLevel,
+    ConsumerGrant,
+    ConsumerReader,
+    SharedBucket,
+    ThirdPartyAccessRole,
+)
+
+ANALYTICS_READER_ROLE = "AnalyticsReader"
+INGEST_WRITER_ROLE = "IngestWriter"
+VENDOR_ACCESS_ROLE = "SharedDataVendorAccess"
+VENDOR_INTEGRATION_ROLE = "VendorIntegration"
+
+
+@dataclass(frozen=True)
+class ExampleSetup:
+    owner_account_id: str
+    consumer_account_id: str
+    third_party_account_id: str
+    region: str
+    bucket_name: str
+    external_id: str
+    encryption_key_arn: str
+
+
+class OwnerStack(Stack):
+    """The bucket owner's account: two grants for the consumer and a role for the vendor."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, setup: ExampleSetup) -> None:
+        super().__init__(scope, construct_id, env=Environment(account=setup.owner_account_id, region=setup.region))
+        consumer = setup.consumer_account_id
+        third_party = setup.third_party_account_id
+
+        self.shared_bucket = SharedBucket(
+            self,
+            "SharedData",
+            bucket_name=setup.bucket_name,
+            consumers=[
+                ConsumerGrant(
+                    account_id=consumer,
+                    prefix="analytics/",
+                    principal_arns=[f"arn:aws:iam::{consumer}:role/{ANALYTICS_READER_ROLE}"],
+                ),
+            ],
+        )
+        self.shared_bucket.add_consumer(
+            account_id=consumer,
+            prefix="ingest/",
+            access=AccessLevel.WRITE,
+            allow_delete=True,
+            principal_arns=[f"arn:aws:iam::{consumer}:role/{INGEST_WRITER_ROLE}"],
+        )
+
+        self.vendor_access = ThirdPartyAccessRole(
+            self,
+            "VendorAccess",
+            shared_bucket=self.shared_bucket,
+            third_party_account_id=third_party,
+            external_id=setup.external_id,
+            third_party_principal_arns=[f"arn:aws:iam::{third_party}:role/{VENDOR_INTEGRATION_ROLE}"],
+            prefix="vendor-exports/",
+            role_name=VENDOR_ACCESS_ROLE,
+        )
+
+
+class ConsumerStack(Stack):
+    """The consumer account: one role reads analytics/, another writes ingest/."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, setup: ExampleSetup) -> None:
+        super().__init__(scope, construct_id, env=Environment(account=setup.consumer_account_id, region=setup.region))
+
+        ConsumerReader(
+            self,
+            "AnalyticsReader",
+            bucket_name=setup.bucket_name,
+            bucket_owner_account_id=setup.owner_account_id,
+            encryption_key_arn=setup.encryption_key_arn,
+            prefix="analytics/",
+            role_name=ANALYTICS_READER_ROLE,
+        )
+        ConsumerReader(
+            self,
+            "IngestWriter",
+            bucket_name=setup.bucket_name,
+            bucket_owner_account_id=setup.owner_account_id,
+            encryption_key_arn=setup.encryption_key_arn,
+            prefix="ingest/",
+            access=AccessLevel.WRITE,
+            allow_delete=True,
+            role_name=INGEST_WRITER_ROLE,
+        )
+
+
+class ThirdPartyStack(Stack):
+    """The vendor's account: its integration role may only assume the owner's role."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, setup: ExampleSetup) -> None:
+        super().__init__(scope, construct_id, env=Environment(account=setup.third_party_account_id, region=setup.region))
+
+        ConsumerReader(
+            self,
+            "VendorIntegration",
+            bucket_name=setup.bucket_name,
+            bucket_owner_account_id=setup.owner_account_id,
+            third_party_role_arn=f"arn:aws:iam::{setup.owner_account_id}:role/{VENDOR_ACCESS_ROLE}",
+            role_name=VENDOR_INTEGRATION_ROLE,
+        )
+
+
+def setup_from_environment() -> ExampleSetup:
+    owner = os.environ.get("OWNER_ACCOUNT_ID", "111111111111")
+    region = os.environ.get("SHARED_BUCKET_REGION", "eu-west-1")
+    return ExampleSetup(
+        owner_account_id=owner,
+        consumer_account_id=os.environ.get("CONSUMER_ACCOUNT_ID", "222222222222"),
+        third_party_account_id=os.environ.get("THIRD_PARTY_ACCOUNT_ID", "333333333333"),
+        region=region,
+        bucket_name=os.environ.get("SHARED_BUCKET_NAME", f"cdk-cross-account-bucket-example-{owner}"),
+        external_id=os.environ.get("SHARED_BUCKET_EXTERNAL_ID", "example-vendor-external-id"),
+        encryption_key_arn=os.environ.get(
+            "SHARED_BUCKET_KEY_ARN",
+            f"arn:aws:kms:{region}:{owner}:key/00000000-0000-0000-0000-000000000000",
+        ),
+    )
+
+
+if __name__ == "__main__":
+    app = App()
+    example = setup_from_environment()
+    OwnerStack(app, "SharedBucketOwner", setup=example)
+    ConsumerStack(app, "SharedBucketConsumer", setup=example)
+    ThirdPartyStack(app, "SharedBucketThirdParty", setup=example)
+    app.synth()

@@ -1,0 +1,92 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConsumerStack, ExampleSetup, OwnerStack, ThirdPartyStack } from '../examples/stacks';
+import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
+
+const setup: ExampleSetup = {
+  ownerAccountId: '111111111111',
+  consumerAccountId: '222222222222',
+  thirdPartyAccountId: '333333333333',
+  region: 'eu-west-1',
+  bucketName: 'cdk-cross-account-bucket-example-111111111111',
+  externalId: 'example-vendor-external-id',
+  encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
+};
+
+/** cdk-nag's AwsSolutions findings for everything under `scope`, acknowledged ones left out. */
+function findings(scope: App): string[] {
+  const report = new AwsSolutionsChecks().validateScope(scope);
+  return report.violations.flatMap(violation =>
+    violation.violatingResources.map(resource => `${violation.ruleName} ${resource.constructPath}`));
+}
+
+function exampleApp(): App {
+  const app = new App();
+  new OwnerStack(app, 'SharedBucketOwner', { setup });
+  new ConsumerStack(app, 'SharedBucketConsumer', { setup });
+  new ThirdPartyStack(app, 'SharedBucketThirdParty', { setup });
+  return app;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('the example stacks have no unacknowledged findings', () => {
+    expect(findings(exampleApp())).toEqual([]);
+  });
+
+  test('synth with the rule pack as a validation plugin passes', () => {
+    const app = exampleApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  // What the constructs themselves trigger, without any acknowledgement: only the object
+  // wildcard of a prefix grant, which the examples acknowledge with a reason.
+  describe('without acknowledgements', () => {
+    const bucketName = 'nag-shared-bucket';
+    const wildcard = (prefix: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${prefix}*]`;
+
+    test('SharedBucket with consumers of every access level: no finding', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Owner', { env: { account: setup.ownerAccountId, region: setup.region } });
+      new SharedBucket(stack, 'Shared', {
+        bucketName,
+        organizationId: 'o-a1b2c3d4e5',
+        consumers: [
+          { accountId: setup.consumerAccountId, prefix: 'read/' },
+          { accountId: setup.consumerAccountId, prefix: 'write/', access: AccessLevel.WRITE, allowDelete: true },
+          { accountId: setup.thirdPartyAccountId, access: AccessLevel.READ_WRITE },
+        ],
+      });
+
+      expect(findings(app)).toEqual([]);
+    });
+
+    test('ThirdPartyAccessRole: only the prefix wildcard', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Owner', { env: { account: setup.ownerAccountId, region: setup.region } });
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName });
+      new ThirdPartyAccessRole(stack, 'Vendor', {
+        sharedBucket,
+        thirdPartyAccountId: setup.thirdPartyAccountId,
+        externalId: setup.externalId,
+        prefix: 'vendor/',
+      });
+
+      expect(findings(app)).toEqual([`${wildcard('vendor/')} Owner/Vendor/Role/Resource`]);
+    });
+
+    test('ConsumerReader: only the prefix wildcard', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Consumer', { env: { account: setup.consumerAccountId, region: setup.region } });
+      new ConsumerReader(stack, 'Reader', {
+        bucketName,
+        bucketOwnerAccountId: setup.ownerAccountId,
+        encryptionKeyArn: setup.encryptionKeyArn,
+        prefix: 'read/',
+      });
+
+      expect(findings(app)).toEqual([`${wildcard('read/')} Consumer/Reader/Policy/Resource`]);
+    });
+  });
+});
