@@ -90,6 +90,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // integ-runner reads cloud assembly schema 53 at most, which aws-cdk-lib writes up to 2.261:
     // the integ test runs against the peer floor, installed under this alias.
     `aws-cdk-lib-peer-floor@npm:aws-cdk-lib@${cdkPeerFloor}`,
+    // ...and the schema it writes: npm ci leaves its nested copy out (the lock file marks it as
+    // bundled, the tarball does not bundle it), so it is installed under an alias too.
+    'aws-cdk-cloud-assembly-schema-peer-floor@npm:@aws-cdk/cloud-assembly-schema@53.28.0',
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],

@@ -1,7 +1,8 @@
 /**
  * Preloaded by the integ tasks (node -r): every `require('aws-cdk-lib...')` resolves to
  * aws-cdk-lib at the peer floor (package alias aws-cdk-lib-peer-floor) instead of the current
- * release the rest of the project develops against.
+ * release the rest of the project develops against, and `@aws-cdk/cloud-assembly-schema` to the
+ * schema that release writes (alias aws-cdk-cloud-assembly-schema-peer-floor).
  *
  * Why: integ-runner 2.197.10, the newest published, reads cloud assembly schema 53 at most,
  * and aws-cdk-lib writes 54 from 2.262 on. Running the integ test at the peer floor keeps
@@ -10,13 +11,21 @@
  */
 const Module = require('module');
 
-const LIBRARY = 'aws-cdk-lib';
-const PEER_FLOOR = 'aws-cdk-lib-peer-floor';
+const ALIASES = {
+  'aws-cdk-lib': 'aws-cdk-lib-peer-floor',
+  '@aws-cdk/cloud-assembly-schema': 'aws-cdk-cloud-assembly-schema-peer-floor',
+};
 const resolveFilename = Module._resolveFilename;
 
+function alias(request) {
+  for (const [name, replacement] of Object.entries(ALIASES)) {
+    if (request === name || request.startsWith(`${name}/`)) {
+      return replacement + request.slice(name.length);
+    }
+  }
+  return request;
+}
+
 Module._resolveFilename = function resolvePeerFloor(request, ...rest) {
-  const mapped = request === LIBRARY || request.startsWith(`${LIBRARY}/`)
-    ? PEER_FLOOR + request.slice(LIBRARY.length)
-    : request;
-  return resolveFilename.call(this, mapped, ...rest);
+  return resolveFilename.call(this, alias(request), ...rest);
 };
