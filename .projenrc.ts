@@ -96,7 +96,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
-  npmIgnoreOptions: { ignorePatterns: ['examples/', 'cdk.json', '.ci/', 'cdk.out/'] },
+  npmIgnoreOptions: { ignorePatterns: ['examples/', 'scripts/', 'cdk.json', '.ci/', 'cdk.out/', 'cdk.out.*/'] },
 });
 
 // projen removes constructs from devDeps when it adds the peer; put the dev copy back.
@@ -104,6 +104,11 @@ project.addDevDeps('constructs@10.5.1');
 // jsii asks for the dev copy of aws-cdk-lib to equal the peer floor. We develop against the
 // current release on purpose (see cdkDevelopmentVersion), so that one warning is silenced.
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=JSII6');
+
+// `build` packages for npm only, on every machine (projen would build every language outside
+// CI); `package-all` builds the PyPI, Maven and Go packages, and .ci/run runs it explicitly.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 // `npx cdk synth` from the repository root synthesizes the example owner, consumer and
 // third-party stacks. No AWS credentials are needed: every stack has an explicit environment.
