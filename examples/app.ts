@@ -13,24 +13,8 @@
  *                           (default: a placeholder key ARN in the owner account)
  */
 import { App } from 'aws-cdk-lib';
-import { ConsumerStack, ExampleSetup, OwnerStack, ThirdPartyStack } from './stacks';
-
-const ownerAccountId = process.env.OWNER_ACCOUNT_ID ?? '111111111111';
-const region = process.env.SHARED_BUCKET_REGION ?? 'eu-west-1';
-
-const setup: ExampleSetup = {
-  ownerAccountId,
-  consumerAccountId: process.env.CONSUMER_ACCOUNT_ID ?? '222222222222',
-  thirdPartyAccountId: process.env.THIRD_PARTY_ACCOUNT_ID ?? '333333333333',
-  region,
-  bucketName: process.env.SHARED_BUCKET_NAME ?? `cdk-cross-account-bucket-example-${ownerAccountId}`,
-  externalId: process.env.SHARED_BUCKET_EXTERNAL_ID ?? 'example-vendor-external-id',
-  encryptionKeyArn: process.env.SHARED_BUCKET_KEY_ARN
-    ?? `arn:aws:kms:${region}:${ownerAccountId}:key/00000000-0000-0000-0000-000000000000`,
-};
+import { addExampleStacks, exampleSetup } from './stacks';
 
 const app = new App();
-new OwnerStack(app, 'SharedBucketOwner', { setup });
-new ConsumerStack(app, 'SharedBucketConsumer', { setup });
-new ThirdPartyStack(app, 'SharedBucketThirdParty', { setup });
+addExampleStacks(app, exampleSetup(process.env));
 app.synth();

@@ -1,4 +1,4 @@
-import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Stack, StackProps, Stage, Validations } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
 
@@ -17,6 +17,25 @@ export interface ExampleSetup {
    * the key ARN once the owner has deployed.
    */
   readonly encryptionKeyArn: string;
+}
+
+/**
+ * The example's setup: the placeholder values below, each replaced by its environment variable
+ * when set (see examples/app.ts). Tests and scripts call it without variables.
+ */
+export function exampleSetup(environment: Record<string, string | undefined> = {}): ExampleSetup {
+  const ownerAccountId = environment.OWNER_ACCOUNT_ID ?? '111111111111';
+  const region = environment.SHARED_BUCKET_REGION ?? 'eu-west-1';
+  return {
+    ownerAccountId,
+    consumerAccountId: environment.CONSUMER_ACCOUNT_ID ?? '222222222222',
+    thirdPartyAccountId: environment.THIRD_PARTY_ACCOUNT_ID ?? '333333333333',
+    region,
+    bucketName: environment.SHARED_BUCKET_NAME ?? `cdk-cross-account-bucket-example-${ownerAccountId}`,
+    externalId: environment.SHARED_BUCKET_EXTERNAL_ID ?? 'example-vendor-external-id',
+    encryptionKeyArn: environment.SHARED_BUCKET_KEY_ARN
+      ?? `arn:aws:kms:${region}:${ownerAccountId}:key/00000000-0000-0000-0000-000000000000`,
+  };
 }
 
 /** Fixed names both sides agree on up front, so the stacks deploy in any order. */
@@ -131,4 +150,20 @@ export class ThirdPartyStack extends Stack {
       roleName: VENDOR_INTEGRATION_ROLE,
     });
   }
+}
+
+/** The three example stacks, as the example app and the tests build them. */
+export interface ExampleStacks {
+  readonly owner: OwnerStack;
+  readonly consumer: ConsumerStack;
+  readonly thirdParty: ThirdPartyStack;
+}
+
+/** Adds the owner, consumer and third-party stacks to an app (or stage). */
+export function addExampleStacks(scope: Stage, setup: ExampleSetup): ExampleStacks {
+  return {
+    owner: new OwnerStack(scope, 'SharedBucketOwner', { setup }),
+    consumer: new ConsumerStack(scope, 'SharedBucketConsumer', { setup }),
+    thirdParty: new ThirdPartyStack(scope, 'SharedBucketThirdParty', { setup }),
+  };
 }

@@ -290,27 +290,21 @@ export class SharedBucket extends Construct {
    * encryption, so only a header that is present and different is denied.
    */
   private denyForeignEncryption(): void {
-    const objects = this.bucket.arnForObjects('*');
+    this.denyPutObjectNaming('DenyOtherServerSideEncryption', 's3:x-amz-server-side-encryption', 'aws:kms');
+    this.denyPutObjectNaming('DenyOtherEncryptionKey', 's3:x-amz-server-side-encryption-aws-kms-key-id', this.encryptionKey.keyArn);
+  }
+
+  /** Denies a PutObject whose request names `header` (it is present) with a value other than `allowed`. */
+  private denyPutObjectNaming(sid: string, header: string, allowed: string): void {
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyOtherServerSideEncryption',
+      sid,
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:PutObject'],
-      resources: [objects],
+      resources: [this.bucket.arnForObjects('*')],
       conditions: {
-        Null: { 's3:x-amz-server-side-encryption': 'false' },
-        StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
-      },
-    }));
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyOtherEncryptionKey',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:PutObject'],
-      resources: [objects],
-      conditions: {
-        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
-        StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.encryptionKey.keyArn },
+        Null: { [header]: 'false' },
+        StringNotEquals: { [header]: allowed },
       },
     }));
   }

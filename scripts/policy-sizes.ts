@@ -7,17 +7,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ConsumerStack, ExampleSetup, OwnerStack, ThirdPartyStack } from '../examples/stacks';
-
-const setup: ExampleSetup = {
-  ownerAccountId: '111111111111',
-  consumerAccountId: '222222222222',
-  thirdPartyAccountId: '333333333333',
-  region: 'eu-west-1',
-  bucketName: 'cdk-cross-account-bucket-example-111111111111',
-  externalId: 'example-vendor-external-id',
-  encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
-};
+import { addExampleStacks, exampleSetup } from '../examples/stacks';
 
 /** The limits AWS applies (characters of the policy document without white space). */
 const LIMITS: Record<string, number> = {
@@ -110,11 +100,7 @@ function report(stack: Stack): void {
   }
 }
 
-const app = new App();
-for (const stack of [
-  new OwnerStack(app, 'SharedBucketOwner', { setup }),
-  new ConsumerStack(app, 'SharedBucketConsumer', { setup }),
-  new ThirdPartyStack(app, 'SharedBucketThirdParty', { setup }),
-]) {
+const { owner, consumer, thirdParty } = addExampleStacks(new App(), exampleSetup());
+for (const stack of [owner, consumer, thirdParty]) {
   report(stack);
 }

@@ -2,6 +2,7 @@ import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../lib';
+import { errorMessage, reportedProblems } from './setup/props-errors';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
@@ -59,15 +60,6 @@ function statementWithSid(statements: any[], sid: string): any {
   return found[0];
 }
 
-/** The message of the error `create` throws. */
-function errorMessage(create: () => unknown): string {
-  try {
-    create();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 describe('ConsumerReader', () => {
   describe('default role and policy', () => {
@@ -444,7 +436,7 @@ describe('ConsumerReader', () => {
       expect(message).toMatch(/bucketName is 'Bad_Bucket'/);
       expect(message).toMatch(/bucketOwnerAccountId is '12'/);
       expect(message).toMatch(/prefix is 'x'/);
-      expect(message.split('\n').filter(line => line.startsWith('  - '))).toHaveLength(3);
+      expect(reportedProblems(message)).toHaveLength(3);
     });
   });
 

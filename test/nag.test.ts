@@ -1,17 +1,9 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConsumerStack, ExampleSetup, OwnerStack, ThirdPartyStack } from '../examples/stacks';
+import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
 
-const setup: ExampleSetup = {
-  ownerAccountId: '111111111111',
-  consumerAccountId: '222222222222',
-  thirdPartyAccountId: '333333333333',
-  region: 'eu-west-1',
-  bucketName: 'cdk-cross-account-bucket-example-111111111111',
-  externalId: 'example-vendor-external-id',
-  encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
-};
+const setup = exampleSetup();
 
 /** cdk-nag's AwsSolutions findings for everything under `scope`, acknowledged ones left out. */
 function findings(scope: App): string[] {
@@ -22,9 +14,7 @@ function findings(scope: App): string[] {
 
 function exampleApp(): App {
   const app = new App();
-  new OwnerStack(app, 'SharedBucketOwner', { setup });
-  new ConsumerStack(app, 'SharedBucketConsumer', { setup });
-  new ThirdPartyStack(app, 'SharedBucketThirdParty', { setup });
+  addExampleStacks(app, setup);
   return app;
 }
 

@@ -2,6 +2,7 @@ import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel, SharedBucket, ThirdPartyAccessRole, ThirdPartyAccessRoleProps } from '../lib';
+import { errorMessage, reportedProblems } from './setup/props-errors';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
@@ -60,15 +61,6 @@ function sorted(values: string[]): string[] {
   return [...values].sort();
 }
 
-/** The message of the error `create` throws. */
-function errorMessage(create: () => unknown): string {
-  try {
-    create();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 describe('ThirdPartyAccessRole', () => {
   describe('trust policy', () => {
@@ -452,7 +444,7 @@ describe('ThirdPartyAccessRole', () => {
       expect(message).toMatch(/thirdPartyAccountId is 'abc'/);
       expect(message).toMatch(/externalId is 'x'/);
       expect(message).toMatch(/prefix is 'data'/);
-      expect(message.split('\n').filter(line => line.startsWith('  - '))).toHaveLength(3);
+      expect(reportedProblems(message)).toHaveLength(3);
     });
   });
 
