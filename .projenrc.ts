@@ -96,7 +96,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
-  npmIgnoreOptions: { ignorePatterns: ['examples/', 'scripts/', 'cdk.json', '.ci/', 'cdk.out/', 'cdk.out.*/'] },
+  npmIgnoreOptions: {
+    ignorePatterns: ['examples/', 'scripts/', 'cdk.json', '.ci/', 'cdk.out/', 'cdk.out.*/', '.venv-smoke/', '.pytest_cache/', '__pycache__/'],
+  },
 });
 
 // projen removes constructs from devDeps when it adds the peer; put the dev copy back.
