@@ -155,6 +155,9 @@ export class SharedBucket extends Construct {
     validator.bucketName('bucketName', props.bucketName);
     validator.organizationId('organizationId', props.organizationId);
     validator.minimumTlsVersion('minimumTlsVersion', props.minimumTlsVersion);
+    // An imported key must be named by its key ARN: the bucket policy compares writers' key ids
+    // with it, and consumers need the key ARN itself.
+    validator.keyArn('encryptionKey', props.encryptionKey?.keyArn);
     (props.consumers ?? []).forEach((grant, index) => validateGrant(validator, `consumers[${index}]`, grant));
     validator.throwIfInvalid();
 
