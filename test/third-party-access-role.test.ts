@@ -62,6 +62,13 @@ function sorted(values: string[]): string[] {
 }
 
 
+/** Asserts that the role's one trust statement carries a Condition matching `condition`. */
+function expectTrustCondition(stack: Stack, condition: Record<string, unknown>): void {
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Condition: condition })] },
+  });
+}
+
 describe('ThirdPartyAccessRole', () => {
   describe('trust policy', () => {
     test('trusts only the third-party account root, with the external id', () => {
@@ -87,48 +94,24 @@ describe('ThirdPartyAccessRole', () => {
       const principalArns = [`arn:aws:iam::${THIRD_PARTY}:role/Ingest`, `arn:aws:iam::${THIRD_PARTY}:user/operator`];
       const { stack } = newAccessRole({ thirdPartyPrincipalArns: principalArns });
 
-      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: {
-          Statement: [
-            Match.objectLike({
-              Condition: {
-                StringEquals: { 'sts:ExternalId': EXTERNAL_ID },
-                ArnEquals: { 'aws:PrincipalArn': principalArns },
-              },
-            }),
-          ],
-        },
+      expectTrustCondition(stack, {
+        StringEquals: { 'sts:ExternalId': EXTERNAL_ID },
+        ArnEquals: { 'aws:PrincipalArn': principalArns },
       });
     });
 
     test('without thirdPartyPrincipalArns and requireMfa there is no aws:PrincipalArn or MFA condition', () => {
       const { stack } = newAccessRole();
 
-      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: {
-          Statement: [
-            Match.objectLike({
-              Condition: { ArnEquals: Match.absent(), Bool: Match.absent() },
-            }),
-          ],
-        },
-      });
+      expectTrustCondition(stack, { ArnEquals: Match.absent(), Bool: Match.absent() });
     });
 
     test('requireMfa adds aws:MultiFactorAuthPresent', () => {
       const { stack } = newAccessRole({ requireMfa: true });
 
-      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: {
-          Statement: [
-            Match.objectLike({
-              Condition: {
-                StringEquals: { 'sts:ExternalId': EXTERNAL_ID },
-                Bool: { 'aws:MultiFactorAuthPresent': 'true' },
-              },
-            }),
-          ],
-        },
+      expectTrustCondition(stack, {
+        StringEquals: { 'sts:ExternalId': EXTERNAL_ID },
+        Bool: { 'aws:MultiFactorAuthPresent': 'true' },
       });
     });
   });
