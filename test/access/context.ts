@@ -1,0 +1,111 @@
+/**
+ * The request context AWS sets, built in one place. A key missing from a context silently keeps a
+ * deny condition from firing (and an allow from matching), so no test builds a context by hand:
+ * each request states what it does (`RequestOptions`) and this module sets every key AWS would.
+ */
+import { allowedContextKeysForRequest } from '@cloud-copilot/iam-simulate';
+import type { Principal, ResourceTarget, World } from './world';
+
+/** What a request does, beyond principal, action and resource. */
+export interface RequestOptions {
+  /** HTTPS (true) or plain HTTP. @default true */
+  readonly secureTransport?: boolean;
+  /** TLS version of an HTTPS request. @default '1.3' */
+  readonly tlsVersion?: string;
+  /** `s3:prefix` of a list request; undefined lists without a prefix. */
+  readonly listPrefix?: string;
+  /** `x-amz-server-side-encryption` header of a write. */
+  readonly sseAlgorithm?: string;
+  /** `x-amz-server-side-encryption-aws-kms-key-id` header of a write. */
+  readonly sseKeyId?: string;
+  /** The service a KMS request comes through (`s3.<region>.amazonaws.com`); undefined for a direct call. */
+  readonly viaService?: string;
+  /** `kms:EncryptionContext:aws:s3:arn` of a KMS request made by S3. */
+  readonly encryptionContextArn?: string;
+  /** `sts:ExternalId` of an AssumeRole request; undefined sends none. */
+  readonly externalId?: string;
+  /** Whether the caller signed in with MFA. @default false */
+  readonly mfa?: boolean;
+}
+
+/** Keys a request carries because of what it does: they must apply to the action, or the test is wrong. */
+function requestedKeys(options: RequestOptions): Record<string, string> {
+  const keys: Record<string, string | undefined> = {
+    's3:prefix': options.listPrefix,
+    's3:x-amz-server-side-encryption': options.sseAlgorithm,
+    's3:x-amz-server-side-encryption-aws-kms-key-id': options.sseKeyId,
+    'kms:ViaService': options.viaService,
+    'kms:EncryptionContext:aws:s3:arn': options.encryptionContextArn,
+    'sts:ExternalId': options.externalId,
+  };
+  return definedOnly(keys);
+}
+
+/** Keys AWS sets on every request that supports them. */
+function ambientKeys(world: World, principal: Principal, action: string, target: ResourceTarget, options: RequestOptions): Record<string, string> {
+  const secure = options.secureTransport ?? true;
+  const service = action.split(':')[0];
+  const keys: Record<string, string | undefined> = {
+    'aws:SecureTransport': String(secure),
+    'aws:PrincipalArn': principal.arn,
+    'aws:PrincipalAccount': principal.account,
+    'aws:PrincipalOrgID': world.organizationOf(principal.account),
+    'aws:MultiFactorAuthPresent': String(options.mfa ?? false),
+    'aws:ResourceAccount': target.account,
+    // Plain HTTP has no TLS version.
+    's3:TlsVersion': service === 's3' && secure ? options.tlsVersion ?? '1.3' : undefined,
+    's3:ResourceAccount': service === 's3' ? target.account : undefined,
+    'kms:CallerAccount': service === 'kms' ? principal.account : undefined,
+    'aws:ViaAWSService': service === 'kms' ? String(options.viaService !== undefined) : undefined,
+  };
+  return definedOnly(keys);
+}
+
+export async function requestContext(
+  world: World, principal: Principal, action: string, resource: string, target: ResourceTarget, options: RequestOptions,
+): Promise<Record<string, string>> {
+  const allowed = await allowedKeys(action, resource);
+  const context: Record<string, string> = {};
+  for (const [key, value] of Object.entries(requestedKeys(options))) {
+    if (!allowed(key)) {
+      throw new Error(`${action} on ${resource} does not carry ${key}; the request options ask for it (${JSON.stringify(options)})`);
+    }
+    context[key] = value;
+  }
+  for (const [key, value] of Object.entries(ambientKeys(world, principal, action, target, options))) {
+    if (allowed(key)) {
+      context[key] = value;
+    }
+  }
+  return context;
+}
+
+const allowedKeyCache = new Map<string, Promise<(key: string) => boolean>>();
+
+/**
+ * The context keys AWS documents for this action on this kind of resource, from the simulator's
+ * own catalogue: AWS sets a service's keys only on the actions that support them.
+ */
+export function allowedKeys(action: string, resource: string): Promise<(key: string) => boolean> {
+  const [service, name] = action.split(':');
+  const kind = service === 's3' ? (resource.includes('/') ? 'object' : 'bucket') : 'resource';
+  const cacheKey = `${action}|${kind}`;
+  let matcher = allowedKeyCache.get(cacheKey);
+  if (matcher === undefined) {
+    matcher = allowedContextKeysForRequest(service, name, resource, false, undefined).then(keys => {
+      // Catalogue entries name variable parts as ${tagkey} or <key>.
+      const patterns = keys.map(pattern => new RegExp(`^${pattern.split(/\$\{[^}]*\}|<[^>]*>/).map(escapeRegExp).join('.+')}$`, 'i'));
+      return (contextKey: string) => patterns.some(pattern => pattern.test(contextKey));
+    });
+    allowedKeyCache.set(cacheKey, matcher);
+  }
+  return matcher;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function definedOnly(keys: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined)) as Record<string, string>;
+}

@@ -1,0 +1,98 @@
+/**
+ * What each access level is meant to allow, written down independently of the library's own
+ * action table (lib/private/access-actions.ts): if the library grants one action more, or one
+ * condition less, the proofs see a request allowed that this file does not intend.
+ */
+import type { SimulatedRequest } from './world';
+
+export type Level = 'read' | 'write' | 'read-write';
+
+/** One intended reach: what a principal may do on one bucket. */
+export interface Reach {
+  readonly bucketArn: string;
+  /** Key prefix ending in '/', or undefined for the whole bucket. */
+  readonly prefix?: string;
+  readonly level: Level;
+  readonly allowDelete: boolean;
+  /** The bucket's key; KMS is intended only on this key, only through S3 in `region`. */
+  readonly keyArn?: string;
+  readonly region: string;
+  /** Requests below this TLS version are refused. */
+  readonly minimumTlsVersion: number;
+}
+
+const OBJECT_ACTIONS: Record<Level, string[]> = {
+  'read': ['s3:GetObject'],
+  'write': ['s3:PutObject', 's3:AbortMultipartUpload'],
+  'read-write': ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+};
+
+const KEY_ACTIONS: Record<Level, string[]> = {
+  'read': ['kms:Decrypt'],
+  // Writers decrypt too: completing a multipart upload decrypts the data key.
+  'write': ['kms:GenerateDataKey', 'kms:Decrypt'],
+  'read-write': ['kms:GenerateDataKey', 'kms:Decrypt'],
+};
+
+/** Whether any of `reaches` intends `request` (an S3 or KMS request). */
+export function intends(reaches: readonly Reach[], request: SimulatedRequest): boolean {
+  return reaches.some(reach => reachIntends(reach, request));
+}
+
+function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
+  const options = request.options ?? {};
+  const service = request.action.split(':')[0];
+  if (service === 'kms') {
+    const context = options.encryptionContextArn;
+    return reach.keyArn !== undefined
+      && request.resource === reach.keyArn
+      && KEY_ACTIONS[reach.level].includes(request.action)
+      && options.viaService === `s3.${reach.region}.amazonaws.com`
+      && context !== undefined
+      && (context === reach.bucketArn || context.startsWith(`${reach.bucketArn}/${reach.prefix ?? ''}`));
+  }
+  if (service !== 's3') {
+    return false;
+  }
+  const secure = (options.secureTransport ?? true) && Number(options.tlsVersion ?? '1.3') >= reach.minimumTlsVersion;
+  if (!secure) {
+    return false;
+  }
+  if (request.resource === reach.bucketArn) {
+    return request.action === 's3:ListBucket'
+      && reach.level !== 'write'
+      && (reach.prefix === undefined || (options.listPrefix ?? '').startsWith(reach.prefix));
+  }
+  if (!request.resource.startsWith(`${reach.bucketArn}/${reach.prefix ?? ''}`)) {
+    return false;
+  }
+  const actions = [...OBJECT_ACTIONS[reach.level], ...(reach.allowDelete ? ['s3:DeleteObject'] : [])];
+  if (!actions.includes(request.action)) {
+    return false;
+  }
+  // Writes keep the bucket's encryption: no other algorithm, no other key.
+  return request.action !== 's3:PutObject'
+    || ((options.sseAlgorithm === undefined || options.sseAlgorithm === 'aws:kms')
+      && (options.sseKeyId === undefined || options.sseKeyId === reach.keyArn));
+}
+
+/** Who may assume a third-party role, and how. */
+export interface TrustIntent {
+  readonly roleArn: string;
+  readonly trustedAccount: string;
+  /** Only these principals of the trusted account; undefined for any. */
+  readonly principalArns?: string[];
+  readonly externalId: string;
+  readonly requireMfa: boolean;
+}
+
+export function trustIntends(trust: TrustIntent, request: SimulatedRequest): boolean {
+  const options = request.options ?? {};
+  const account = request.principal.split(':')[4];
+  return request.action === 'sts:AssumeRole'
+    && request.resource === trust.roleArn
+    && account === trust.trustedAccount
+    && (trust.principalArns === undefined || trust.principalArns.includes(request.principal))
+    && options.externalId === trust.externalId
+    && (!trust.requireMfa || options.mfa === true);
+}
