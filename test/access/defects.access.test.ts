@@ -1,0 +1,95 @@
+/**
+ * The proofs must fail for the defects they exist to catch. Each test deploys a correct share,
+ * breaks its synthesized policies the way a regression in lib/ would, and expects the proof to
+ * go red naming the request that became possible.
+ */
+import { deployShare, proveShare, Share } from './scenario';
+import { PolicyDocument, World } from './world';
+import { AccessLevel } from '../../lib';
+
+const PROOF_TIMEOUT = 120_000;
+
+function share(): Share {
+  return deployShare({
+    grants: [{ accountId: '222222222222', prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] }],
+    thirdParties: [{ accountId: '444444444444', externalId: 'vendor-7f3a9c', prefix: 'vendor/', access: AccessLevel.READ, roleNames: ['Integration'] }],
+  });
+}
+
+type StatementEdit = (statement: any) => any;
+
+/** Rewrites every statement of every policy in the world (bucket, key, trust and identity policies). */
+function breakPolicies(world: World, edit: StatementEdit): void {
+  const rewrite = (policy: PolicyDocument): PolicyDocument => ({
+    ...policy,
+    Statement: [policy.Statement].flat().map(statement => edit({ ...statement })),
+  });
+  for (const bucket of world.buckets.values()) {
+    if (bucket.policy !== undefined) {
+      bucket.policy = rewrite(bucket.policy);
+    }
+  }
+  for (const key of world.keys.values()) {
+    key.policy = rewrite(key.policy);
+  }
+  for (const principal of world.principals.values()) {
+    if (principal.trustPolicy !== undefined) {
+      principal.trustPolicy = rewrite(principal.trustPolicy);
+    }
+    principal.identityPolicies.splice(0, principal.identityPolicies.length,
+      ...principal.identityPolicies.map(({ name, policy }) => ({ name, policy: rewrite(policy) })));
+  }
+}
+
+function withoutCondition(statement: any, key: string): any {
+  if (statement.Condition === undefined) {
+    return statement;
+  }
+  const condition = Object.fromEntries(Object.entries(statement.Condition as Record<string, Record<string, unknown>>)
+    .map(([operator, keys]) => [operator, Object.fromEntries(Object.entries(keys).filter(([name]) => name !== key))])
+    .filter(([, keys]) => Object.keys(keys as object).length > 0));
+  return { ...statement, Condition: condition };
+}
+
+describe('the proofs catch deliberate defects', () => {
+  test('control: the unbroken share passes', async () => {
+    await expect(proveShare(share())).resolves.toBeDefined();
+  }, PROOF_TIMEOUT);
+
+  test('an extra s3:GetObjectAcl next to s3:GetObject', async () => {
+    const broken = share();
+    breakPolicies(broken.world, statement => {
+      const actions = [statement.Action].flat();
+      return statement.Effect === 'Allow' && actions.includes('s3:GetObject')
+        ? { ...statement, Action: [...actions, 's3:GetObjectAcl'] }
+        : statement;
+    });
+    await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Analyst s3:GetObjectAcl arn:aws:s3:::shared-bucket-proof\/analytics\/report\.csv/);
+  }, PROOF_TIMEOUT);
+
+  test('a dropped kms:ViaService condition', async () => {
+    const broken = share();
+    breakPolicies(broken.world, statement => withoutCondition(statement, 'kms:ViaService'));
+    // Through S3 in another region: only the bucket's encryption context still holds.
+    await expect(proveShare(broken)).rejects.toThrow(
+      /ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Analyst kms:Decrypt arn:aws:kms:eu-west-1:111111111111:key\/\S+ \[viaService="s3.us-east-1.amazonaws.com"/);
+  }, PROOF_TIMEOUT);
+
+  test('a dropped sts:ExternalId condition', async () => {
+    const broken = share();
+    breakPolicies(broken.world, statement => withoutCondition(statement, 'sts:ExternalId'));
+    await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::444444444444:role\/Integration sts:AssumeRole arn:aws:iam::111111111111:role\/ThirdParty0Access \[mfa=false\]/);
+  }, PROOF_TIMEOUT);
+
+  test('a dropped s3:prefix condition on listing', async () => {
+    const broken = share();
+    breakPolicies(broken.world, statement => withoutCondition(statement, 's3:prefix'));
+    await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Analyst s3:ListBucket arn:aws:s3:::shared-bucket-proof \[listPrefix="unshared\/"\]/);
+  }, PROOF_TIMEOUT);
+
+  test('a dropped aws:PrincipalArn narrowing', async () => {
+    const broken = share();
+    breakPolicies(broken.world, statement => withoutCondition(statement, 'aws:PrincipalArn'));
+    await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/NotNamedByTheOwner s3:GetObject /);
+  }, PROOF_TIMEOUT);
+});

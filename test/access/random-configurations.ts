@@ -1,0 +1,58 @@
+/**
+ * Random share configurations (fast-check): 1 to 8 consumers over a few accounts, awkward and
+ * overlapping prefixes, every access level, with and without named roles, allowDelete and an
+ * organization. For each, every principal's allowed requests are exactly its intended ones, so
+ * no principal reaches another's prefix. The sweep is the lean one (the actions any level grants
+ * and their dangerous neighbours); the full catalogue runs in the scenario proofs.
+ *
+ * The runs are split over two test files so that jest proves them on two cores at once.
+ */
+import * as fc from 'fast-check';
+import { deployShare, GrantConfig, ORGANIZATION, proveShare, ShareConfig } from './scenario';
+import { AccessLevel } from '../../lib';
+
+const ACCOUNTS = ['222222222222', '333333333333', '444444444444', '555555555555'];
+
+/** Configurations per CI run, over both files: at least 200. ACCESS_PROOF_RUNS lowers it for a quick local run. */
+export const TOTAL_RUNS = Number(process.env.ACCESS_PROOF_RUNS ?? 200);
+
+const awkwardPrefix = fc.oneof(
+  fc.constantFrom(
+    'data/', 'data-archive/', 'data/archive/', 'Data/', 'data.backup/', 'a/', 'a/b/', 'a/b/c/',
+    'x y/', 'données/', '2024/01/', 'team_a/', 'team-a/', 'team+a/', 'a=b&c/', '%2F/', 'dir//', 'ü/ß/',
+  ),
+  fc.stringMatching(/^[a-z0-9][a-zA-Z0-9._ -]{0,12}\/([a-z0-9]{1,4}\/)?$/),
+);
+
+const grant = (index: number): fc.Arbitrary<GrantConfig> => fc.record({
+  accountId: fc.constantFrom(...ACCOUNTS),
+  prefix: fc.option(awkwardPrefix, { nil: undefined, freq: 8 }),
+  access: fc.constantFrom(AccessLevel.READ, AccessLevel.WRITE, AccessLevel.READ_WRITE),
+  allowDelete: fc.boolean(),
+  roleNames: fc.option(
+    fc.integer({ min: 1, max: 2 }).map(count => Array.from({ length: count }, (_, role) => `Grant${index}Role${role}`)),
+    { nil: undefined, freq: 3 }),
+});
+
+export const configuration: fc.Arbitrary<ShareConfig> = fc.integer({ min: 1, max: 8 })
+  .chain(count => fc.tuple(...Array.from({ length: count }, (_, index) => grant(index))))
+  .chain(grants => fc.record({
+    grants: fc.constant(grants),
+    organizationAccounts: fc.option(fc.subarray(ACCOUNTS), { nil: undefined }),
+  }))
+  .map(({ grants, organizationAccounts }) => ({
+    grants,
+    organizationId: organizationAccounts === undefined ? undefined : ORGANIZATION,
+    organizationAccounts,
+    deployConsumers: false,
+    leanProbe: true,
+  }));
+
+/** Proves `runs` random configurations; returns the number of requests evaluated. */
+export async function proveRandomConfigurations(runs: number): Promise<number> {
+  let requests = 0;
+  await fc.assert(fc.asyncProperty(configuration, async config => {
+    requests += (await proveShare(deployShare(config))).requests;
+  }), { numRuns: runs });
+  return requests;
+}

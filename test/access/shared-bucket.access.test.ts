@@ -1,0 +1,93 @@
+/**
+ * Access proofs for SharedBucket and its consumers: every S3 action of the catalogue on the
+ * bucket and on objects in and around each prefix, every KMS action on the key through S3 and
+ * directly, and data requests end to end (S3 and the KMS calls S3 makes). For every principal,
+ * the requests allowed must be exactly the intended ones.
+ */
+import { allowedKms, allowedS3, deployShare, ORGANIZATION, proveShare } from './scenario';
+import { AccessLevel } from '../../lib';
+
+const CONSUMER = '222222222222';
+const PARTNER = '333333333333';
+const PROOF_TIMEOUT = 120_000;
+
+describe('SharedBucket access, proved', () => {
+  test('a reader named by role reads and lists its prefix, and nothing else', async () => {
+    const proof = await proveShare(deployShare({
+      grants: [{ accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] }],
+    }));
+    const [deployed, allowingEverything] = proof.principals;
+    const reads = [
+      's3:GetObject analytics/nested/deep.csv',
+      's3:GetObject analytics/nested/deep.csv tls=1.2',
+      's3:GetObject analytics/report.csv',
+      's3:GetObject analytics/report.csv tls=1.2',
+      's3:ListBucket prefix=analytics/',
+      's3:ListBucket prefix=analytics/ tls=1.2',
+      's3:ListBucket prefix=analytics/nested/',
+      's3:ListBucket prefix=analytics/nested/ tls=1.2',
+    ];
+    expect(allowedS3(deployed)).toEqual(reads);
+    expect(allowedS3(allowingEverything)).toEqual(reads);
+    expect(allowedKms(deployed)).toEqual([
+      'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof',
+      'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof/analytics/nested/deep.csv',
+      'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof/analytics/report.csv',
+    ]);
+    expect(deployed.data.allowed).toBe(4);
+    // The sweep is the whole catalogue: every S3 action on the bucket and on 7 objects, every KMS action.
+    expect(deployed.s3.requests).toBeGreaterThanOrEqual(500);
+    expect(deployed.kms.requests).toBeGreaterThanOrEqual(200);
+  }, PROOF_TIMEOUT);
+
+  test('consumers with look-alike prefixes (data/ and data-archive/) reach only their own folder', async () => {
+    await proveShare(deployShare({
+      grants: [
+        { accountId: CONSUMER, prefix: 'data/', access: AccessLevel.READ, roleNames: ['DataReader'] },
+        { accountId: PARTNER, prefix: 'data-archive/', access: AccessLevel.READ_WRITE, roleNames: ['ArchiveWriter'] },
+        { accountId: CONSUMER, prefix: 'data/archive/', access: AccessLevel.WRITE, roleNames: ['NestedWriter'] },
+      ],
+    }));
+  }, PROOF_TIMEOUT);
+
+  test('a write-only consumer puts and aborts uploads, and cannot read, list or delete', async () => {
+    const proof = await proveShare(deployShare({
+      grants: [{ accountId: CONSUMER, prefix: 'ingest/', access: AccessLevel.WRITE, roleNames: ['Ingest'] }],
+    }));
+    const actions = new Set(allowedS3(proof.principals[0]).map(request => request.split(' ')[0]));
+    expect([...actions].sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(new Set(allowedKms(proof.principals[0]).map(request => request.split(' ')[0]))).toEqual(new Set(['kms:Decrypt', 'kms:GenerateDataKey']));
+  }, PROOF_TIMEOUT);
+
+  test('allowDelete adds DeleteObject under the prefix, never DeleteObjectVersion', async () => {
+    const proof = await proveShare(deployShare({
+      grants: [{ accountId: CONSUMER, prefix: 'ingest/', access: AccessLevel.READ_WRITE, allowDelete: true, roleNames: ['Ingest'] }],
+    }));
+    const actions = new Set(allowedS3(proof.principals[0]).map(request => request.split(' ')[0]));
+    expect([...actions].sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+  }, PROOF_TIMEOUT);
+
+  test('a whole-bucket grant to an account covers every object of the bucket and any role of that account', async () => {
+    await proveShare(deployShare({
+      grants: [{ accountId: CONSUMER, access: AccessLevel.READ }],
+    }));
+  }, PROOF_TIMEOUT);
+
+  test('organizationId: an account outside the organization gets nothing, even when granted', async () => {
+    await proveShare(deployShare({
+      organizationId: ORGANIZATION,
+      organizationAccounts: [CONSUMER],
+      grants: [
+        { accountId: CONSUMER, prefix: 'in-org/', access: AccessLevel.READ, roleNames: ['Reader'] },
+        { accountId: PARTNER, prefix: 'outside-org/', access: AccessLevel.READ, roleNames: ['Reader'] },
+      ],
+    }));
+  }, PROOF_TIMEOUT);
+
+  test('minimumTlsVersion 1.3 refuses TLS 1.2 as well', async () => {
+    await proveShare(deployShare({
+      minimumTlsVersion: 1.3,
+      grants: [{ accountId: CONSUMER, prefix: 'secure/', access: AccessLevel.READ, roleNames: ['Reader'] }],
+    }));
+  }, PROOF_TIMEOUT);
+});
