@@ -157,6 +157,14 @@ project.addTask('policy-sizes', {
   exec: 'ts-node --transpile-only scripts/policy-sizes.ts',
 });
 
+// The comparison in README ("Why not plain grantRead?"): the access-proof sweep over plain
+// aws-cdk-lib grants and over SharedBucket. `npx projen compare -- --update-readme` rewrites it.
+project.addTask('compare', {
+  description: 'Print what plain grantRead/grantReadWrite and SharedBucket allow beyond intent (evaluated with iam-simulate)',
+  exec: 'ts-node --transpile-only scripts/compare.ts',
+  receiveArgs: true,
+});
+
 // README examples compile under jsii-rosetta: --strict makes every snippet compile, --fail
 // turns a compile error into a failed build. It reads the README from the compiled assembly.
 const rosetta = project.addTask('rosetta:extract', {

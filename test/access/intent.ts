@@ -17,8 +17,13 @@ export interface Reach {
   /** The bucket's key; KMS is intended only on this key, only through S3 in `region`. */
   readonly keyArn?: string;
   readonly region: string;
-  /** Requests below this TLS version are refused. */
-  readonly minimumTlsVersion: number;
+  /** HTTPS with at least this TLS version is required; undefined when nothing requires it. */
+  readonly minimumTlsVersion?: number;
+  /**
+   * Writes that name another encryption or key are refused (the owner's bucket policy does this).
+   * @default true
+   */
+  readonly refusesForeignEncryption?: boolean;
 }
 
 const OBJECT_ACTIONS: Record<Level, string[]> = {
@@ -54,8 +59,8 @@ function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
   if (service !== 's3') {
     return false;
   }
-  const secure = (options.secureTransport ?? true) && Number(options.tlsVersion ?? '1.3') >= reach.minimumTlsVersion;
-  if (!secure) {
+  if (reach.minimumTlsVersion !== undefined
+    && (!(options.secureTransport ?? true) || Number(options.tlsVersion ?? '1.3') < reach.minimumTlsVersion)) {
     return false;
   }
   if (request.resource === reach.bucketArn) {
@@ -72,6 +77,7 @@ function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
   }
   // Writes keep the bucket's encryption: no other algorithm, no other key.
   return request.action !== 's3:PutObject'
+    || reach.refusesForeignEncryption === false
     || ((options.sseAlgorithm === undefined || options.sseAlgorithm === 'aws:kms')
       && (options.sseKeyId === undefined || options.sseKeyId === reach.keyArn));
 }

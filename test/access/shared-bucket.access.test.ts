@@ -12,6 +12,12 @@ const PARTNER = '333333333333';
 const PROOF_TIMEOUT = 120_000;
 
 describe('SharedBucket access, proved', () => {
+  test('with no consumers, no other account reaches anything, whatever its own policies allow', async () => {
+    const proof = await proveShare(deployShare({ grants: [] }));
+    expect(proof.principals.map(report => report.principal)).toEqual([expect.stringMatching(/Outsider/)]);
+    expect(proof.principals[0].s3.allowed + proof.principals[0].kms.allowed).toBe(0);
+  }, PROOF_TIMEOUT);
+
   test('a reader named by role reads and lists its prefix, and nothing else', async () => {
     const proof = await proveShare(deployShare({
       grants: [{ accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] }],

@@ -12,9 +12,9 @@ const CONSUMER = '222222222222';
 const EXTERNAL_ID = 'vendor-7f3a9c';
 const PROOF_TIMEOUT = 120_000;
 
-function vendorShare(thirdParty: Partial<ThirdPartyConfig> = {}): Share {
+function vendorShare(thirdParty: Partial<ThirdPartyConfig> = {}, withConsumer: boolean = true): Share {
   return deployShare({
-    grants: [{ accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] }],
+    grants: withConsumer ? [{ accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] }] : [],
     thirdParties: [{ accountId: VENDOR, externalId: EXTERNAL_ID, prefix: 'vendor-exports/', access: AccessLevel.READ, roleNames: ['Integration'], ...thirdParty }],
   });
 }
@@ -37,6 +37,11 @@ describe('ThirdPartyAccessRole access, proved', () => {
     // The vendor's own roles reach nothing on the bucket directly, even allowing themselves everything.
     const vendorDirect = proof.principals.find(report => report.principal.startsWith(vendor))!;
     expect(vendorDirect.s3.allowed + vendorDirect.kms.allowed).toBe(0);
+  }, PROOF_TIMEOUT);
+
+  test('the role alone, on a bucket with no consumer grants', async () => {
+    const proof = await proveShare(vendorShare({}, false));
+    expect(proof.assumeRole.filter(outcome => outcome.allowed)).toHaveLength(2);
   }, PROOF_TIMEOUT);
 
   test('requireMfa: AssumeRole needs MFA as well as the external id', async () => {

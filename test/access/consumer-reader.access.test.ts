@@ -1,0 +1,91 @@
+/**
+ * Access proofs for ConsumerReader on its own: the owner's bucket and key policies allow the
+ * consumer account everything, so the consumer's identity policy alone must bound its role.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { intends, Level, Reach } from './intent';
+import { allowedKms, allowedS3, OWNER, REGION, roleArn, SweepReport } from './scenario';
+import { dataRequests, evaluate, expectExactly, kmsRequests, probeFor, s3Requests } from './sweep';
+import { deployedKeyArn, World } from './world';
+import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../../lib';
+
+const CONSUMER = '222222222222';
+const BUCKET = 'owner-trusts-consumer';
+const PROOF_TIMEOUT = 120_000;
+const LEVELS: Record<AccessLevel, Level> = { [AccessLevel.READ]: 'read', [AccessLevel.WRITE]: 'write', [AccessLevel.READ_WRITE]: 'read-write' };
+
+/** An owner that lets the consumer account do anything with its bucket and key. */
+function trustingOwner(app: App): kms.Key {
+  const stack = new Stack(app, 'TrustingOwner', { env: { account: OWNER, region: REGION } });
+  const key = new kms.Key(stack, 'Key');
+  key.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.AccountPrincipal(CONSUMER)], actions: ['kms:*'], resources: ['*'] }));
+  const bucket = new s3.Bucket(stack, 'Bucket', { bucketName: BUCKET, encryption: s3.BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true });
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.AccountPrincipal(CONSUMER)], actions: ['s3:*'], resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+  }));
+  return key;
+}
+
+async function proveReader(props: Partial<ConsumerReaderProps>, withKey: boolean = true): Promise<SweepReport> {
+  const app = new App();
+  const key = trustingOwner(app);
+  const consumer = new Stack(app, 'Consumer', { env: { account: CONSUMER, region: REGION } });
+  new ConsumerReader(consumer, 'Reader', {
+    bucketName: BUCKET,
+    bucketOwnerAccountId: OWNER,
+    encryptionKeyArn: withKey ? deployedKeyArn(key) : undefined,
+    roleName: 'Reader',
+    ...props,
+  });
+  const world = new World().addStack(Stack.of(key)).addStack(consumer);
+  const reach: Reach = {
+    bucketArn: `arn:aws:s3:::${BUCKET}`,
+    prefix: props.prefix,
+    level: LEVELS[props.access ?? AccessLevel.READ],
+    allowDelete: props.allowDelete ?? false,
+    // Without the key ARN, the role gets no KMS permission at all.
+    keyArn: withKey ? deployedKeyArn(key) : undefined,
+    region: REGION,
+    // TLS and the encryption of writes are the owner's to enforce, not the consumer's.
+    minimumTlsVersion: undefined,
+    refusesForeignEncryption: false,
+  };
+  const principal = roleArn(CONSUMER, 'Reader');
+  const intended = (request: any) => intends([reach], request);
+  const probe = probeFor(BUCKET, [props.prefix, 'other/']);
+  const s3Outcomes = await evaluate(world, await s3Requests(world, principal, probe), intended);
+  const kmsOutcomes = await evaluate(world, await kmsRequests(world, principal, probe), intended);
+  const data = await dataRequests(world, s3Outcomes, kmsOutcomes, intended);
+  return {
+    principal,
+    s3: expectExactly(s3Outcomes, 'S3 for the ConsumerReader role'),
+    kms: expectExactly(kmsOutcomes, 'KMS for the ConsumerReader role'),
+    data: expectExactly(data, 'S3+KMS data requests for the ConsumerReader role'),
+  };
+}
+
+describe('ConsumerReader access, proved against an owner that allows everything', () => {
+  test('a reader reaches its prefix only, and the key only through S3', async () => {
+    const report = await proveReader({ prefix: 'analytics/' });
+    expect(new Set(allowedS3(report).map(request => request.split(' ')[0]))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
+    expect(new Set(allowedKms(report).map(request => request.split(' ').slice(0, 2).join(' '))))
+      .toEqual(new Set([`kms:Decrypt via=s3.${REGION}.amazonaws.com`]));
+  }, PROOF_TIMEOUT);
+
+  test('a read-write consumer with allowDelete', async () => {
+    await proveReader({ prefix: 'ingest/', access: AccessLevel.READ_WRITE, allowDelete: true });
+  }, PROOF_TIMEOUT);
+
+  test('a write-only, whole-bucket consumer', async () => {
+    await proveReader({ access: AccessLevel.WRITE });
+  }, PROOF_TIMEOUT);
+
+  test('without encryptionKeyArn, no KMS permission: SSE-KMS objects stay out of reach', async () => {
+    const report = await proveReader({ prefix: 'analytics/' }, false);
+    expect(report.kms.allowed).toBe(0);
+    expect(report.data.allowed).toBe(0);
+  }, PROOF_TIMEOUT);
+});

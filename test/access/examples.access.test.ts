@@ -1,0 +1,59 @@
+/**
+ * The README's example (examples/stacks.ts), proved: the analytics role reads analytics/, the
+ * ingestion role writes and deletes in ingest/, the vendor assumes the owner's role with its
+ * external id and then reads vendor-exports/. Nobody reaches anything else.
+ */
+import { App } from 'aws-cdk-lib';
+import { intends, Level, Reach, trustIntends } from './intent';
+import { roleArn } from './scenario';
+import { assumeRoleRequests, dataRequests, evaluate, expectExactly, kmsRequests, probeFor, s3Requests } from './sweep';
+import { ALLOW_EVERYTHING, deployedKeyArn, World } from './world';
+import {
+  addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
+} from '../../examples/stacks';
+
+test('the example stacks allow exactly what the README says', async () => {
+  // The consumer names the owner's key by ARN: take the ARN this harness deploys the key with.
+  const keyArn = deployedKeyArn(addExampleStacks(new App(), exampleSetup()).owner.sharedBucket.encryptionKey);
+  const setup = exampleSetup({ SHARED_BUCKET_KEY_ARN: keyArn });
+  const { owner, consumer, thirdParty } = addExampleStacks(new App(), setup);
+  const world = new World().addStack(owner).addStack(consumer).addStack(thirdParty);
+
+  const reach = (prefix: string, level: Level, allowDelete: boolean = false): Reach => ({
+    bucketArn: `arn:aws:s3:::${setup.bucketName}`, prefix, level, allowDelete, keyArn, region: setup.region, minimumTlsVersion: 1.2,
+  });
+  const vendorAccess = roleArn(setup.ownerAccountId, VENDOR_ACCESS_ROLE);
+  const vendor = roleArn(setup.thirdPartyAccountId, VENDOR_INTEGRATION_ROLE);
+  const expected: Array<[string, Reach[]]> = [
+    [roleArn(setup.consumerAccountId, ANALYTICS_READER_ROLE), [reach('analytics/', 'read')]],
+    [roleArn(setup.consumerAccountId, INGEST_WRITER_ROLE), [reach('ingest/', 'write', true)]],
+    [vendorAccess, [reach('vendor-exports/', 'read')]],
+    [vendor, []],
+  ];
+  const probe = probeFor(setup.bucketName, ['analytics/', 'ingest/', 'vendor-exports/']);
+  const allowedActions: Record<string, string[]> = {};
+  for (const [principal, reaches] of expected) {
+    const intended = (request: any) => intends(reaches, request);
+    const s3 = await evaluate(world, await s3Requests(world, principal, probe), intended);
+    const kms = await evaluate(world, await kmsRequests(world, principal, probe), intended);
+    expectExactly(s3, `S3 for ${principal}`);
+    expectExactly(kms, `KMS for ${principal}`);
+    expectExactly(await dataRequests(world, s3, kms, intended), `data requests for ${principal}`);
+    allowedActions[principal.split('/')[1]] = [...new Set(s3.filter(outcome => outcome.allowed).map(outcome => outcome.request.action))].sort();
+  }
+  expect(allowedActions).toEqual({
+    [ANALYTICS_READER_ROLE]: ['s3:GetObject', 's3:ListBucket'],
+    [INGEST_WRITER_ROLE]: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'],
+    [VENDOR_ACCESS_ROLE]: ['s3:GetObject', 's3:ListBucket'],
+    [VENDOR_INTEGRATION_ROLE]: [],
+  });
+
+  // The vendor, as deployed and allowing itself everything, assumes the role only with its external id.
+  const trust = {
+    roleArn: vendorAccess, trustedAccount: setup.thirdPartyAccountId, principalArns: [vendor], externalId: setup.externalId, requireMfa: false,
+  };
+  const requests = assumeRoleRequests(vendor, vendorAccess, setup.externalId);
+  expectExactly(await evaluate(world, requests, request => trustIntends(trust, request)), 'the vendor assuming the access role');
+  expectExactly(await evaluate(world, requests, request => trustIntends(trust, request), { identity: [ALLOW_EVERYTHING] }),
+    'the vendor, allowing itself everything, assuming the access role');
+}, 120_000);
