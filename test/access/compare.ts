@@ -9,13 +9,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { intends, Level, Reach } from './intent';
+import { OWNER, REGION } from './scenario';
 import { dataRequests, evaluate, kmsRequests, Outcome, probeFor, s3Requests, summarize } from './sweep';
 import { ALLOW_EVERYTHING, deployedKeyArn, World } from './world';
 import { AccessLevel, SharedBucket } from '../../lib';
 
-const OWNER = '111111111111';
 const CONSUMER = '222222222222';
-const REGION = 'eu-west-1';
 const BUCKET = 'compare-shared-bucket';
 const PREFIX = 'partner-a/';
 const CONSUMER_ROLE = `arn:aws:iam::${CONSUMER}:role/PartnerReader`;

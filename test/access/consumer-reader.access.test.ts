@@ -6,8 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { intends, Level, Reach } from './intent';
-import { allowedKms, allowedS3, OWNER, REGION, roleArn, SweepReport } from './scenario';
+import { intends, Reach } from './intent';
+import { allowedKms, allowedS3, LEVELS, OWNER, REGION, roleArn, SweepReport } from './scenario';
 import { dataRequests, evaluate, expectExactly, kmsRequests, probeFor, s3Requests } from './sweep';
 import { deployedKeyArn, World } from './world';
 import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../../lib';
@@ -15,7 +15,6 @@ import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../../lib';
 const CONSUMER = '222222222222';
 const BUCKET = 'owner-trusts-consumer';
 const PROOF_TIMEOUT = 120_000;
-const LEVELS: Record<AccessLevel, Level> = { [AccessLevel.READ]: 'read', [AccessLevel.WRITE]: 'write', [AccessLevel.READ_WRITE]: 'read-write' };
 
 /** An owner that lets the consumer account do anything with its bucket and key. */
 function trustingOwner(app: App): kms.Key {

@@ -71,7 +71,8 @@ export interface Share {
   readonly thirdPartyRoles: Array<{ config: ThirdPartyConfig; roleArn: string; trust: TrustIntent }>;
 }
 
-const LEVELS: Record<AccessLevel, Level> = {
+/** The intent-level name of each AccessLevel. */
+export const LEVELS: Record<AccessLevel, Level> = {
   [AccessLevel.READ]: 'read',
   [AccessLevel.WRITE]: 'write',
   [AccessLevel.READ_WRITE]: 'read-write',
