@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
-import { knownAndDifferent, knownAndEqual, parseKeyArn, PropsValidator } from './private/validation';
+import { checkPolicyBudgets, deployedPolicySize, POLICY_LIMITS, PolicyBudget, PolicyKind } from './private/policy-size';
+import { accessPointRegion, knownAndDifferent, knownAndEqual, parseKeyArn, PropsValidator } from './private/validation';
 
 /**
  * Properties of a ConsumerReader.
@@ -79,6 +80,20 @@ export interface ConsumerReaderProps {
   readonly assumedBy?: iam.IPrincipal;
 
   /**
+   * ARN of the consumer's access point, for a SharedBucket in `SharingMode.ACCESS_POINTS`
+   * (the owner's `accessPointArns`, in the order of its consumers). The role's S3 permissions
+   * then name the access point instead of the bucket: in that mode the owner's bucket allows
+   * requests only through its access points. Clients use the access point's ARN or alias in
+   * place of the bucket name.
+   *
+   * The ARN, not the alias: IAM policies name access points only by ARN, and S3 authorizes a
+   * request made with the alias against the ARN.
+   *
+   * @default - the bucket directly (SharingMode.BUCKET_POLICY)
+   */
+  readonly accessPointArn?: string;
+
+  /**
    * ARN of the owner's ThirdPartyAccessRole. When set, the role gets only `sts:AssumeRole` on
    * that role and no direct bucket or key access: the owner's role decides prefix, access level
    * and key, so `prefix`, `access`, `allowDelete` and `encryptionKeyArn` must be left unset.
@@ -114,7 +129,13 @@ export class ConsumerReader extends Construct {
     validator.accessLevel('access', props.access);
     validator.roleArn('thirdPartyRoleArn', props.thirdPartyRoleArn, props.bucketOwnerAccountId);
     validator.roleName('roleName', props.roleName);
+    validator.accessPointArn('accessPointArn', props.accessPointArn, props.bucketOwnerAccountId);
     const keyRegion = parseKeyArn(props.encryptionKeyArn)?.region;
+    const accessPointRegionName = accessPointRegion(props.accessPointArn);
+    if (knownAndDifferent(accessPointRegionName, props.bucketRegion ?? keyRegion)) {
+      validator.fail('accessPointArn', props.accessPointArn,
+        `an access point in the bucket's region ${props.bucketRegion ?? keyRegion}: an access point lives in the region of its bucket`);
+    }
     if (knownAndDifferent(props.bucketRegion, keyRegion)) {
       validator.fail('bucketRegion', props.bucketRegion,
         `the region of encryptionKeyArn (${keyRegion}): S3 encrypts a bucket only with a key of the bucket's own region`);
@@ -138,6 +159,7 @@ export class ConsumerReader extends Construct {
         allowDelete: props.allowDelete,
         encryptionKeyArn: props.encryptionKeyArn,
         bucketRegion: props.bucketRegion,
+        accessPointArn: props.accessPointArn,
       };
       for (const [prop, value] of Object.entries(decidedByOwnerRole)) {
         if (value !== undefined) {
@@ -177,16 +199,51 @@ export class ConsumerReader extends Construct {
     // the forced policy then fails synth as unattached instead of vanishing.
     this.role.attachInlinePolicy(this.policy);
 
+    this.node.addValidation({
+      validate: () => checkPolicyBudgets(this, this.policyBudgets(), 'Way out: attach the access to a role ' +
+      'with fewer inline policies of its own, or move those to managed policies (the limit counts every inline policy of the role).'),
+    });
+
     new CfnOutput(this, 'RoleArn', {
       description: 'ARN of the consumer role (list it in the owner\'s principalArns to narrow the grant to it)',
       value: this.role.roleArn,
     });
   }
 
+  /**
+   * Every inline policy of this stack attached to the role (this one, the role's default policy,
+   * any other), and the trust policy of a role created here. An existing role's inline policies
+   * defined outside this stack are unknown here and not counted.
+   */
+  private policyBudgets(): PolicyBudget[] {
+    const stack = Stack.of(this);
+    const role = this.role;
+    const roleName = JSON.stringify(stack.resolve(role.roleName));
+    const inline = stack.node.findAll()
+      .filter((child): child is iam.CfnPolicy => child instanceof iam.CfnPolicy)
+      .filter(policy => (stack.resolve(policy.roles) as unknown[] | undefined ?? []).some(name => JSON.stringify(name) === roleName));
+    const budgets: PolicyBudget[] = [{
+      description: `${PolicyKind.ROLE_INLINE_POLICIES} of ${role.node.path}`,
+      kind: PolicyKind.ROLE_INLINE_POLICIES,
+      size: inline.reduce((total, policy) => total + deployedPolicySize(policy, policy.policyDocument), 0),
+      limit: POLICY_LIMITS[PolicyKind.ROLE_INLINE_POLICIES],
+    }];
+    if (role instanceof iam.Role && role.node.scope === this) {
+      budgets.push({
+        description: `${PolicyKind.TRUST_POLICY} of ${role.node.path}`,
+        kind: PolicyKind.TRUST_POLICY,
+        size: deployedPolicySize(role, role.assumeRolePolicy),
+        limit: POLICY_LIMITS[PolicyKind.TRUST_POLICY],
+      });
+    }
+    return budgets;
+  }
+
   private directAccessStatements(props: ConsumerReaderProps): iam.PolicyStatement[] {
     const stack = Stack.of(this);
     const grantScope: GrantScope = {
       bucketArn: `arn:${stack.partition}:s3:::${props.bucketName}`,
+      accessPointArn: props.accessPointArn,
       prefix: props.prefix,
       access: props.access ?? AccessLevel.READ,
       allowDelete: props.allowDelete ?? false,
@@ -202,7 +259,8 @@ export class ConsumerReader extends Construct {
         'encryptionKeyArn is not set, so the role gets no KMS permission and cannot read or write objects encrypted with SSE-KMS ' +
         '(every SharedBucket object is). Set it to the EncryptionKeyArn output of the owner stack.');
     } else {
-      const bucketRegion = props.bucketRegion ?? parseKeyArn(props.encryptionKeyArn)?.region ?? stack.region;
+      const bucketRegion = props.bucketRegion ?? parseKeyArn(props.encryptionKeyArn)?.region
+        ?? accessPointRegion(props.accessPointArn) ?? stack.region;
       statements.push(keyGrantStatement(grantScope, { sidPrefix, keyArn: props.encryptionKeyArn, bucketRegion }));
     }
     return statements;

@@ -1,4 +1,5 @@
 export * from './access-level';
+export * from './sharing-mode';
 export * from './shared-bucket';
 export * from './third-party-access-role';
 export * from './consumer-reader';

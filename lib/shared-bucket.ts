@@ -1,13 +1,18 @@
-import { Annotations, CfnOutput, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CfnResource, FeatureFlags, Names, NestedStack, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
-import { Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
+import { accessActions } from './private/access-actions';
+import {
+  compactS3Statement, Conditions, GrantScope, keyGrantStatement, keyUseConditions, listsWithinPrefix, s3GrantStatements, statement,
+} from './private/grant-statements';
+import { checkPolicyBudgets, deployedPolicySize, POLICY_LIMITS, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { knownAndEqual, PropsValidator } from './private/validation';
+import { SharingMode } from './sharing-mode';
 
 /**
  * One account's access to a SharedBucket.
@@ -55,6 +60,16 @@ export interface ConsumerGrant {
    * @default false
    */
   readonly allowDelete?: boolean;
+
+  /**
+   * Name of the grant's access point, in `SharingMode.ACCESS_POINTS` only: 3 to 50 lowercase
+   * letters, digits and hyphens, unique among the access points of the owner account in the
+   * bucket's region.
+   *
+   * @default - derived from the SharedBucket's construct path and the grant's number, for
+   * example `owner-shared-1a2b3c4d-7` for the seventh grant
+   */
+  readonly accessPointName?: string;
 }
 
 /**
@@ -118,6 +133,30 @@ export interface SharedBucketProps {
    * @default 1.2
    */
   readonly minimumTlsVersion?: number;
+
+  /**
+   * How consumers get access: through the bucket policy, or through an S3 access point each
+   * (for hundreds to thousands of consumers; see README, "Scaling to many consumers").
+   *
+   * @default SharingMode.BUCKET_POLICY
+   */
+  readonly sharingMode?: SharingMode;
+}
+
+/** Access points per nested stack: well under CloudFormation's 500 resources per stack. */
+const ACCESS_POINTS_PER_NESTED_STACK = 400;
+
+/** Grants of one scope and one kind of identity, written as one statement per policy. */
+interface MergedGrants {
+  readonly accounts: string[];
+  readonly principalArns: string[];
+  readonly statements: iam.PolicyStatement[];
+}
+
+/** KMS actions granted to consumer accounts through S3 (SharingMode.ACCESS_POINTS). */
+interface KeyActionGrant {
+  readonly accounts: string[];
+  readonly statement: iam.PolicyStatement;
 }
 
 /**
@@ -144,9 +183,24 @@ export class SharedBucket extends Construct {
   /** ARN of the bucket built from its name; policies use it, so the key policy creates no cycle. */
   public readonly bucketArn: string;
 
+  /** How consumers get access. */
+  public readonly sharingMode: SharingMode;
+
   private readonly organizationId?: string;
   private readonly bucketRegion: string;
   private readonly consumerGrants: ConsumerGrant[] = [];
+  /** SharingMode.BUCKET_POLICY: grants merged by scope and kind of identity. */
+  private readonly mergedGrants = new Map<string, MergedGrants>();
+  /** Principals that may list the whole bucket (exceptions to the listing denial). */
+  private readonly wholeBucketListers: string[] = [];
+  private listingDenial?: iam.PolicyStatement;
+  /** SharingMode.ACCESS_POINTS */
+  private readonly accessPointArnList: string[] = [];
+  private readonly accessPointNames = new Set<string>();
+  private readonly accessPointStacks: NestedStack[] = [];
+  private delegation?: iam.PolicyStatement;
+  private readonly delegatedActions = new Set<string>();
+  private readonly keyActionGrants = new Map<string, KeyActionGrant>();
 
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
@@ -158,7 +212,10 @@ export class SharedBucket extends Construct {
     // An imported key must be named by its key ARN: the bucket policy compares writers' key ids
     // with it, and consumers need the key ARN itself.
     validator.keyArn('encryptionKey', props.encryptionKey?.keyArn);
-    (props.consumers ?? []).forEach((grant, index) => validateGrant(validator, `consumers[${index}]`, grant));
+    validator.sharingMode('sharingMode', props.sharingMode);
+    this.sharingMode = props.sharingMode ?? SharingMode.BUCKET_POLICY;
+    const accessPointNames = new Set<string>();
+    (props.consumers ?? []).forEach((grant, index) => this.validateGrant(validator, `consumers[${index}]`, grant, accessPointNames, index + 1));
     validator.throwIfInvalid();
 
     // Log delivery by bucket policy, not by the LogDeliveryWrite ACL (which BucketOwnerEnforced
@@ -195,6 +252,9 @@ export class SharedBucket extends Construct {
       this.addGrant(grant);
     }
 
+    // After every grant is in: the policies' deployed sizes against their AWS limits.
+    this.node.addValidation({ validate: () => checkPolicyBudgets(this, this.policyBudgets(), this.budgetWayOut()) });
+
     new CfnOutput(this, 'BucketName', {
       description: 'Name of the shared bucket (ConsumerReader bucketName)',
       value: bucket.bucketName,
@@ -215,9 +275,17 @@ export class SharedBucket extends Construct {
    */
   public addConsumer(grant: ConsumerGrant): void {
     const validator = new PropsValidator(this, 'SharedBucket');
-    validateGrant(validator, 'addConsumer(grant)', grant);
+    this.validateGrant(validator, 'addConsumer(grant)', grant, new Set(this.accessPointNames), this.consumerGrants.length + 1);
     validator.throwIfInvalid();
     this.addGrant(grant);
+  }
+
+  /**
+   * ARNs of the consumers' access points, in the order of `consumers` (SharingMode.ACCESS_POINTS;
+   * empty otherwise). Hand each consumer its own: ConsumerReader `accessPointArn`.
+   */
+  public get accessPointArns(): string[] {
+    return [...this.accessPointArnList];
   }
 
   /** The consumer grants added so far, in order. */
@@ -227,33 +295,22 @@ export class SharedBucket extends Construct {
 
   private addGrant(grant: ConsumerGrant): void {
     this.consumerGrants.push(grant);
-    const sidPrefix = `Consumer${this.consumerGrants.length}`;
     const scope: GrantScope = {
       bucketArn: this.bucketArn,
       prefix: grant.prefix,
       access: grant.access ?? AccessLevel.READ,
       allowDelete: grant.allowDelete ?? false,
     };
-    const principals = [new iam.AccountPrincipal(grant.accountId)];
-    const conditions = this.principalConditions(grant);
+    const keyActions = this.sharingMode === SharingMode.ACCESS_POINTS
+      ? this.addAccessPointGrant(grant, scope)
+      : this.addBucketPolicyGrant(grant, scope);
 
-    for (const statement of s3GrantStatements(scope, { sidPrefix, principals, conditions })) {
-      this.bucket.addToResourcePolicy(statement);
-    }
-
-    const keyStatement = keyGrantStatement(scope, {
-      sidPrefix,
-      principals,
-      keyArn: '*',
-      bucketRegion: this.bucketRegion,
-      conditions: [...conditions, { StringEquals: { 'kms:CallerAccount': grant.accountId } }],
-    });
-    if (!this.encryptionKey.addToResourcePolicy(keyStatement).statementAdded) {
+    if (!(this.encryptionKey instanceof kms.Key)) {
       // An imported key's policy cannot be changed from here; say so rather than pretend.
       Annotations.of(this).addWarningV2('cdk-cross-account-bucket:keyPolicyNotManaged',
         'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
-        `${keyStatement.actions.join(' and ')} through S3 for account ${grant.accountId}, that consumer's requests ` +
-        `are denied (statement ${sidPrefix}Key of a key this library creates shows the exact form).`);
+        `${keyActions.join(' and ')} through S3 for account ${grant.accountId}, that consumer's requests ` +
+        'are denied (the key policy of a key this library creates shows the exact form).');
     }
 
     if (knownAndEqual(grant.accountId, Stack.of(this).account)) {
@@ -261,6 +318,268 @@ export class SharedBucket extends Construct {
         `Consumer ${grant.accountId} is the account that owns the bucket. Cross-account grants are not needed ` +
         'within one account: grant its roles access with identity policies (for example bucket.grantRead(role)).');
     }
+  }
+
+  /**
+   * SharingMode.BUCKET_POLICY: the grant joins the statements of grants with the same scope and
+   * the same kind of identity (named principals, or whole accounts), or starts new ones. Merging
+   * never widens a grant: within a group every account gets the same actions on the same
+   * resources, and a named principal's ARN carries its own account.
+   */
+  private addBucketPolicyGrant(grant: ConsumerGrant, grantScope: GrantScope): string[] {
+    // A prefix named after the consumer's own account ('222222222222/') is written with the
+    // policy variable ${aws:PrincipalAccount}, which IAM replaces with the caller's account: every
+    // such grant of the same level then shares one statement, and each account still reaches
+    // only its own prefix. The variable cannot come from user input (prefixes may not contain '${').
+    const scope: GrantScope = isOwnAccountPrefix(grant)
+      ? { ...grantScope, prefix: `${OWN_ACCOUNT_PREFIX}/` }
+      : grantScope;
+    const namesPrincipals = grant.principalArns !== undefined;
+    const key = [namesPrincipals ? 'principals' : 'accounts', scope.access, scope.allowDelete, scope.prefix ?? '\u0000'].join('|');
+    const existing = this.mergedGrants.get(key);
+    const account = accountPrincipal(grant.accountId);
+    if (existing === undefined) {
+      const sidPrefix = `Grant${this.mergedGrants.size + 1}`;
+      const conditions = this.principalConditions(grant.principalArns);
+      const bucketStatement = compactS3Statement(scope, { sidPrefix, principals: [account], conditions });
+      this.bucket.addToResourcePolicy(bucketStatement);
+      const keyStatement = keyGrantStatement(scope, {
+        sidPrefix,
+        principals: [account],
+        keyArn: '*',
+        bucketRegion: this.bucketRegion,
+        conditions,
+      });
+      this.encryptionKey.addToResourcePolicy(keyStatement);
+      this.mergedGrants.set(key, {
+        accounts: [grant.accountId],
+        principalArns: [...grant.principalArns ?? []],
+        statements: [bucketStatement, keyStatement],
+      });
+    } else {
+      const newAccount = !existing.accounts.includes(grant.accountId);
+      if (newAccount) {
+        existing.accounts.push(grant.accountId);
+      }
+      const newPrincipals = (grant.principalArns ?? []).filter(arn => !existing.principalArns.includes(arn));
+      existing.principalArns.push(...newPrincipals);
+      for (const merged of existing.statements) {
+        if (newAccount) {
+          merged.addPrincipals(account);
+        }
+        if (newPrincipals.length > 0) {
+          merged.addCondition('ArnEquals', { 'aws:PrincipalArn': oneOrMany(existing.principalArns) });
+        }
+      }
+    }
+
+    if (listsWithinPrefix(scope)) {
+      this.denyListingWithoutPrefix();
+    } else if (scope.prefix === undefined && accessActions(scope.access, scope.allowDelete).bucketActions.length > 0) {
+      const partition = Stack.of(this).partition;
+      const listers = grant.principalArns ?? [`arn:${partition}:iam::${grant.accountId}:*`];
+      this.wholeBucketListers.push(...listers.filter(lister => !this.wholeBucketListers.includes(lister)));
+      this.listingDenial?.addCondition('ArnNotLike', { 'aws:PrincipalArn': oneOrMany(this.wholeBucketListers) });
+    }
+    return accessActions(scope.access, scope.allowDelete).keyActions;
+  }
+
+  /**
+   * The grants' single statements let a listing that names no prefix through (see
+   * compactS3Statement): deny it to every principal outside the owner account except those
+   * granted the whole bucket.
+   */
+  private denyListingWithoutPrefix(): void {
+    if (this.listingDenial !== undefined) {
+      return;
+    }
+    this.listingDenial = new iam.PolicyStatement({
+      sid: 'DenyListingWithoutPrefix',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:ListBucket'],
+      resources: [this.bucketArn],
+      conditions: {
+        Null: { 's3:prefix': 'true' },
+        StringNotEquals: { 'aws:PrincipalAccount': Stack.of(this).account },
+      },
+    });
+    if (this.wholeBucketListers.length > 0) {
+      this.listingDenial.addCondition('ArnNotLike', { 'aws:PrincipalArn': oneOrMany(this.wholeBucketListers) });
+    }
+    this.bucket.addToResourcePolicy(this.listingDenial);
+  }
+
+  /**
+   * SharingMode.ACCESS_POINTS: the grant gets an access point of its own, whose policy holds it;
+   * the bucket policy delegates the actions in use to the owner's access points; the key policy
+   * lists the consumer accounts per KMS action.
+   */
+  private addAccessPointGrant(grant: ConsumerGrant, scope: GrantScope): string[] {
+    const stack = Stack.of(this);
+    const number = this.consumerGrants.length;
+    // Unique: validateGrant has checked it against every earlier grant's name.
+    const name = grant.accessPointName ?? this.defaultAccessPointName(number);
+    this.accessPointNames.add(name);
+    const accessPointArn = `arn:${stack.partition}:s3:${this.bucketRegion}:${stack.account}:accesspoint/${name}`;
+    this.accessPointArnList.push(accessPointArn);
+
+    const policy = new iam.PolicyDocument({
+      statements: s3GrantStatements({ ...scope, accessPointArn }, {
+        sidPrefix: 'Consumer',
+        principals: [accountPrincipal(grant.accountId)],
+        conditions: this.principalConditions(grant.principalArns),
+      }),
+    });
+    new s3.CfnAccessPoint(this.accessPointStack(number), `AccessPoint${number}`, {
+      bucket: this.bucketName,
+      bucketAccountId: stack.account,
+      name,
+      policy,
+      publicAccessBlockConfiguration: {
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+    });
+
+    const actions = accessActions(scope.access, scope.allowDelete);
+    this.delegate([...actions.objectActions, ...actions.bucketActions]);
+    this.grantKeyThroughAccessPoints(actions.keyActions, grant.accountId);
+    return actions.keyActions;
+  }
+
+  /** The nested stack that holds access point `number` (1-based), created when first needed. */
+  private accessPointStack(number: number): NestedStack {
+    const index = Math.floor((number - 1) / ACCESS_POINTS_PER_NESTED_STACK);
+    if (this.accessPointStacks[index] === undefined) {
+      const nested = new NestedStack(this, `AccessPoints${index + 1}`, {
+        description: `Access points ${index * ACCESS_POINTS_PER_NESTED_STACK + 1} to ${(index + 1) * ACCESS_POINTS_PER_NESTED_STACK} of the shared bucket ${this.node.path}`,
+      });
+      // The access points name the bucket by its name: the bucket must exist first.
+      nested.nestedStackResource?.addResourceDependency(this.bucket.node.defaultChild as CfnResource);
+      this.accessPointStacks[index] = nested;
+    }
+    return this.accessPointStacks[index];
+  }
+
+  /**
+   * Delegates `actions` on the bucket to the access points of the owner account (the AWS
+   * pattern "delegating access control to access points"): a request through one of them is
+   * allowed here, and its access point policy decides. Only actions some grant uses.
+   */
+  private delegate(actions: string[]): void {
+    const added = actions.filter(action => !this.delegatedActions.has(action));
+    added.forEach(action => this.delegatedActions.add(action));
+    if (this.delegation === undefined) {
+      this.delegation = new iam.PolicyStatement({
+        sid: 'DelegateToAccessPoints',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.AnyPrincipal()],
+        actions: added,
+        resources: [this.bucketArn, `${this.bucketArn}/*`],
+        conditions: { StringEquals: { 's3:DataAccessPointAccount': Stack.of(this).account } },
+      });
+      this.bucket.addToResourcePolicy(this.delegation);
+    } else if (added.length > 0) {
+      this.delegation.addActions(...added);
+    }
+  }
+
+  /**
+   * One key statement per set of KMS actions (readers: decrypt; writers: generate data keys and
+   * decrypt), listing the consumer accounts once each: usable only through S3 in the bucket's
+   * region and only for this bucket. Which objects is for the access point and the bucket policy
+   * to decide; a statement per grant would make the key policy the bound at a hundred-odd
+   * consumers.
+   */
+  private grantKeyThroughAccessPoints(actions: string[], accountId: string): void {
+    const key = actions.join(',');
+    const existing = this.keyActionGrants.get(key);
+    if (existing !== undefined) {
+      if (!existing.accounts.includes(accountId)) {
+        existing.accounts.push(accountId);
+        existing.statement.addCondition('StringEquals', { 'kms:CallerAccount': oneOrMany(existing.accounts) });
+      }
+      return;
+    }
+    const sid = actions.includes('kms:GenerateDataKey') ? 'WritingConsumersKey' : 'ReadingConsumersKey';
+    const keyStatement = statement(sid, {
+      sidPrefix: sid,
+      principals: [new iam.AnyPrincipal()],
+      conditions: [
+        keyUseConditions({ bucketArn: this.bucketArn, access: AccessLevel.READ, allowDelete: false }, this.bucketRegion),
+        ...this.principalConditions(undefined),
+      ],
+    }, actions, ['*']);
+    keyStatement.addCondition('StringEquals', { 'kms:CallerAccount': accountId });
+    this.encryptionKey.addToResourcePolicy(keyStatement);
+    this.keyActionGrants.set(key, { accounts: [accountId], statement: keyStatement });
+  }
+
+  /** `<construct path, at most 40 characters>-<grant number>`: valid and unique per SharedBucket. */
+  private defaultAccessPointName(number: number): string {
+    const base = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '')
+      .replace(/^-+/, '');
+    return `${base}-${number}`;
+  }
+
+  /** `number`: the grant's 1-based position among all grants, which names its default access point. */
+  private validateGrant(validator: PropsValidator, prop: string, grant: ConsumerGrant, namesInUse: Set<string>, number: number): void {
+    validator.accountId(`${prop}.accountId`, grant.accountId);
+    validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId);
+    validator.prefix(`${prop}.prefix`, grant.prefix);
+    validator.accessLevel(`${prop}.access`, grant.access);
+    if (this.sharingMode !== SharingMode.ACCESS_POINTS) {
+      if (grant.accessPointName !== undefined) {
+        validator.fail(`${prop}.accessPointName`, grant.accessPointName,
+          'no accessPointName unless sharingMode is SharingMode.ACCESS_POINTS: in SharingMode.BUCKET_POLICY no access point is created');
+      }
+      return;
+    }
+    if (grant.accessPointName !== undefined && !validator.accessPointName(`${prop}.accessPointName`, grant.accessPointName)) {
+      return;
+    }
+    const name = grant.accessPointName ?? this.defaultAccessPointName(number);
+    if (namesInUse.has(name)) {
+      validator.fail(`${prop}.accessPointName`, name, 'an access point name no other grant of this SharedBucket uses' +
+        (grant.accessPointName === undefined ? ` (unset, the grant gets its default name '<path>-${number}', which an earlier grant took): set one` : ''));
+    }
+    namesInUse.add(name);
+  }
+
+  /** The bucket policy, the key policy (of a key defined here) and every access point policy. */
+  private policyBudgets(): PolicyBudget[] {
+    const budgets: PolicyBudget[] = [];
+    const budget = (kind: PolicyKind, owner: Construct, document: unknown): void => {
+      budgets.push({ description: `${kind} of ${owner.node.path}`, kind, size: deployedPolicySize(owner, document), limit: POLICY_LIMITS[kind] });
+    };
+    if (this.bucket.policy !== undefined) {
+      budget(PolicyKind.BUCKET_POLICY, this.bucket.policy, this.bucket.policy.document);
+    }
+    const cfnKey = this.encryptionKey instanceof kms.Key ? this.encryptionKey.node.defaultChild as kms.CfnKey : undefined;
+    if (cfnKey?.keyPolicy !== undefined) {
+      budget(PolicyKind.KEY_POLICY, cfnKey, cfnKey.keyPolicy);
+    }
+    for (const nested of this.accessPointStacks) {
+      for (const child of nested.node.children) {
+        if (child instanceof s3.CfnAccessPoint) {
+          budget(PolicyKind.ACCESS_POINT_POLICY, child, child.policy);
+        }
+      }
+    }
+    return budgets;
+  }
+
+  private budgetWayOut(): string {
+    return this.sharingMode === SharingMode.BUCKET_POLICY
+      ? 'Way out: sharingMode: SharingMode.ACCESS_POINTS gives each consumer an access point of its own, so that the bucket policy ' +
+        'stays the same size whatever the number of consumers (README, "Scaling to many consumers").'
+      : 'Way out: split the consumers over several SharedBuckets (the key policy lists each consumer account once, so it holds ' +
+        'about two thousand), and name fewer principalArns in a grant whose access point policy is over (README, "Scaling to many consumers").';
   }
 
   /**
@@ -276,10 +595,10 @@ export class SharedBucket extends Construct {
   }
 
   /** Narrowing shared by the bucket and key statements of one grant. */
-  private principalConditions(grant: ConsumerGrant): Conditions[] {
+  private principalConditions(principalArns: string[] | undefined): Conditions[] {
     const conditions: Conditions[] = [];
-    if (grant.principalArns !== undefined) {
-      conditions.push({ ArnEquals: { 'aws:PrincipalArn': grant.principalArns } });
+    if (principalArns !== undefined) {
+      conditions.push({ ArnEquals: { 'aws:PrincipalArn': oneOrMany(principalArns) } });
     }
     if (this.organizationId !== undefined) {
       conditions.push({ StringEquals: { 'aws:PrincipalOrgID': this.organizationId } });
@@ -313,9 +632,25 @@ export class SharedBucket extends Construct {
   }
 }
 
-function validateGrant(validator: PropsValidator, prop: string, grant: ConsumerGrant): void {
-  validator.accountId(`${prop}.accountId`, grant.accountId);
-  validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId);
-  validator.prefix(`${prop}.prefix`, grant.prefix);
-  validator.accessLevel(`${prop}.access`, grant.access);
+/** The policy variable IAM replaces with the calling principal's account id. */
+const OWN_ACCOUNT_PREFIX = '${aws:PrincipalAccount}';
+
+/** Whether the grant's prefix is its own account id, a known one: '222222222222/'. */
+function isOwnAccountPrefix(grant: ConsumerGrant): boolean {
+  return grant.prefix !== undefined && !Token.isUnresolved(grant.accountId) && grant.prefix === `${grant.accountId}/`;
+}
+
+/**
+ * A whole account as principal, in the short form `{"AWS": "111122223333"}`. IAM treats it
+ * exactly like `arn:aws:iam::111122223333:root` (every principal of the account that its own
+ * policies allow), in 20 fewer characters per statement: the bucket policy's size is the bound
+ * on consumers per bucket.
+ */
+function accountPrincipal(accountId: string): iam.IPrincipal {
+  return new iam.ArnPrincipal(accountId);
+}
+
+/** A single condition value as a string, several as a list: the shorter rendering IAM reads alike. */
+function oneOrMany(values: string[]): string | string[] {
+  return values.length === 1 ? values[0] : [...values];
 }

@@ -10,6 +10,7 @@ const REGION = 'eu-west-1';
 const BUCKET_NAME = 'shared-data-bucket';
 const KEY_ARN = `arn:aws:kms:${REGION}:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const THIRD_PARTY_ROLE_ARN = `arn:aws:iam::${OWNER}:role/VendorAccess`;
+const ACCESS_POINT_ARN = `arn:aws:s3:${REGION}:${OWNER}:accesspoint/partner-a`;
 
 /** What the owner granted in most tests: the 'partner-a/' prefix of a bucket encrypted with KEY_ARN. */
 const PARTNER_A: Partial<ConsumerReaderProps> = { prefix: 'partner-a/', encryptionKeyArn: KEY_ARN };
@@ -282,6 +283,131 @@ describe('ConsumerReader', () => {
     });
   });
 
+  describe('through an access point (accessPointArn)', () => {
+    const ALIAS = 'partner-a-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias';
+
+    /** The error message for an accessPointArn that is not an access point ARN; `extra` is what follows it. */
+    function notAnAccessPointArn(value: string, extra = ''): RegExp {
+      return new RegExp(`accessPointArn is '${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}': expected an access point ARN ` +
+        "'arn:aws:s3:<region>:<owner account>:accesspoint/<name>' \\(SharedBucket accessPointArns\\)" + extra + '$', 'm');
+    }
+
+    test('READ: the S3 statements name the access point and its objects under the prefix, the key statement the bucket', () => {
+      const { stack } = newReader({ ...PARTNER_A, accessPointArn: ACCESS_POINT_ARN });
+
+      expect(policyStatements(stack)).toEqual([
+        {
+          Sid: 'SharedBucketObjects',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: `${ACCESS_POINT_ARN}/object/partner-a/*`,
+          Condition: { StringEquals: { 'aws:ResourceAccount': OWNER } },
+        },
+        {
+          Sid: 'SharedBucketList',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: ACCESS_POINT_ARN,
+          Condition: { StringEquals: { 'aws:ResourceAccount': OWNER }, StringLike: { 's3:prefix': ['partner-a/*'] } },
+        },
+        {
+          // S3 names the bucket, not the access point, in the encryption context: unchanged.
+          Sid: 'SharedBucketKey',
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: KEY_ARN,
+          Condition: {
+            StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [s3Arn(BUCKET_NAME), s3Arn(`${BUCKET_NAME}/partner-a/*`)] },
+          },
+        },
+      ]);
+    });
+
+    test('without a prefix: every object of the access point, listing not narrowed', () => {
+      const { stack } = newReader({ encryptionKeyArn: KEY_ARN, accessPointArn: ACCESS_POINT_ARN });
+      const statements = policyStatements(stack);
+
+      expect(statementWithSid(statements, 'SharedBucketObjects').Resource).toEqual(`${ACCESS_POINT_ARN}/object/*`);
+      expect(statementWithSid(statements, 'SharedBucketList').Resource).toEqual(ACCESS_POINT_ARN);
+      expect(statementWithSid(statements, 'SharedBucketList').Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': OWNER } });
+    });
+
+    test('READ_WRITE with allowDelete: the same actions as through the bucket, and no S3 statement names the bucket', () => {
+      const props: Partial<ConsumerReaderProps> = { ...PARTNER_A, access: AccessLevel.READ_WRITE, allowDelete: true };
+      const { stack } = newReader({ ...props, accessPointArn: ACCESS_POINT_ARN });
+
+      expect(allActions(stack)).toEqual(allActions(newReader(props).stack));
+      const s3Statements = policyStatements(stack).filter(statement => actionsOf(statement).some(action => action.startsWith('s3:')));
+      expect(s3Statements).toHaveLength(2);
+      expect(JSON.stringify(s3Statements)).not.toContain(':s3:::');
+      expect(statementWithSid(s3Statements, 'SharedBucketObjects').Resource).toEqual(`${ACCESS_POINT_ARN}/object/partner-a/*`);
+    });
+
+    test("kms:ViaService falls back to the access point's region when the key's region is not known", () => {
+      const stack = consumerStack();
+      const keyArn = new CfnParameter(stack, 'KeyArn').valueAsString;
+      newReader({ encryptionKeyArn: keyArn, accessPointArn: `arn:aws:s3:us-east-2:${OWNER}:accesspoint/partner-a` }, stack);
+
+      expect(statementWithSid(policyStatements(stack), 'SharedBucketKey').Condition.StringEquals)
+        .toEqual({ 'kms:ViaService': 's3.us-east-2.amazonaws.com' });
+    });
+
+    test('a token is accepted and used as is', () => {
+      const stack = consumerStack();
+      const accessPointArn = new CfnParameter(stack, 'AccessPoint').valueAsString;
+      newReader({ ...PARTNER_A, accessPointArn }, stack);
+
+      const statements = policyStatements(stack);
+      expect(statementWithSid(statements, 'SharedBucketList').Resource).toEqual({ Ref: 'AccessPoint' });
+      expect(statementWithSid(statements, 'SharedBucketObjects').Resource)
+        .toEqual({ 'Fn::Join': ['', [{ Ref: 'AccessPoint' }, '/object/partner-a/*']] });
+    });
+
+    test.each([
+      ['a bucket ARN', `arn:aws:s3:::${BUCKET_NAME}`],
+      ['an access point name', 'partner-a'],
+      ['an object ARN of an access point', `${ACCESS_POINT_ARN}/object/partner-a/*`],
+      ['an access point ARN without a region', `arn:aws:s3::${OWNER}:accesspoint/partner-a`],
+      ['an access point name with capitals', `arn:aws:s3:${REGION}:${OWNER}:accesspoint/Partner-A`],
+      ['a Multi-Region Access Point ARN', `arn:aws:s3::${OWNER}:accesspoint/mfzwi23gnjvgw.mrap`],
+    ])('%s is refused', (_, value) => {
+      const message = errorMessage(() => newReader({ ...PARTNER_A, accessPointArn: value }));
+      expect(message).toMatch(notAnAccessPointArn(value));
+      expect(message).not.toMatch(/alias/);
+    });
+
+    test('an access point alias is refused with the reason', () => {
+      expect(() => newReader({ ...PARTNER_A, accessPointArn: ALIAS })).toThrow(notAnAccessPointArn(ALIAS,
+        ', not its alias: IAM policies name access points only by ARN. Clients may still use the alias as the bucket name'));
+    });
+
+    test("an access point of another account than the bucket owner's is refused", () => {
+      expect(() => newReader({ ...PARTNER_A, accessPointArn: `arn:aws:s3:${REGION}:444444444444:accesspoint/partner-a` }))
+        .toThrow(/accessPointArn is 'arn:aws:s3:eu-west-1:444444444444:accesspoint\/partner-a': expected an access point of the bucket owner's account 111111111111, not of account 444444444444/);
+    });
+
+    test('an invalid owner account does not also produce a misleading account mismatch', () => {
+      const message = errorMessage(() => newReader({ bucketOwnerAccountId: '12', accessPointArn: ACCESS_POINT_ARN }));
+      expect(reportedProblems(message)).toEqual([expect.stringMatching(/bucketOwnerAccountId is '12'/)]);
+    });
+
+    test('an access point outside bucketRegion is refused', () => {
+      expect(() => newReader({ prefix: 'partner-a/', bucketRegion: REGION, accessPointArn: `arn:aws:s3:us-east-2:${OWNER}:accesspoint/partner-a` }))
+        .toThrow(/accessPointArn is 'arn:aws:s3:us-east-2:111111111111:accesspoint\/partner-a': expected an access point in the bucket's region eu-west-1: an access point lives in the region of its bucket/);
+    });
+
+    test("an access point outside the key's region is refused", () => {
+      const message = errorMessage(() => newReader({ ...PARTNER_A, accessPointArn: `arn:aws:s3:us-east-2:${OWNER}:accesspoint/partner-a` }));
+      expect(message).toMatch(/accessPointArn is 'arn:aws:s3:us-east-2:111111111111:accesspoint\/partner-a': expected an access point in the bucket's region eu-west-1/);
+      expect(reportedProblems(message)).toHaveLength(1);
+    });
+
+    test('an access point in the region of the key and of bucketRegion is accepted', () => {
+      expect(() => newReader({ ...PARTNER_A, bucketRegion: REGION, accessPointArn: ACCESS_POINT_ARN })).not.toThrow();
+    });
+  });
+
   describe('bucket region and key', () => {
     test("kms:ViaService defaults to the key ARN's region", () => {
       const keyInUsEast2 = `arn:aws:kms:us-east-2:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -408,6 +534,8 @@ describe('ConsumerReader', () => {
       ['access', { access: AccessLevel.WRITE }, /access is 'WRITE': expected no access together with thirdPartyRoleArn/],
       ['allowDelete', { allowDelete: true }, /allowDelete is true: expected no allowDelete together with thirdPartyRoleArn/],
       ['encryptionKeyArn', { encryptionKeyArn: KEY_ARN }, /encryptionKeyArn is 'arn:aws:kms:[^']+': expected no encryptionKeyArn together with thirdPartyRoleArn/],
+      ['accessPointArn', { accessPointArn: ACCESS_POINT_ARN },
+        /accessPointArn is 'arn:aws:s3:eu-west-1:111111111111:accesspoint\/partner-a': expected no accessPointArn together with thirdPartyRoleArn/],
     ])('%s is not allowed with thirdPartyRoleArn', (_prop, props, expected) => {
       expect(() => newReader({ thirdPartyRoleArn: THIRD_PARTY_ROLE_ARN, ...props })).toThrow(expected);
     });

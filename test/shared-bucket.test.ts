@@ -8,6 +8,7 @@ import { AccessLevel, ConsumerGrant, SharedBucket, SharedBucketProps } from '../
 const OWNER_ACCOUNT = '111111111111';
 const CONSUMER_ACCOUNT = '222222222222';
 const OTHER_ACCOUNT = '333333333333';
+const THIRD_ACCOUNT = '444444444444';
 const REGION = 'eu-west-1';
 const BUCKET_NAME = 'shared-bucket-under-test';
 const ORGANIZATION_ID = 'o-a1b2c3d4e5';
@@ -58,8 +59,14 @@ function objectsArn(pattern: string, name = BUCKET_NAME): unknown {
   return partitionArn(`:s3:::${name}/${pattern}`);
 }
 
-function accountRoot(account: string): unknown {
-  return { AWS: partitionArn(`:iam::${account}:root`) };
+/** A whole account as principal, in the short form `{"AWS": "<account>"}`; several as a list. */
+function accountPrincipal(...accounts: string[]): unknown {
+  return { AWS: accounts.length === 1 ? accounts[0] : accounts };
+}
+
+/** `arn:<partition>:iam::<account>:*`: every principal of an account, as the listing denial exempts it. */
+function everyPrincipalOf(account: string): unknown {
+  return partitionArn(`:iam::${account}:*`);
 }
 
 function logicalIdOf(stack: Stack, resource: s3.IBucket | kms.IKey): string {
@@ -104,10 +111,48 @@ function expectKeyPolicyStatement({ template }: Built, statement: Record<string,
   });
 }
 
-/** The consumer statements (Sid Consumer...) of the bucket policy and the key policy. */
+/** Sids of the merged grant statements: `Grant<n>` in the bucket policy, `Grant<n>Key` in the key policy. */
+const GRANT_SID = /^Grant\d+(Key)?$/;
+
+/** The consumer grant statements (Sid Grant<n> and Grant<n>Key) of the bucket policy and the key policy. */
 function consumerStatements(built: Built): Statement[] {
   return [...bucketPolicyStatements(built), ...keyPolicyStatements(built)]
-    .filter(statement => typeof statement.Sid === 'string' && statement.Sid.startsWith('Consumer'));
+    .filter(statement => typeof statement.Sid === 'string' && GRANT_SID.test(statement.Sid));
+}
+
+/** The one statement with Sid `sid` among `statements`. */
+function statementWithSid(statements: Statement[], sid: string): Statement {
+  const found = statements.filter(statement => statement.Sid === sid);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+/** The Sids of `statements`, in order (undefined for a statement without one). */
+function sidsOf(statements: Statement[]): Array<string | undefined> {
+  return statements.map(statement => statement.Sid);
+}
+
+/** The bucket policy's DenyListingWithoutPrefix statement, or undefined. */
+function listingDenial(built: Built): Statement | undefined {
+  const found = bucketPolicyStatements(built).filter(statement => statement.Sid === 'DenyListingWithoutPrefix');
+  expect(found.length).toBeLessThanOrEqual(1);
+  return found[0];
+}
+
+/** The DenyListingWithoutPrefix statement as it must read; `exemptions` are its ArnNotLike values, if any. */
+function expectedListingDenial(exemptions?: unknown): Statement {
+  return {
+    Sid: 'DenyListingWithoutPrefix',
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: 's3:ListBucket',
+    Resource: bucketArn(),
+    Condition: {
+      Null: { 's3:prefix': 'true' },
+      StringNotEquals: { 'aws:PrincipalAccount': OWNER_ACCOUNT },
+      ...(exemptions === undefined ? {} : { ArnNotLike: { 'aws:PrincipalArn': exemptions } }),
+    },
+  };
 }
 
 function escapeRegExp(text: string): string {
@@ -207,7 +252,7 @@ describe('SharedBucket', () => {
         },
       });
       // The consumer's grant goes into the user's key policy.
-      expectKeyPolicyStatement(built, { Sid: 'Consumer1Key' });
+      expectKeyPolicyStatement(built, { Sid: 'Grant1Key', Principal: accountPrincipal(CONSUMER_ACCOUNT), Action: 'kms:Decrypt' });
     });
 
     test('an imported key is used, and a consumer grant warns that its key policy is not managed', () => {
@@ -384,59 +429,47 @@ describe('SharedBucket', () => {
   });
 
   describe('consumer grants in the bucket policy', () => {
-    test('READ with a prefix: GetObject on the prefix, ListBucket limited to the prefix', () => {
+    test('READ with a prefix: one statement, GetObject on the prefix and ListBucket on the bucket limited to the prefix', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.READ });
       expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1Objects',
+        Sid: 'Grant1',
         Effect: 'Allow',
-        Principal: accountRoot(CONSUMER_ACCOUNT),
-        Action: 's3:GetObject',
-        Resource: objectsArn('data/*'),
-        Condition: Match.absent(),
+        Principal: accountPrincipal(CONSUMER_ACCOUNT),
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: [bucketArn(), objectsArn('data/*')],
+        // IfExists: object requests carry no s3:prefix; a listing of another prefix fails.
+        Condition: Match.exact({ StringLikeIfExists: { 's3:prefix': 'data/*' } }),
       });
-      expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1List',
-        Effect: 'Allow',
-        Principal: accountRoot(CONSUMER_ACCOUNT),
-        Action: 's3:ListBucket',
-        Resource: bucketArn(),
-        Condition: { StringLike: { 's3:prefix': ['data/*'] } },
-      });
+      // One statement per grant: no separate object or list statement.
+      expect(sidsOf(bucketPolicyStatements(built)).filter(sid => sid !== undefined && GRANT_SID.test(sid))).toEqual(['Grant1']);
     });
 
-    test('READ without a prefix: the whole bucket, ListBucket without an s3:prefix condition', () => {
+    test('READ without a prefix: the whole bucket, without an s3:prefix condition and without a listing denial', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, access: AccessLevel.READ });
       expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1Objects',
-        Action: 's3:GetObject',
-        Resource: objectsArn('*'),
-      });
-      expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1List',
-        Action: 's3:ListBucket',
-        Resource: bucketArn(),
+        Sid: 'Grant1',
+        Principal: accountPrincipal(CONSUMER_ACCOUNT),
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: [bucketArn(), objectsArn('*')],
         Condition: Match.absent(),
       });
+      expect(listingDenial(built)).toBeUndefined();
     });
 
     test('access defaults to READ', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/' });
-      expectBucketPolicyStatement(built, { Sid: 'Consumer1Objects', Action: 's3:GetObject' });
-      expectBucketPolicyStatement(built, { Sid: 'Consumer1List', Action: 's3:ListBucket' });
-      expectKeyPolicyStatement(built, { Sid: 'Consumer1Key', Action: 'kms:Decrypt' });
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Action: ['s3:GetObject', 's3:ListBucket'] });
+      expectKeyPolicyStatement(built, { Sid: 'Grant1Key', Action: 'kms:Decrypt' });
     });
 
-    test('WRITE: PutObject and AbortMultipartUpload only, and no list statement', () => {
+    test('WRITE: PutObject and AbortMultipartUpload on the objects only, no listing and no s3:prefix condition', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.WRITE });
       expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1Objects',
-        Principal: accountRoot(CONSUMER_ACCOUNT),
+        Sid: 'Grant1',
+        Principal: accountPrincipal(CONSUMER_ACCOUNT),
         Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
         Resource: objectsArn('data/*'),
-      });
-      built.template.hasResourceProperties('AWS::S3::BucketPolicy', {
-        Bucket: { Ref: logicalIdOf(built.stack, built.shared.bucket) },
-        PolicyDocument: { Statement: Match.not(Match.arrayWith([Match.objectLike({ Sid: 'Consumer1List' })])) },
+        Condition: Match.absent(),
       });
       expect(bucketPolicyStatements(built).filter(statement => actionsOf(statement).includes('s3:ListBucket'))).toEqual([]);
     });
@@ -444,26 +477,21 @@ describe('SharedBucket', () => {
     test('READ_WRITE: the union of READ and WRITE', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.READ_WRITE });
       expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1Objects',
-        Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-        Resource: objectsArn('data/*'),
-      });
-      expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1List',
-        Action: 's3:ListBucket',
-        Resource: bucketArn(),
-        Condition: { StringLike: { 's3:prefix': ['data/*'] } },
+        Sid: 'Grant1',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListBucket'],
+        Resource: [bucketArn(), objectsArn('data/*')],
+        Condition: Match.exact({ StringLikeIfExists: { 's3:prefix': 'data/*' } }),
       });
     });
 
     test('allowDelete adds exactly s3:DeleteObject', () => {
       const withDelete = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.WRITE, allowDelete: true });
       expectBucketPolicyStatement(withDelete, {
-        Sid: 'Consumer1Objects',
+        Sid: 'Grant1',
         Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
       });
       const readWithDelete = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, access: AccessLevel.READ, allowDelete: true });
-      expectBucketPolicyStatement(readWithDelete, { Sid: 'Consumer1Objects', Action: ['s3:GetObject', 's3:DeleteObject'] });
+      expectBucketPolicyStatement(readWithDelete, { Sid: 'Grant1', Action: ['s3:GetObject', 's3:DeleteObject', 's3:ListBucket'] });
     });
 
     test('no Allow statement of the bucket or key policy grants a dangerous or wildcard action', () => {
@@ -472,6 +500,8 @@ describe('SharedBucket', () => {
       // only what is allowed matters here.
       const allowed = [...bucketPolicyStatements(built), ...keyPolicyStatements(built)]
         .filter(statement => statement.Effect === 'Allow');
+      // Every Allow statement is either the owner's key statement or one of the consumer's.
+      expect(sidsOf(allowed)).toEqual(['Grant1', undefined, 'Grant1Key']);
       const actions = allowed.flatMap(actionsOf);
       expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket', 'kms:Decrypt']));
 
@@ -496,17 +526,29 @@ describe('SharedBucket', () => {
       const principalArns = [READER_ROLE_ARN, `arn:aws:iam::${CONSUMER_ACCOUNT}:user/ops/alice`];
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', principalArns });
       const statements = consumerStatements(built);
-      expect(statements.map(statement => statement.Sid).sort()).toEqual(['Consumer1Key', 'Consumer1List', 'Consumer1Objects']);
+      expect(sidsOf(statements)).toEqual(['Grant1', 'Grant1Key']);
       for (const statement of statements) {
-        expect(statement.Principal).toEqual(accountRoot(CONSUMER_ACCOUNT));
+        expect(statement.Principal).toEqual(accountPrincipal(CONSUMER_ACCOUNT));
         expect(statement.Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': principalArns });
+      }
+    });
+
+    test('a single principal ARN is rendered as a string, not a list', () => {
+      const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', principalArns: [READER_ROLE_ARN] });
+      const statements = consumerStatements(built);
+      expect(statements).toHaveLength(2);
+      for (const statement of statements) {
+        expect(statement.Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': READER_ROLE_ARN });
       }
     });
 
     test('without principalArns there is no aws:PrincipalArn condition', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/' });
-      for (const statement of consumerStatements(built)) {
-        expect(statement.Condition?.ArnEquals).toBeUndefined();
+      const statements = consumerStatements(built);
+      expect(sidsOf(statements)).toEqual(['Grant1', 'Grant1Key']);
+      for (const statement of statements) {
+        expect(statement.Condition).toBeDefined();
+        expect(statement.Condition.ArnEquals).toBeUndefined();
       }
     });
 
@@ -517,8 +559,7 @@ describe('SharedBucket', () => {
         consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: 'data/' }, { accountId: OTHER_ACCOUNT, access: AccessLevel.WRITE }],
       });
       const statements = consumerStatements(built);
-      expect(statements.map(statement => statement.Sid).sort())
-        .toEqual(['Consumer1Key', 'Consumer1List', 'Consumer1Objects', 'Consumer2Key', 'Consumer2Objects']);
+      expect(sidsOf(statements).sort()).toEqual(['Grant1', 'Grant1Key', 'Grant2', 'Grant2Key']);
       for (const statement of statements) {
         expect(statement.Condition.StringEquals['aws:PrincipalOrgID']).toEqual(ORGANIZATION_ID);
       }
@@ -532,61 +573,308 @@ describe('SharedBucket', () => {
     test('READ: kms:Decrypt, only through S3 in the bucket region, for this bucket and prefix', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.READ });
       expectKeyPolicyStatement(built, {
-        Sid: 'Consumer1Key',
+        Sid: 'Grant1Key',
         Effect: 'Allow',
-        Principal: accountRoot(CONSUMER_ACCOUNT),
+        Principal: accountPrincipal(CONSUMER_ACCOUNT),
         Action: 'kms:Decrypt',
         Resource: '*',
-        Condition: {
-          StringEquals: {
-            'kms:ViaService': `s3.${REGION}.amazonaws.com`,
-            'kms:CallerAccount': CONSUMER_ACCOUNT,
-          },
+        Condition: Match.exact({
+          StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
           StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('data/*')] },
-        },
+        }),
       });
     });
 
     test('WRITE: kms:GenerateDataKey and kms:Decrypt', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.WRITE });
       expectKeyPolicyStatement(built, {
-        Sid: 'Consumer1Key',
-        Principal: accountRoot(CONSUMER_ACCOUNT),
+        Sid: 'Grant1Key',
+        Principal: accountPrincipal(CONSUMER_ACCOUNT),
         Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: '*',
       });
     });
 
-    test('the condition keys are exactly ViaService, CallerAccount and the S3 encryption context', () => {
+    /** Every condition key a statement uses, whatever its operator. */
+    function conditionKeys(statement: Statement): string[] {
+      return Object.values(statement.Condition as Record<string, Record<string, unknown>>).flatMap(Object.keys).sort();
+    }
+
+    test('the condition keys are exactly ViaService and the S3 encryption context (no kms:CallerAccount)', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT });
-      const [keyStatement] = keyPolicyStatements(built).filter(statement => statement.Sid === 'Consumer1Key');
+      const keyStatement = statementWithSid(keyPolicyStatements(built), 'Grant1Key');
       expect(keyStatement.Condition).toEqual({
-        StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'kms:CallerAccount': CONSUMER_ACCOUNT },
+        StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
         StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('*')] },
+      });
+      expect(conditionKeys(keyStatement)).toEqual(['kms:EncryptionContext:aws:s3:arn', 'kms:ViaService']);
+    });
+
+    test('named principals and an organization add exactly aws:PrincipalArn and aws:PrincipalOrgID', () => {
+      const built = build({
+        bucketName: BUCKET_NAME,
+        organizationId: ORGANIZATION_ID,
+        consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: 'data/', principalArns: [READER_ROLE_ARN] }],
+      });
+      const keyStatement = statementWithSid(keyPolicyStatements(built), 'Grant1Key');
+      expect(conditionKeys(keyStatement)).toEqual([
+        'aws:PrincipalArn', 'aws:PrincipalOrgID', 'kms:EncryptionContext:aws:s3:arn', 'kms:ViaService',
+      ]);
+      expect(keyStatement.Condition).toEqual({
+        ArnEquals: { 'aws:PrincipalArn': READER_ROLE_ARN },
+        StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'aws:PrincipalOrgID': ORGANIZATION_ID },
+        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('data/*')] },
       });
     });
   });
 
+  describe('merging grants of the same scope', () => {
+    test('two named-principal grants of one scope in different accounts share one bucket and one key statement', () => {
+      const otherRole = `arn:aws:iam::${OTHER_ACCOUNT}:role/Analyst`;
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/', principalArns: [READER_ROLE_ARN] },
+        { accountId: OTHER_ACCOUNT, prefix: 'data/', principalArns: [otherRole] },
+      );
+      expect(sidsOf(consumerStatements(built))).toEqual(['Grant1', 'Grant1Key']);
+      expectBucketPolicyStatement(built, {
+        Sid: 'Grant1',
+        Principal: accountPrincipal(CONSUMER_ACCOUNT, OTHER_ACCOUNT),
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: [bucketArn(), objectsArn('data/*')],
+        Condition: Match.exact({
+          ArnEquals: { 'aws:PrincipalArn': [READER_ROLE_ARN, otherRole] },
+          StringLikeIfExists: { 's3:prefix': 'data/*' },
+        }),
+      });
+      expectKeyPolicyStatement(built, {
+        Sid: 'Grant1Key',
+        Principal: accountPrincipal(CONSUMER_ACCOUNT, OTHER_ACCOUNT),
+        Action: 'kms:Decrypt',
+        Condition: Match.exact({
+          ArnEquals: { 'aws:PrincipalArn': [READER_ROLE_ARN, otherRole] },
+          StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('data/*')] },
+        }),
+      });
+    });
+
+    test('two whole-account grants of one scope share one statement listing both accounts', () => {
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.WRITE },
+        { accountId: OTHER_ACCOUNT, prefix: 'data/', access: AccessLevel.WRITE },
+      );
+      expect(sidsOf(consumerStatements(built))).toEqual(['Grant1', 'Grant1Key']);
+      for (const statement of consumerStatements(built)) {
+        expect(statement.Principal).toEqual(accountPrincipal(CONSUMER_ACCOUNT, OTHER_ACCOUNT));
+        expect(statement.Condition?.ArnEquals).toBeUndefined();
+      }
+    });
+
+    test('an account granted twice in one scope is listed once, and its new principals are added', () => {
+      const alice = `arn:aws:iam::${CONSUMER_ACCOUNT}:user/alice`;
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/', principalArns: [READER_ROLE_ARN] },
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/', principalArns: [READER_ROLE_ARN, alice] },
+      );
+      for (const statement of consumerStatements(built)) {
+        expect(statement.Principal).toEqual(accountPrincipal(CONSUMER_ACCOUNT));
+        expect(statement.Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': [READER_ROLE_ARN, alice] });
+      }
+    });
+
+    test('different prefixes stay separate statements', () => {
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+        { accountId: OTHER_ACCOUNT, prefix: 'other/' },
+      );
+      expect(sidsOf(consumerStatements(built))).toEqual(['Grant1', 'Grant2', 'Grant1Key', 'Grant2Key']);
+      expectBucketPolicyStatement(built, {
+        Sid: 'Grant1', Principal: accountPrincipal(CONSUMER_ACCOUNT), Resource: [bucketArn(), objectsArn('data/*')],
+      });
+      expectBucketPolicyStatement(built, {
+        Sid: 'Grant2', Principal: accountPrincipal(OTHER_ACCOUNT), Resource: [bucketArn(), objectsArn('other/*')],
+      });
+      expectKeyPolicyStatement(built, {
+        Sid: 'Grant2Key',
+        Principal: accountPrincipal(OTHER_ACCOUNT),
+        Condition: Match.objectLike({ StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('other/*')] } }),
+      });
+    });
+
+    test.each<[string, ConsumerGrant]>([
+      ['access level', { accountId: OTHER_ACCOUNT, prefix: 'data/', access: AccessLevel.READ_WRITE }],
+      ['allowDelete', { accountId: OTHER_ACCOUNT, prefix: 'data/', allowDelete: true }],
+      ['prefix against the whole bucket', { accountId: OTHER_ACCOUNT }],
+    ])('a different %s stays a separate statement', (_, second) => {
+      const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/' }, second);
+      expect(sidsOf(consumerStatements(built))).toEqual(['Grant1', 'Grant2', 'Grant1Key', 'Grant2Key']);
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Principal: accountPrincipal(CONSUMER_ACCOUNT) });
+      expectBucketPolicyStatement(built, { Sid: 'Grant2', Principal: accountPrincipal(OTHER_ACCOUNT) });
+    });
+
+    test('a whole-account grant and a named-role grant of the same scope stay separate', () => {
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+        { accountId: OTHER_ACCOUNT, prefix: 'data/', principalArns: [`arn:aws:iam::${OTHER_ACCOUNT}:role/Analyst`] },
+      );
+      const statements = consumerStatements(built);
+      expect(sidsOf(statements)).toEqual(['Grant1', 'Grant2', 'Grant1Key', 'Grant2Key']);
+      // Merged, the account-wide grant would be narrowed to the role, or the role's account widened to all of it.
+      for (const sid of ['Grant1', 'Grant1Key']) {
+        const statement = statementWithSid(statements, sid);
+        expect(statement.Principal).toEqual(accountPrincipal(CONSUMER_ACCOUNT));
+        expect(statement.Condition.ArnEquals).toBeUndefined();
+      }
+      for (const sid of ['Grant2', 'Grant2Key']) {
+        const statement = statementWithSid(statements, sid);
+        expect(statement.Principal).toEqual(accountPrincipal(OTHER_ACCOUNT));
+        expect(statement.Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': `arn:aws:iam::${OTHER_ACCOUNT}:role/Analyst` });
+      }
+    });
+
+    test('the groups are numbered in order of first appearance, also for grants added later', () => {
+      const stack = ownerStack();
+      const shared = new SharedBucket(stack, 'Shared', {
+        bucketName: BUCKET_NAME,
+        consumers: [
+          { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+          { accountId: OTHER_ACCOUNT, prefix: 'other/' },
+        ],
+      });
+      shared.addConsumer({ accountId: THIRD_ACCOUNT, prefix: 'data/' });
+      const built = { stack, shared, template: Template.fromStack(stack) };
+
+      expect(sidsOf(consumerStatements(built))).toEqual(['Grant1', 'Grant2', 'Grant1Key', 'Grant2Key']);
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Principal: accountPrincipal(CONSUMER_ACCOUNT, THIRD_ACCOUNT) });
+      expectKeyPolicyStatement(built, { Sid: 'Grant1Key', Principal: accountPrincipal(CONSUMER_ACCOUNT, THIRD_ACCOUNT) });
+      expectBucketPolicyStatement(built, { Sid: 'Grant2', Principal: accountPrincipal(OTHER_ACCOUNT) });
+    });
+
+    test('merged statements keep the organization condition', () => {
+      const built = build({
+        bucketName: BUCKET_NAME,
+        organizationId: ORGANIZATION_ID,
+        consumers: [{ accountId: CONSUMER_ACCOUNT }, { accountId: OTHER_ACCOUNT }],
+      });
+      const statements = consumerStatements(built);
+      expect(sidsOf(statements)).toEqual(['Grant1', 'Grant1Key']);
+      for (const statement of statements) {
+        expect(statement.Principal).toEqual(accountPrincipal(CONSUMER_ACCOUNT, OTHER_ACCOUNT));
+        expect(statement.Condition.StringEquals['aws:PrincipalOrgID']).toEqual(ORGANIZATION_ID);
+      }
+    });
+  });
+
+  describe('listing without a prefix', () => {
+    test('a prefix READ grant adds DenyListingWithoutPrefix for every principal outside the owner account', () => {
+      const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/' });
+      expect(listingDenial(built)).toEqual(expectedListingDenial());
+    });
+
+    test('a prefix READ_WRITE grant adds it too', () => {
+      const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.READ_WRITE });
+      expect(listingDenial(built)).toEqual(expectedListingDenial());
+    });
+
+    test('several prefix grants share one denial', () => {
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+        { accountId: OTHER_ACCOUNT, prefix: 'other/', principalArns: [`arn:aws:iam::${OTHER_ACCOUNT}:role/Analyst`] },
+      );
+      expect(bucketPolicyStatements(built).filter(statement => statement.Sid === 'DenyListingWithoutPrefix')).toHaveLength(1);
+      expect(listingDenial(built)).toEqual(expectedListingDenial());
+    });
+
+    test('WRITE-only shares have no DenyListingWithoutPrefix', () => {
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/', access: AccessLevel.WRITE },
+        { accountId: OTHER_ACCOUNT, prefix: 'other/', access: AccessLevel.WRITE, allowDelete: true },
+      );
+      expect(listingDenial(built)).toBeUndefined();
+    });
+
+    test('a whole-bucket named-role grant is exempt by its principal ARNs', () => {
+      const alice = `arn:aws:iam::${OTHER_ACCOUNT}:user/alice`;
+      const built = buildWithConsumers(
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+        { accountId: OTHER_ACCOUNT, principalArns: [alice] },
+      );
+      expect(listingDenial(built)).toEqual(expectedListingDenial(alice));
+    });
+
+    test('a whole-bucket whole-account grant is exempt by arn:<partition>:iam::<account>:*', () => {
+      const built = buildWithConsumers(
+        { accountId: OTHER_ACCOUNT },
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+      );
+      expect(listingDenial(built)).toEqual(expectedListingDenial(everyPrincipalOf(OTHER_ACCOUNT)));
+    });
+
+    test('several exemptions are listed in order', () => {
+      const alice = `arn:aws:iam::${THIRD_ACCOUNT}:user/alice`;
+      const built = buildWithConsumers(
+        { accountId: OTHER_ACCOUNT, access: AccessLevel.READ_WRITE },
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+        { accountId: THIRD_ACCOUNT, principalArns: [alice] },
+      );
+      expect(listingDenial(built)).toEqual(expectedListingDenial([everyPrincipalOf(OTHER_ACCOUNT), alice]));
+    });
+
+    test('a whole-bucket grant added after a prefix grant with addConsumer is exempt too', () => {
+      const stack = ownerStack();
+      const shared = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: 'data/' }] });
+      shared.addConsumer({ accountId: OTHER_ACCOUNT, principalArns: [`arn:aws:iam::${OTHER_ACCOUNT}:role/Analyst`] });
+      shared.addConsumer({ accountId: THIRD_ACCOUNT });
+      const built = { stack, shared, template: Template.fromStack(stack) };
+      expect(listingDenial(built)).toEqual(expectedListingDenial([
+        `arn:aws:iam::${OTHER_ACCOUNT}:role/Analyst`, everyPrincipalOf(THIRD_ACCOUNT),
+      ]));
+    });
+
+    test('a prefix grant added after a whole-bucket grant with addConsumer creates the denial with the exemption', () => {
+      const stack = ownerStack();
+      const shared = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: OTHER_ACCOUNT }] });
+      shared.addConsumer({ accountId: CONSUMER_ACCOUNT, prefix: 'data/' });
+      const built = { stack, shared, template: Template.fromStack(stack) };
+      expect(listingDenial(built)).toEqual(expectedListingDenial(everyPrincipalOf(OTHER_ACCOUNT)));
+    });
+
+    test('a whole-bucket WRITE grant lists nothing and is not exempt', () => {
+      const built = buildWithConsumers(
+        { accountId: OTHER_ACCOUNT, access: AccessLevel.WRITE },
+        { accountId: CONSUMER_ACCOUNT, prefix: 'data/' },
+      );
+      expect(listingDenial(built)).toEqual(expectedListingDenial());
+    });
+
+    test('whole-bucket grants alone need no denial', () => {
+      const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT }, { accountId: OTHER_ACCOUNT, principalArns: [`arn:aws:iam::${OTHER_ACCOUNT}:role/Analyst`] });
+      expect(listingDenial(built)).toBeUndefined();
+    });
+  });
+
   describe('addConsumer', () => {
-    test('adds Consumer2 statements after construction', () => {
+    test('adds Grant2 statements after construction for a grant of another scope', () => {
       const stack = ownerStack();
       const shared = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER_ACCOUNT }] });
       shared.addConsumer({ accountId: OTHER_ACCOUNT, prefix: 'other/', access: AccessLevel.WRITE });
       const built = { stack, shared, template: Template.fromStack(stack) };
 
       expectBucketPolicyStatement(built, {
-        Sid: 'Consumer2Objects',
-        Principal: accountRoot(OTHER_ACCOUNT),
+        Sid: 'Grant2',
+        Principal: accountPrincipal(OTHER_ACCOUNT),
         Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
         Resource: objectsArn('other/*'),
       });
       expectKeyPolicyStatement(built, {
-        Sid: 'Consumer2Key',
-        Principal: accountRoot(OTHER_ACCOUNT),
+        Sid: 'Grant2Key',
+        Principal: accountPrincipal(OTHER_ACCOUNT),
         Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Condition: Match.objectLike({ StringEquals: Match.objectLike({ 'kms:CallerAccount': OTHER_ACCOUNT }) }),
+        Condition: Match.objectLike({
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('other/*')] },
+        }),
       });
-      expectBucketPolicyStatement(built, { Sid: 'Consumer1Objects', Principal: accountRoot(CONSUMER_ACCOUNT) });
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Principal: accountPrincipal(CONSUMER_ACCOUNT) });
       expect(shared.consumers.map(grant => grant.accountId)).toEqual([CONSUMER_ACCOUNT, OTHER_ACCOUNT]);
     });
 
@@ -649,9 +937,12 @@ describe('SharedBucket', () => {
     test('an explicit bucketName is used as is, also in the policies', () => {
       const built = build({ bucketName: 'my-explicit-bucket', consumers: [{ accountId: CONSUMER_ACCOUNT }] });
       expect(bucketNameOf(built)).toEqual('my-explicit-bucket');
-      expectBucketPolicyStatement(built, { Sid: 'Consumer1Objects', Resource: objectsArn('*', 'my-explicit-bucket') });
+      expectBucketPolicyStatement(built, {
+        Sid: 'Grant1',
+        Resource: [bucketArn('my-explicit-bucket'), objectsArn('*', 'my-explicit-bucket')],
+      });
       expectKeyPolicyStatement(built, {
-        Sid: 'Consumer1Key',
+        Sid: 'Grant1Key',
         Condition: Match.objectLike({
           StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn('my-explicit-bucket'), objectsArn('*', 'my-explicit-bucket')] },
         }),
@@ -807,18 +1098,12 @@ describe('SharedBucket', () => {
   });
 
   describe('unresolved tokens', () => {
-    test('an account id parameter is accepted and used in the principal and the key conditions', () => {
+    test('an account id parameter is accepted and used as the principal of the bucket and key statements', () => {
       const stack = ownerStack();
       const accountId = new CfnParameter(stack, 'Acct').valueAsString;
       const built = build({ bucketName: BUCKET_NAME, consumers: [{ accountId, principalArns: [READER_ROLE_ARN] }] }, stack);
-      expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1Objects',
-        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'Acct' }, ':root']] } },
-      });
-      expectKeyPolicyStatement(built, {
-        Sid: 'Consumer1Key',
-        Condition: Match.objectLike({ StringEquals: Match.objectLike({ 'kms:CallerAccount': { Ref: 'Acct' } }) }),
-      });
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Principal: { AWS: { Ref: 'Acct' } } });
+      expectKeyPolicyStatement(built, { Sid: 'Grant1Key', Principal: { AWS: { Ref: 'Acct' } } });
       Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('consumerIsOwnerAccount'));
     });
 
@@ -827,9 +1112,11 @@ describe('SharedBucket', () => {
       const prefix = new CfnParameter(stack, 'Prefix').valueAsString;
       const built = build({ bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER_ACCOUNT, prefix }] }, stack);
       expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1Objects',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${BUCKET_NAME}/`, { Ref: 'Prefix' }, '*']] },
+        Sid: 'Grant1',
+        Resource: [bucketArn(), { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${BUCKET_NAME}/`, { Ref: 'Prefix' }, '*']] }],
+        Condition: Match.exact({ StringLikeIfExists: { 's3:prefix': { 'Fn::Join': ['', [{ Ref: 'Prefix' }, '*']] } } }),
       });
+      expect(listingDenial(built)).toEqual(expectedListingDenial());
     });
 
     test('a bucket name parameter is accepted and used as the bucket name', () => {
@@ -844,8 +1131,12 @@ describe('SharedBucket', () => {
       const organizationId = new CfnParameter(stack, 'Org').valueAsString;
       const built = build({ bucketName: BUCKET_NAME, organizationId, consumers: [{ accountId: CONSUMER_ACCOUNT }] }, stack);
       expectBucketPolicyStatement(built, {
-        Sid: 'Consumer1Objects',
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'Org' } } },
+        Sid: 'Grant1',
+        Condition: Match.exact({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'Org' } } }),
+      });
+      expectKeyPolicyStatement(built, {
+        Sid: 'Grant1Key',
+        Condition: Match.objectLike({ StringEquals: Match.objectLike({ 'aws:PrincipalOrgID': { Ref: 'Org' } }) }),
       });
     });
 
@@ -856,11 +1147,17 @@ describe('SharedBucket', () => {
         BucketName: { 'Fn::Join': ['', Match.arrayWith([{ Ref: 'AWS::AccountId' }, { Ref: 'AWS::Region' }])] },
       });
       expectKeyPolicyStatement(built, {
-        Sid: 'Consumer1Key',
+        Sid: 'Grant1Key',
         Condition: Match.objectLike({
           StringEquals: Match.objectLike({ 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } }),
         }),
       });
+    });
+
+    test('in an environment-agnostic stack the listing denial exempts the owner account by its pseudo parameter', () => {
+      const stack = new Stack(new App(), 'Owner');
+      const built = build({ bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: 'data/' }] }, stack);
+      expect(listingDenial(built)?.Condition.StringNotEquals).toEqual({ 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } });
     });
   });
 });

@@ -294,8 +294,9 @@ describe('ThirdPartyAccessRole', () => {
       }));
       const keyPolicies = JSON.stringify(template.findResources('AWS::KMS::Key'));
       // The SharedBucket's own consumer shows that a grant would be visible here.
-      expect(bucketPolicies).toContain(`:iam::${CONSUMER}:root`);
-      expect(keyPolicies).toContain(`:iam::${CONSUMER}:root`);
+      const consumerPrincipal = JSON.stringify({ AWS: CONSUMER });
+      expect(bucketPolicies).toContain(consumerPrincipal);
+      expect(keyPolicies).toContain(consumerPrincipal);
       expect(bucketPolicies).not.toContain(THIRD_PARTY);
       expect(keyPolicies).not.toContain(THIRD_PARTY);
     });

@@ -8,6 +8,12 @@ export type Conditions = Record<string, Record<string, unknown>>;
 /** What one grant covers: a bucket, an optional key prefix and an access level. */
 export interface GrantScope {
   readonly bucketArn: string;
+  /**
+   * The access point the grant is used through, if any: S3 statements then name the access
+   * point's resources (`<access point ARN>` and `<access point ARN>/object/<prefix>*`); KMS
+   * statements still name the bucket, whose ARN is the encryption context.
+   */
+  readonly accessPointArn?: string;
   /** Key prefix ending in '/', or undefined for the whole bucket. */
   readonly prefix?: string;
   readonly access: AccessLevel;
@@ -30,9 +36,21 @@ export interface KeyStatementOptions extends GrantStatementOptions {
   readonly bucketRegion: string;
 }
 
-/** `<bucket>/<prefix>*`: the objects a grant reaches. */
+/** `<bucket>/<prefix>*` (or `<access point>/object/<prefix>*`): the objects a grant reaches. */
 export function objectArnPattern(scope: GrantScope): string {
+  return scope.accessPointArn === undefined
+    ? bucketObjectArnPattern(scope)
+    : `${scope.accessPointArn}/object/${scope.prefix ?? ''}*`;
+}
+
+/** `<bucket>/<prefix>*`: the objects of the bucket a grant reaches, as S3 names them to KMS. */
+function bucketObjectArnPattern(scope: GrantScope): string {
   return `${scope.bucketArn}/${scope.prefix ?? ''}*`;
+}
+
+/** What `s3:ListBucket` is authorized on: the bucket, or the access point. */
+function listingArn(scope: GrantScope): string {
+  return scope.accessPointArn ?? scope.bucketArn;
 }
 
 /**
@@ -45,13 +63,39 @@ export function s3GrantStatements(scope: GrantScope, options: GrantStatementOpti
     statement(`${options.sidPrefix}Objects`, options, actions.objectActions, [objectArnPattern(scope)]),
   ];
   if (actions.bucketActions.length > 0) {
-    const list = statement(`${options.sidPrefix}List`, options, actions.bucketActions, [scope.bucketArn]);
+    const list = statement(`${options.sidPrefix}List`, options, actions.bucketActions, [listingArn(scope)]);
     if (scope.prefix !== undefined) {
       list.addConditions({ StringLike: { 's3:prefix': [`${scope.prefix}*`] } });
     }
     statements.push(list);
   }
   return statements;
+}
+
+/**
+ * The S3 grant as one statement, for bucket policies where size counts: object actions and
+ * `s3:ListBucket` together on `[<bucket>, <bucket>/<prefix>*]`. Each action matches only its own
+ * resource type (an object action never matches the bucket ARN, `s3:ListBucket` never matches an
+ * object ARN), so the pairing adds nothing. The listing stays inside the prefix through
+ * `StringLikeIfExists s3:prefix`: object requests carry no `s3:prefix` and pass, a listing of
+ * another prefix fails; a listing that names no prefix at all passes this statement, so the
+ * bucket policy must also carry `listingWithoutPrefixDenial`.
+ */
+export function compactS3Statement(scope: GrantScope, options: GrantStatementOptions): iam.PolicyStatement {
+  const actions = accessActions(scope.access, scope.allowDelete);
+  const lists = actions.bucketActions.length > 0;
+  const result = statement(options.sidPrefix, options,
+    [...actions.objectActions, ...actions.bucketActions],
+    lists ? [listingArn(scope), objectArnPattern(scope)] : [objectArnPattern(scope)]);
+  if (lists && scope.prefix !== undefined) {
+    result.addConditions({ StringLikeIfExists: { 's3:prefix': `${scope.prefix}*` } });
+  }
+  return result;
+}
+
+/** Whether `compactS3Statement` for this scope relies on `listingWithoutPrefixDenial`. */
+export function listsWithinPrefix(scope: GrantScope): boolean {
+  return scope.prefix !== undefined && accessActions(scope.access, scope.allowDelete).bucketActions.length > 0;
 }
 
 /**
@@ -62,14 +106,19 @@ export function s3GrantStatements(scope: GrantScope, options: GrantStatementOpti
 export function keyGrantStatement(scope: GrantScope, options: KeyStatementOptions): iam.PolicyStatement {
   const actions = accessActions(scope.access, scope.allowDelete);
   const result = statement(`${options.sidPrefix}Key`, options, actions.keyActions, [options.keyArn]);
-  result.addConditions({
-    StringEquals: { 'kms:ViaService': `s3.${options.bucketRegion}.amazonaws.com` },
-    StringLike: { 'kms:EncryptionContext:aws:s3:arn': [scope.bucketArn, objectArnPattern(scope)] },
-  });
+  result.addConditions(keyUseConditions(scope, options.bucketRegion));
   return result;
 }
 
-function statement(sid: string, options: GrantStatementOptions, actions: string[], resources: string[]): iam.PolicyStatement {
+/** Through S3 in the bucket's region, for the bucket (or, with a prefix, its objects under it). */
+export function keyUseConditions(scope: GrantScope, bucketRegion: string): Conditions {
+  return {
+    StringEquals: { 'kms:ViaService': `s3.${bucketRegion}.amazonaws.com` },
+    StringLike: { 'kms:EncryptionContext:aws:s3:arn': [scope.bucketArn, bucketObjectArnPattern(scope)] },
+  };
+}
+
+export function statement(sid: string, options: GrantStatementOptions, actions: string[], resources: string[]): iam.PolicyStatement {
   const result = new iam.PolicyStatement({
     sid,
     effect: iam.Effect.ALLOW,

@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AccessLevel } from '../access-level';
+import { SharingMode } from '../sharing-mode';
 
 const PARTITION = 'aws(?:-[a-z]+)*';
 const ACCOUNT_ID = /^\d{12}$/;
@@ -21,6 +22,10 @@ const RESERVED_BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--t
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const TLS_VERSIONS = [1.0, 1.1, 1.2, 1.3];
 const MAX_PREFIX_BYTES = 1024;
+// S3 access point names: 3 to 50 characters, lowercase letters, digits and hyphens, starting
+// and ending with a letter or digit.
+const ACCESS_POINT_NAME = /^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/;
+const ACCESS_POINT_ARN = new RegExp(`^arn:${PARTITION}:s3:([a-z0-9-]+):(\\d{12}):accesspoint/([a-z0-9][a-z0-9-]{1,48}[a-z0-9])$`);
 
 /**
  * Collects every problem with one construct's props and throws once, naming the construct path,
@@ -121,6 +126,46 @@ export class PropsValidator {
       return true;
     }
     return this.fail(prop, value, `one of ${Object.values(AccessLevel).join(', ')}`);
+  }
+
+  /** One of the SharingMode values (JavaScript callers can pass anything). */
+  public sharingMode(prop: string, value: SharingMode | undefined): boolean {
+    if (value === undefined || Object.values(SharingMode).includes(value)) {
+      return true;
+    }
+    return this.fail(prop, value, `one of ${Object.values(SharingMode).map(mode => `SharingMode.${mode}`).join(', ')}`);
+  }
+
+  public accessPointName(prop: string, value: string): boolean {
+    if (Token.isUnresolved(value)) {
+      return true;
+    }
+    if (!ACCESS_POINT_NAME.test(value) || value.endsWith('-s3alias')) {
+      return this.fail(prop, value,
+        "an S3 access point name: 3 to 50 lowercase letters, digits and hyphens, starting and ending with a letter or digit, not ending in '-s3alias'");
+    }
+    return true;
+  }
+
+  /**
+   * An S3 access point ARN of `accountId`. An alias is refused with the reason: IAM policies
+   * name access points by ARN only (S3 authorizes a request made with the alias against the ARN).
+   */
+  public accessPointArn(prop: string, value: string | undefined, accountId: string): boolean {
+    if (value === undefined || Token.isUnresolved(value)) {
+      return true;
+    }
+    const match = ACCESS_POINT_ARN.exec(value);
+    if (!match) {
+      const alias = value.endsWith('-s3alias');
+      return this.fail(prop, value,
+        "an access point ARN 'arn:aws:s3:<region>:<owner account>:accesspoint/<name>' (SharedBucket accessPointArns)" +
+        (alias ? ', not its alias: IAM policies name access points only by ARN. Clients may still use the alias as the bucket name' : ''));
+    }
+    if (ACCOUNT_ID.test(accountId) && match[2] !== accountId) {
+      return this.fail(prop, value, `an access point of the bucket owner's account ${accountId}, not of account ${match[2]}`);
+    }
+    return true;
   }
 
   public externalId(prop: string, value: string): boolean {
@@ -227,6 +272,14 @@ export function knownAndDifferent(a: string | undefined, b: string | undefined):
 
 function isKnown(value: string | undefined): value is string {
   return value !== undefined && !Token.isUnresolved(value);
+}
+
+/** The region of a concrete access point ARN, or undefined. */
+export function accessPointRegion(value: string | undefined): string | undefined {
+  if (value === undefined || Token.isUnresolved(value)) {
+    return undefined;
+  }
+  return ACCESS_POINT_ARN.exec(value)?.[1];
 }
 
 /** The account and region of a concrete key ARN, or undefined. */
