@@ -4,6 +4,7 @@
  * each request states what it does (`RequestOptions`) and this module sets every key AWS would.
  */
 import { allowedContextKeysForRequest } from '@cloud-copilot/iam-simulate';
+import { parseAccessPointResource } from './access-point-arn';
 import type { Principal, ResourceTarget, World } from './world';
 
 /** What a request does, beyond principal, action and resource. */
@@ -57,9 +58,20 @@ function ambientKeys(world: World, principal: Principal, action: string, target:
     's3:ResourceAccount': service === 's3' ? target.account : undefined,
     'kms:CallerAccount': service === 'kms' ? principal.account : undefined,
     'aws:ViaAWSService': service === 'kms' ? String(options.viaService !== undefined) : undefined,
+    // A request through an access point, in both legs of its evaluation.
+    's3:DataAccessPointAccount': target.accessPoint?.account,
+    's3:DataAccessPointArn': target.accessPoint?.arn,
+    's3:AccessPointNetworkOrigin': target.accessPoint?.networkOrigin,
   };
   return definedOnly(keys);
 }
+
+/**
+ * Keys AWS sets when it evaluates the bucket policy of a request made through an access point,
+ * although the catalogue lists them on the access point resource types only (world.ts renames
+ * them there for the simulator: BUCKET_REQUEST_KEY_ALIASES).
+ */
+const ACCESS_POINT_KEYS = new Set(['s3:DataAccessPointAccount', 's3:DataAccessPointArn', 's3:AccessPointNetworkOrigin']);
 
 export async function requestContext(
   world: World, principal: Principal, action: string, resource: string, target: ResourceTarget, options: RequestOptions,
@@ -73,7 +85,7 @@ export async function requestContext(
     context[key] = value;
   }
   for (const [key, value] of Object.entries(ambientKeys(world, principal, action, target, options))) {
-    if (allowed(key)) {
+    if (allowed(key) || (ACCESS_POINT_KEYS.has(key) && target.accessPoint !== undefined && action.startsWith('s3:'))) {
       context[key] = value;
     }
   }
@@ -88,8 +100,7 @@ const allowedKeyCache = new Map<string, Promise<(key: string) => boolean>>();
  */
 export function allowedKeys(action: string, resource: string): Promise<(key: string) => boolean> {
   const [service, name] = action.split(':');
-  const kind = service === 's3' ? (resource.includes('/') ? 'object' : 'bucket') : 'resource';
-  const cacheKey = `${action}|${kind}`;
+  const cacheKey = `${action}|${resourceKind(service, resource)}`;
   let matcher = allowedKeyCache.get(cacheKey);
   if (matcher === undefined) {
     matcher = allowedContextKeysForRequest(service, name, resource, false, undefined).then(keys => {
@@ -100,6 +111,18 @@ export function allowedKeys(action: string, resource: string): Promise<(key: str
     allowedKeyCache.set(cacheKey, matcher);
   }
   return matcher;
+}
+
+/** The kind of resource, as far as the catalogue's keys differ by it. */
+function resourceKind(service: string, resource: string): string {
+  if (service !== 's3') {
+    return 'resource';
+  }
+  const throughAccessPoint = parseAccessPointResource(resource);
+  if (throughAccessPoint !== undefined) {
+    return throughAccessPoint.objectKey === undefined ? 'accesspoint' : 'accesspointobject';
+  }
+  return resource.includes('/') ? 'object' : 'bucket';
 }
 
 function escapeRegExp(text: string): string {

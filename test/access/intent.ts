@@ -24,6 +24,27 @@ export interface Reach {
    * @default true
    */
   readonly refusesForeignEncryption?: boolean;
+  /**
+   * S3 requests are intended only through this access point (`<arn>` for listing,
+   * `<arn>/object/<key>` for objects), never straight to the bucket. The prefix, level and
+   * encryption rules apply as they do to the bucket.
+   * @default - straight to the bucket only
+   */
+  readonly accessPointArn?: string;
+  /**
+   * Which encryption contexts KMS through S3 is intended for: the bucket and the objects under
+   * `prefix`, or the bucket and every object of it (the owner's key policy in access point mode
+   * leaves the choice of objects to the access point and bucket policies).
+   * @default 'prefix'
+   */
+  readonly keyScope?: 'prefix' | 'bucket';
+  /**
+   * Only the KMS part is intended, not S3: the owner's key policy in access point mode lists
+   * consumer accounts, not principals, so any principal of a granted account may have S3 use the
+   * key; whether S3 acts for it is for the access point and bucket policies to decide.
+   * @default false
+   */
+  readonly keyOnly?: boolean;
 }
 
 const OBJECT_ACTIONS: Record<Level, string[]> = {
@@ -54,21 +75,25 @@ function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
       && KEY_ACTIONS[reach.level].includes(request.action)
       && options.viaService === `s3.${reach.region}.amazonaws.com`
       && context !== undefined
-      && (context === reach.bucketArn || context.startsWith(`${reach.bucketArn}/${reach.prefix ?? ''}`));
+      && (context === reach.bucketArn || context.startsWith(`${reach.bucketArn}/${reach.keyScope === 'bucket' ? '' : reach.prefix ?? ''}`));
   }
-  if (service !== 's3') {
+  if (service !== 's3' || reach.keyOnly === true) {
     return false;
   }
   if (reach.minimumTlsVersion !== undefined
     && (!(options.secureTransport ?? true) || Number(options.tlsVersion ?? '1.3') < reach.minimumTlsVersion)) {
     return false;
   }
-  if (request.resource === reach.bucketArn) {
+  // The resource that stands for the bucket, and what precedes an object's key.
+  const [bucketResource, objectResourcePrefix] = reach.accessPointArn === undefined
+    ? [reach.bucketArn, `${reach.bucketArn}/`]
+    : [reach.accessPointArn, `${reach.accessPointArn}/object/`];
+  if (request.resource === bucketResource) {
     return request.action === 's3:ListBucket'
       && reach.level !== 'write'
       && (reach.prefix === undefined || (options.listPrefix ?? '').startsWith(reach.prefix));
   }
-  if (!request.resource.startsWith(`${reach.bucketArn}/${reach.prefix ?? ''}`)) {
+  if (!request.resource.startsWith(`${objectResourcePrefix}${reach.prefix ?? ''}`)) {
     return false;
   }
   const actions = [...OBJECT_ACTIONS[reach.level], ...(reach.allowDelete ? ['s3:DeleteObject'] : [])];

