@@ -165,6 +165,15 @@ project.addTask('compare', {
   receiveArgs: true,
 });
 
+// Scale benchmark (README "Scaling to many consumers"): policy sizes per consumer, largest
+// policy against its limit, maximum consumers per mode, and synth time against plain
+// aws-cdk-lib at equal N. A script, not a timed test: `npm run bench`.
+project.addTask('bench', {
+  description: 'Measure policy sizes, consumer limits and synth time against plain aws-cdk-lib for N = 10, 50, 100, 1000',
+  exec: 'ts-node --transpile-only scripts/bench.ts',
+  receiveArgs: true,
+});
+
 // README examples compile under jsii-rosetta: --strict makes every snippet compile, --fail
 // turns a compile error into a failed build. It reads the README from the compiled assembly.
 const rosetta = project.addTask('rosetta:extract', {

@@ -38,7 +38,8 @@ export interface ConsumerGrant {
    * The key prefix the consumer may use, ending in '/' (for example 'partner-a/').
    *
    * A prefix names a folder: 'data/' covers 'data/x' but not 'data-archive/x'. It may not
-   * start with '/' or contain '*', '?' or '${'.
+   * start with '/' or contain '*', '?' or '${'. A prefix named after the consumer's own account
+   * ('222222222222/') lets any number of such grants share one statement of the bucket policy.
    *
    * @default - the whole bucket
    */
@@ -165,7 +166,9 @@ interface KeyActionGrant {
  * Creates a versioned, SSE-KMS encrypted bucket with Block Public Access, BucketOwnerEnforced
  * object ownership, TLS-only access and server access logs, retained on delete. Each consumer
  * grant adds the statements its access level needs, and nothing more, to the bucket policy and
- * to the key policy. The key is usable by consumers only through S3.
+ * to the key policy (grants of the same scope share statements), or, in
+ * `SharingMode.ACCESS_POINTS`, to an access point of its own. The key is usable by consumers
+ * only through S3. At synth, every policy's deployed size is checked against its AWS limit.
  */
 export class SharedBucket extends Construct {
   /** The shared bucket. */
@@ -413,7 +416,7 @@ export class SharedBucket extends Construct {
   /**
    * SharingMode.ACCESS_POINTS: the grant gets an access point of its own, whose policy holds it;
    * the bucket policy delegates the actions in use to the owner's access points; the key policy
-   * lists the consumer accounts per KMS action.
+   * lists the consumer accounts once per set of KMS actions (readers, writers).
    */
   private addAccessPointGrant(grant: ConsumerGrant, scope: GrantScope): string[] {
     const stack = Stack.of(this);

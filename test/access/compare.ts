@@ -30,10 +30,14 @@ interface Variant {
   readonly build: (stack: Stack) => kms.IKey;
 }
 
-/** A bucket with the same defaults as SharedBucket's, granted the plain aws-cdk-lib way. */
-function plainBucket(stack: Stack, grantee: Grantee, readWrite: boolean): kms.IKey {
-  const bucket = new s3.Bucket(stack, 'Bucket', {
-    bucketName: BUCKET,
+/**
+ * A plain aws-cdk-lib bucket with the defaults SharedBucket gives its bucket (TLS only, SSE-KMS
+ * with a bucket key, versioning, Block Public Access, BucketOwnerEnforced), so that comparisons
+ * differ only in the grants. Also used by the scale benchmark (scripts/bench/scenario.ts).
+ */
+export function plainSecureBucket(stack: Stack, bucketName: string): s3.Bucket {
+  return new s3.Bucket(stack, 'Bucket', {
+    bucketName,
     encryption: s3.BucketEncryption.KMS,
     bucketKeyEnabled: true,
     enforceSSL: true,
@@ -42,6 +46,11 @@ function plainBucket(stack: Stack, grantee: Grantee, readWrite: boolean): kms.IK
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
   });
+}
+
+/** A bucket with the same defaults as SharedBucket's, granted the plain aws-cdk-lib way. */
+function plainBucket(stack: Stack, grantee: Grantee, readWrite: boolean): kms.IKey {
+  const bucket = plainSecureBucket(stack, BUCKET);
   const principal = grantee === 'account'
     ? new iam.AccountPrincipal(CONSUMER)
     : iam.Role.fromRoleArn(stack, 'Partner', CONSUMER_ROLE);
