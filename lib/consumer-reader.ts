@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
-import { checkPolicyBudgets, deployedPolicySize, POLICY_LIMITS, PolicyBudget, PolicyKind } from './private/policy-size';
+import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, parseKeyArn, PropsValidator } from './private/validation';
 
 /**
@@ -222,19 +222,9 @@ export class ConsumerReader extends Construct {
     const inline = stack.node.findAll()
       .filter((child): child is iam.CfnPolicy => child instanceof iam.CfnPolicy)
       .filter(policy => (stack.resolve(policy.roles) as unknown[] | undefined ?? []).some(name => JSON.stringify(name) === roleName));
-    const budgets: PolicyBudget[] = [{
-      description: `${PolicyKind.ROLE_INLINE_POLICIES} of ${role.node.path}`,
-      kind: PolicyKind.ROLE_INLINE_POLICIES,
-      size: inline.reduce((total, policy) => total + deployedPolicySize(policy, policy.policyDocument), 0),
-      limit: POLICY_LIMITS[PolicyKind.ROLE_INLINE_POLICIES],
-    }];
+    const budgets = [policyBudget(PolicyKind.ROLE_INLINE_POLICIES, role, ...inline.map(policy => policy.policyDocument))];
     if (role instanceof iam.Role && role.node.scope === this) {
-      budgets.push({
-        description: `${PolicyKind.TRUST_POLICY} of ${role.node.path}`,
-        kind: PolicyKind.TRUST_POLICY,
-        size: deployedPolicySize(role, role.assumeRolePolicy),
-        limit: POLICY_LIMITS[PolicyKind.TRUST_POLICY],
-      });
+      budgets.push(policyBudget(PolicyKind.TRUST_POLICY, role, role.assumeRolePolicy));
     }
     return budgets;
   }

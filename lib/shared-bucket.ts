@@ -9,7 +9,7 @@ import { accessActions } from './private/access-actions';
 import {
   compactS3Statement, Conditions, GrantScope, keyGrantStatement, keyUseConditions, listsWithinPrefix, s3GrantStatements, statement,
 } from './private/grant-statements';
-import { checkPolicyBudgets, deployedPolicySize, POLICY_LIMITS, PolicyBudget, PolicyKind } from './private/policy-size';
+import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { knownAndEqual, PropsValidator } from './private/validation';
 import { SharingMode } from './sharing-mode';
@@ -557,20 +557,17 @@ export class SharedBucket extends Construct {
   /** The bucket policy, the key policy (of a key defined here) and every access point policy. */
   private policyBudgets(): PolicyBudget[] {
     const budgets: PolicyBudget[] = [];
-    const budget = (kind: PolicyKind, owner: Construct, document: unknown): void => {
-      budgets.push({ description: `${kind} of ${owner.node.path}`, kind, size: deployedPolicySize(owner, document), limit: POLICY_LIMITS[kind] });
-    };
     if (this.bucket.policy !== undefined) {
-      budget(PolicyKind.BUCKET_POLICY, this.bucket.policy, this.bucket.policy.document);
+      budgets.push(policyBudget(PolicyKind.BUCKET_POLICY, this.bucket.policy, this.bucket.policy.document));
     }
     const cfnKey = this.encryptionKey instanceof kms.Key ? this.encryptionKey.node.defaultChild as kms.CfnKey : undefined;
     if (cfnKey?.keyPolicy !== undefined) {
-      budget(PolicyKind.KEY_POLICY, cfnKey, cfnKey.keyPolicy);
+      budgets.push(policyBudget(PolicyKind.KEY_POLICY, cfnKey, cfnKey.keyPolicy));
     }
     for (const nested of this.accessPointStacks) {
       for (const child of nested.node.children) {
         if (child instanceof s3.CfnAccessPoint) {
-          budget(PolicyKind.ACCESS_POINT_POLICY, child, child.policy);
+          budgets.push(policyBudget(PolicyKind.ACCESS_POINT_POLICY, child, child.policy));
         }
       }
     }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
-import { checkPolicyBudgets, deployedPolicySize, POLICY_LIMITS, PolicyKind } from './private/policy-size';
+import { checkPolicyBudgets, policyBudget, PolicyKind } from './private/policy-size';
 import { knownAndDifferent, knownAndEqual, PropsValidator } from './private/validation';
 import { SharedBucket } from './shared-bucket';
 
@@ -163,18 +163,8 @@ export class ThirdPartyAccessRole extends Construct {
     this.roleArn = role.roleArn;
     this.node.addValidation({
       validate: () => checkPolicyBudgets(this, [
-        {
-          description: `${PolicyKind.TRUST_POLICY} of ${role.node.path}`,
-          kind: PolicyKind.TRUST_POLICY,
-          size: deployedPolicySize(role, role.assumeRolePolicy),
-          limit: POLICY_LIMITS[PolicyKind.TRUST_POLICY],
-        },
-        {
-          description: `${PolicyKind.ROLE_INLINE_POLICIES} of ${role.node.path}`,
-          kind: PolicyKind.ROLE_INLINE_POLICIES,
-          size: deployedPolicySize(role, permissions),
-          limit: POLICY_LIMITS[PolicyKind.ROLE_INLINE_POLICIES],
-        },
+        policyBudget(PolicyKind.TRUST_POLICY, role, role.assumeRolePolicy),
+        policyBudget(PolicyKind.ROLE_INLINE_POLICIES, role, permissions),
       ], 'Way out: name fewer thirdPartyPrincipalArns (the trust policy lists each one), or one role they all use ' +
         '(the limit is IAM\'s default quota for trust policies; the inline policy has a fixed size).'),
     });

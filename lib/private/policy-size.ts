@@ -94,6 +94,19 @@ export function deployedPolicySize(scope: Construct, document: unknown): number 
 }
 
 /**
+ * The budget of the policy of `kind` that `owner` emits: its deployed size (the sum of
+ * `documents`, for a role's inline policies) against the AWS limit of its kind.
+ */
+export function policyBudget(kind: PolicyKind, owner: Construct, ...documents: unknown[]): PolicyBudget {
+  return {
+    description: `${kind} of ${owner.node.path}`,
+    kind,
+    size: documents.reduce<number>((total, document) => total + deployedPolicySize(owner, document), 0),
+    limit: POLICY_LIMITS[kind],
+  };
+}
+
+/**
  * Checks `budgets` against their limits. Returns one error message per policy over its limit (for
  * `node.addValidation`) and adds a warning on `scope` for each policy above 80% of its limit.
  * `wayOut` ends every message: what the user can do about it.
