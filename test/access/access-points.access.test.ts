@@ -14,12 +14,13 @@
  *     principal i through access point j and straight to the bucket, intended only when i = j.
  * (c) deliberate defects in the synthesized policies, which the proofs must catch.
  */
+import { breakPolicies, withoutCondition } from './breakage';
 import { intends } from './intent';
 import {
   allowedKms, allowedS3, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ORGANIZATION, ownerReaches, OWNER, proveShare, roleArn, Share, BUCKET_NAME,
 } from './scenario';
 import { dataRequests, evaluate, expectExactly, kmsRequests, Outcome, probeFor, s3Requests } from './sweep';
-import { ALLOW_EVERYTHING, PolicyDocument, SimulatedRequest, World } from './world';
+import { ALLOW_EVERYTHING, SimulatedRequest } from './world';
 import { AccessLevel, SharingMode } from '../../lib';
 
 const CONSUMER = '222222222222';
@@ -203,55 +204,6 @@ function defectShare(deployConsumers: boolean = false): Share {
   });
 }
 
-type StatementEdit = (statement: any) => any;
-
-/** Which policies to rewrite: the bucket's, the key's, the owner's access points', the principals' identity policies. */
-interface Breakage {
-  readonly bucket?: StatementEdit;
-  readonly key?: StatementEdit;
-  readonly accessPoints?: StatementEdit;
-  readonly identities?: StatementEdit;
-}
-
-/** Rewrites every statement of the chosen policies in the world. */
-function breakPolicies(world: World, where: Breakage): void {
-  const rewrite = (policy: PolicyDocument, edit: StatementEdit): PolicyDocument => ({
-    ...policy,
-    Statement: [policy.Statement].flat().map(statement => edit({ ...statement })),
-  });
-  for (const bucket of world.buckets.values()) {
-    if (bucket.policy !== undefined && where.bucket !== undefined) {
-      bucket.policy = rewrite(bucket.policy, where.bucket);
-    }
-  }
-  for (const key of world.keys.values()) {
-    if (where.key !== undefined) {
-      key.policy = rewrite(key.policy, where.key);
-    }
-  }
-  for (const accessPoint of world.accessPoints.values()) {
-    if (accessPoint.policy !== undefined && accessPoint.account === OWNER && where.accessPoints !== undefined) {
-      accessPoint.policy = rewrite(accessPoint.policy, where.accessPoints);
-    }
-  }
-  for (const principal of world.principals.values()) {
-    if (where.identities !== undefined) {
-      principal.identityPolicies.splice(0, principal.identityPolicies.length,
-        ...principal.identityPolicies.map(({ name, policy }) => ({ name, policy: rewrite(policy, where.identities!) })));
-    }
-  }
-}
-
-function withoutCondition(statement: any, key: string): any {
-  if (statement.Condition === undefined) {
-    return statement;
-  }
-  const condition = Object.fromEntries(Object.entries(statement.Condition as Record<string, Record<string, unknown>>)
-    .map(([operator, keys]) => [operator, Object.fromEntries(Object.entries(keys).filter(([name]) => name !== key))])
-    .filter(([, keys]) => Object.keys(keys as object).length > 0));
-  return Object.keys(condition).length === 0 ? (({ Condition: _dropped, ...rest }) => rest)(statement) : { ...statement, Condition: condition };
-}
-
 const mapResources = (statement: any, change: (resource: string) => string) =>
   ({ ...statement, Resource: Array.isArray(statement.Resource) ? statement.Resource.map(change) : change(statement.Resource) });
 
@@ -295,19 +247,19 @@ describe('(c) the proofs catch deliberate defects of SharingMode.ACCESS_POINTS',
 
   test('an access point policy without the prefix condition on listing', async () => {
     const broken = defectShare();
-    breakPolicies(broken.world, { accessPoints: statement => withoutCondition(statement, 's3:prefix') });
+    breakPolicies(broken.world, { accessPointAccount: OWNER, accessPoints: statement => withoutCondition(statement, 's3:prefix') });
     await expect(proveShare(broken)).rejects.toThrow(new RegExp(`ALLOWED, NOT INTENDED: ${ANALYST} s3:ListBucket ${ACCESS_POINT} \\[listPrefix="unshared\\/"\\]`));
   }, PROOF_TIMEOUT);
 
   test('an access point policy whose objects are not limited to the prefix', async () => {
     const broken = defectShare();
-    breakPolicies(broken.world, { accessPoints: statement => mapResources(statement, resource => resource.replace(/\/object\/.*$/, '/object/*')) });
+    breakPolicies(broken.world, { accessPointAccount: OWNER, accessPoints: statement => mapResources(statement, resource => resource.replace(/\/object\/.*$/, '/object/*')) });
     await expect(proveShare(broken)).rejects.toThrow(new RegExp(`ALLOWED, NOT INTENDED: ${ANALYST} s3:GetObject ${ACCESS_POINT}\\/object\\/top-level\\.csv`));
   }, PROOF_TIMEOUT);
 
   test('an access point policy that drops the aws:PrincipalArn narrowing', async () => {
     const broken = defectShare();
-    breakPolicies(broken.world, { accessPoints: statement => withoutCondition(statement, 'aws:PrincipalArn') });
+    breakPolicies(broken.world, { accessPointAccount: OWNER, accessPoints: statement => withoutCondition(statement, 'aws:PrincipalArn') });
     await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/NotNamedByTheOwner s3:GetObject arn:aws:s3:eu-west-1:111111111111:accesspoint\//);
   }, PROOF_TIMEOUT);
 

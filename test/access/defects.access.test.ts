@@ -3,8 +3,8 @@
  * breaks its synthesized policies the way a regression in lib/ would, and expects the proof to
  * go red naming the request that became possible.
  */
+import { breakPolicies, everywhere, withoutCondition } from './breakage';
 import { deployShare, proveShare, Share } from './scenario';
-import { PolicyDocument, World } from './world';
 import { AccessLevel } from '../../lib';
 
 const PROOF_TIMEOUT = 120_000;
@@ -16,41 +16,6 @@ function share(): Share {
   });
 }
 
-type StatementEdit = (statement: any) => any;
-
-/** Rewrites every statement of every policy in the world (bucket, key, trust and identity policies). */
-function breakPolicies(world: World, edit: StatementEdit): void {
-  const rewrite = (policy: PolicyDocument): PolicyDocument => ({
-    ...policy,
-    Statement: [policy.Statement].flat().map(statement => edit({ ...statement })),
-  });
-  for (const bucket of world.buckets.values()) {
-    if (bucket.policy !== undefined) {
-      bucket.policy = rewrite(bucket.policy);
-    }
-  }
-  for (const key of world.keys.values()) {
-    key.policy = rewrite(key.policy);
-  }
-  for (const principal of world.principals.values()) {
-    if (principal.trustPolicy !== undefined) {
-      principal.trustPolicy = rewrite(principal.trustPolicy);
-    }
-    principal.identityPolicies.splice(0, principal.identityPolicies.length,
-      ...principal.identityPolicies.map(({ name, policy }) => ({ name, policy: rewrite(policy) })));
-  }
-}
-
-function withoutCondition(statement: any, key: string): any {
-  if (statement.Condition === undefined) {
-    return statement;
-  }
-  const condition = Object.fromEntries(Object.entries(statement.Condition as Record<string, Record<string, unknown>>)
-    .map(([operator, keys]) => [operator, Object.fromEntries(Object.entries(keys).filter(([name]) => name !== key))])
-    .filter(([, keys]) => Object.keys(keys as object).length > 0));
-  return { ...statement, Condition: condition };
-}
-
 describe('the proofs catch deliberate defects', () => {
   test('control: the unbroken share passes', async () => {
     await expect(proveShare(share())).resolves.toBeDefined();
@@ -58,18 +23,18 @@ describe('the proofs catch deliberate defects', () => {
 
   test('an extra s3:GetObjectAcl next to s3:GetObject', async () => {
     const broken = share();
-    breakPolicies(broken.world, statement => {
+    breakPolicies(broken.world, everywhere(statement => {
       const actions = [statement.Action].flat();
       return statement.Effect === 'Allow' && actions.includes('s3:GetObject')
         ? { ...statement, Action: [...actions, 's3:GetObjectAcl'] }
         : statement;
-    });
+    }));
     await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Analyst s3:GetObjectAcl arn:aws:s3:::shared-bucket-proof\/analytics\/report\.csv/);
   }, PROOF_TIMEOUT);
 
   test('a dropped kms:ViaService condition', async () => {
     const broken = share();
-    breakPolicies(broken.world, statement => withoutCondition(statement, 'kms:ViaService'));
+    breakPolicies(broken.world, everywhere(statement => withoutCondition(statement, 'kms:ViaService')));
     // Through S3 in another region: only the bucket's encryption context still holds.
     await expect(proveShare(broken)).rejects.toThrow(
       /ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Analyst kms:Decrypt arn:aws:kms:eu-west-1:111111111111:key\/\S+ \[viaService="s3.us-east-1.amazonaws.com"/);
@@ -77,7 +42,7 @@ describe('the proofs catch deliberate defects', () => {
 
   test('a dropped sts:ExternalId condition', async () => {
     const broken = share();
-    breakPolicies(broken.world, statement => withoutCondition(statement, 'sts:ExternalId'));
+    breakPolicies(broken.world, everywhere(statement => withoutCondition(statement, 'sts:ExternalId')));
     await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::444444444444:role\/Integration sts:AssumeRole arn:aws:iam::111111111111:role\/ThirdParty0Access \[mfa=false\]/);
   }, PROOF_TIMEOUT);
 
@@ -85,13 +50,13 @@ describe('the proofs catch deliberate defects', () => {
     const broken = share();
     // The grants' conditions only: DenyListingWithoutPrefix keys on s3:prefix too (Null), and
     // without that it would deny all listing, a different defect.
-    breakPolicies(broken.world, statement => statement.Effect === 'Allow' ? withoutCondition(statement, 's3:prefix') : statement);
+    breakPolicies(broken.world, everywhere(statement => statement.Effect === 'Allow' ? withoutCondition(statement, 's3:prefix') : statement));
     await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Analyst s3:ListBucket arn:aws:s3:::shared-bucket-proof \[listPrefix="unshared\/"\]/);
   }, PROOF_TIMEOUT);
 
   test('a dropped aws:PrincipalArn narrowing', async () => {
     const broken = share();
-    breakPolicies(broken.world, statement => withoutCondition(statement, 'aws:PrincipalArn'));
+    breakPolicies(broken.world, everywhere(statement => withoutCondition(statement, 'aws:PrincipalArn')));
     await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/NotNamedByTheOwner s3:GetObject /);
   }, PROOF_TIMEOUT);
 });
