@@ -9,8 +9,9 @@
  *   SHARED_BUCKET_REGION    (default eu-west-1)
  *   SHARED_BUCKET_NAME      (default cdk-cross-account-bucket-example-<owner account>)
  *   SHARED_BUCKET_EXTERNAL_ID (default example-vendor-external-id)
- *   SHARED_BUCKET_KEY_ARN   the EncryptionKeyArn output of the deployed owner stack
- *                           (default: a placeholder key ARN in the owner account)
+ *   SHARED_BUCKET_KEY_ARN   optional: the EncryptionKeyArn output of the deployed owner stack, to
+ *                           narrow the consumer roles to that one key (default: none; they may
+ *                           use the owner's keys only through S3 for this bucket)
  */
 import { App } from 'aws-cdk-lib';
 import { addExampleStacks, exampleSetup } from './stacks';

@@ -13,10 +13,11 @@ export interface ExampleSetup {
   /** Chosen by the third party, configured on both sides. */
   readonly externalId: string;
   /**
-   * The EncryptionKeyArn output of the owner stack. Key ids are random, so the consumer learns
-   * the key ARN once the owner has deployed.
+   * Optional: the EncryptionKeyArn output of the deployed owner stack, to narrow the consumer
+   * roles' KMS permission to that one key. Without it they may use the owner account's keys only
+   * through S3 and only for this bucket, so nothing has to be copied between accounts.
    */
-  readonly encryptionKeyArn: string;
+  readonly encryptionKeyArn?: string;
 }
 
 /**
@@ -33,8 +34,7 @@ export function exampleSetup(environment: Record<string, string | undefined> = {
     region,
     bucketName: environment.SHARED_BUCKET_NAME ?? `cdk-cross-account-bucket-example-${ownerAccountId}`,
     externalId: environment.SHARED_BUCKET_EXTERNAL_ID ?? 'example-vendor-external-id',
-    encryptionKeyArn: environment.SHARED_BUCKET_KEY_ARN
-      ?? `arn:aws:kms:${region}:${ownerAccountId}:key/00000000-0000-0000-0000-000000000000`,
+    encryptionKeyArn: environment.SHARED_BUCKET_KEY_ARN,
   };
 }
 
@@ -54,6 +54,24 @@ export function acknowledgePrefixWildcard(scope: IConstruct, bucketName: string,
     id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${prefix}*]`,
     reason: `Least privilege: the grant covers exactly the objects under the shared prefix '${prefix}'; ` +
       'the trailing wildcard is the prefix, not a wider resource.',
+  });
+}
+
+/**
+ * Without `encryptionKeyArn`, a ConsumerReader's KMS statement names the keys of the owner
+ * account (`key/*`), usable only through S3 and only for this bucket's objects under the prefix:
+ * key ids are random and exist only once the owner has deployed, and this lets the consumer
+ * deploy first with nothing copied across accounts. cdk-nag (AwsSolutions-IAM5) reports the
+ * wildcard; the conditions bound it.
+ */
+export function acknowledgeOwnerKeyWildcard(scope: IConstruct, setup: ExampleSetup): void {
+  if (setup.encryptionKeyArn !== undefined) {
+    return;
+  }
+  Validations.of(scope).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${setup.region}:${setup.ownerAccountId}:key/*]`,
+    reason: 'The owner\'s key id is known only once the owner has deployed; the statement is usable only through S3 in the ' +
+      'bucket\'s region (kms:ViaService) and only for this bucket\'s objects under the prefix (kms:EncryptionContext:aws:s3:arn).',
   });
 }
 
@@ -120,6 +138,7 @@ export class ConsumerStack extends Stack {
       roleName: ANALYTICS_READER_ROLE,
     });
     acknowledgePrefixWildcard(analytics, setup.bucketName, 'analytics/');
+    acknowledgeOwnerKeyWildcard(analytics, setup);
 
     const ingest = new ConsumerReader(this, 'IngestWriter', {
       bucketName: setup.bucketName,
@@ -131,6 +150,7 @@ export class ConsumerStack extends Stack {
       roleName: INGEST_WRITER_ROLE,
     });
     acknowledgePrefixWildcard(ingest, setup.bucketName, 'ingest/');
+    acknowledgeOwnerKeyWildcard(ingest, setup);
   }
 }
 

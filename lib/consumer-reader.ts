@@ -22,17 +22,24 @@ export interface ConsumerReaderProps {
   readonly bucketOwnerAccountId: string;
 
   /**
-   * ARN of the key that encrypts the bucket (the EncryptionKeyArn output of the owner stack).
-   * Must be a key ARN: an alias ARN is refused, because aliases do not resolve across accounts.
+   * ARN of the key that encrypts the bucket (the EncryptionKeyArn output of the owner stack), to
+   * narrow the role's KMS permission to that one key. Must be a key ARN: an alias ARN is
+   * refused, because aliases do not resolve across accounts.
    *
-   * @default - no KMS permission: reading or writing SSE-KMS objects is denied (a warning says so)
+   * Not needed to deploy in any order: without it the role may use the keys of the bucket owner's
+   * account in the bucket's region, only through S3 in that region and only for this bucket's
+   * objects under the prefix; the owner's key policy decides which key that is.
+   *
+   * @default - `arn:<partition>:kms:<bucketRegion>:<bucketOwnerAccountId>:key/*`, through S3 for
+   * this bucket only
    */
   readonly encryptionKeyArn?: string;
 
   /**
-   * Region of the bucket, for the `kms:ViaService` condition.
+   * Region of the bucket, for the `kms:ViaService` condition (and the key ARN without
+   * `encryptionKeyArn`).
    *
-   * @default - the region of `encryptionKeyArn`, else the region of this stack
+   * @default - the region of `encryptionKeyArn`, else of `accessPointArn`, else of this stack
    */
   readonly bucketRegion?: string;
 
@@ -244,15 +251,14 @@ export class ConsumerReader extends Construct {
       conditions: [{ StringEquals: { 'aws:ResourceAccount': props.bucketOwnerAccountId } }],
     });
 
-    if (props.encryptionKeyArn === undefined) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:noEncryptionKey',
-        'encryptionKeyArn is not set, so the role gets no KMS permission and cannot read or write objects encrypted with SSE-KMS ' +
-        '(every SharedBucket object is). Set it to the EncryptionKeyArn output of the owner stack.');
-    } else {
-      const bucketRegion = props.bucketRegion ?? parseKeyArn(props.encryptionKeyArn)?.region
-        ?? accessPointRegion(props.accessPointArn) ?? stack.region;
-      statements.push(keyGrantStatement(grantScope, { sidPrefix, keyArn: props.encryptionKeyArn, bucketRegion }));
-    }
+    // Without the key ARN (key ids exist only once the owner has deployed), any key of the owner
+    // account in the bucket's region: still only through S3 there, and only for this bucket's
+    // objects (kms:EncryptionContext:aws:s3:arn), so the role can use a key only where S3 uses it
+    // for this bucket. The owner's key policy decides which key that is.
+    const bucketRegion = props.bucketRegion ?? parseKeyArn(props.encryptionKeyArn)?.region
+      ?? accessPointRegion(props.accessPointArn) ?? stack.region;
+    const keyArn = props.encryptionKeyArn ?? `arn:${stack.partition}:kms:${bucketRegion}:${props.bucketOwnerAccountId}:key/*`;
+    statements.push(keyGrantStatement(grantScope, { sidPrefix, keyArn, bucketRegion }));
     return statements;
   }
 }

@@ -275,12 +275,6 @@ describe('ConsumerReader', () => {
       const actions = allActions(stack);
       expect(actions.filter(action => action.startsWith('s3:') || action.startsWith('kms:'))).toEqual([]);
     });
-
-    test('does not warn about a missing key', () => {
-      const { stack } = newReader({ thirdPartyRoleArn: THIRD_PARTY_ROLE_ARN });
-
-      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-cross-account-bucket:noEncryptionKey'));
-    });
   });
 
   describe('through an access point (accessPointArn)', () => {
@@ -432,18 +426,62 @@ describe('ConsumerReader', () => {
         .toThrow(/bucketRegion is 'eu-central-1': expected the region of encryptionKeyArn \(us-east-2\)/);
     });
 
-    test('without a key there is no KMS statement, and a warning says so', () => {
+    test('without a key, the KMS statement names the keys of the owner account in the bucket region, through S3 for this bucket only', () => {
       const { stack } = newReader({ prefix: 'partner-a/' });
 
-      expect(allActions(stack)).toEqual(['s3:GetObject', 's3:ListBucket']);
-      Annotations.fromStack(stack).hasWarning('*',
-        Match.stringLikeRegexp('encryptionKeyArn is not set.*cdk-cross-account-bucket:noEncryptionKey'));
+      expect(statementWithSid(policyStatements(stack), 'SharedBucketKey')).toEqual({
+        Sid: 'SharedBucketKey',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:${OWNER}:key/*`]] },
+        Condition: {
+          StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [s3Arn(BUCKET_NAME), s3Arn(`${BUCKET_NAME}/partner-a/*`)] },
+        },
+      });
+      // Nothing to warn about: the role can read as soon as the owner's grant is deployed.
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     });
 
-    test('with a key there is no missing-key warning', () => {
+    test('without a key, writers get GenerateDataKey and Decrypt on the owner keys, for the whole bucket when there is no prefix', () => {
+      const { stack } = newReader({ access: AccessLevel.WRITE });
+
+      const keyStatement = statementWithSid(policyStatements(stack), 'SharedBucketKey');
+      expect(keyStatement.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+      expect(keyStatement.Condition.StringLike).toEqual({ 'kms:EncryptionContext:aws:s3:arn': [s3Arn(BUCKET_NAME), s3Arn(`${BUCKET_NAME}/*`)] });
+    });
+
+    test('without a key, bucketRegion sets the region of the key ARN and of kms:ViaService', () => {
+      const { stack } = newReader({ prefix: 'partner-a/', bucketRegion: 'us-east-2' });
+
+      const keyStatement = statementWithSid(policyStatements(stack), 'SharedBucketKey');
+      expect(keyStatement.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:us-east-2:${OWNER}:key/*`]] });
+      expect(keyStatement.Condition.StringEquals).toEqual({ 'kms:ViaService': 's3.us-east-2.amazonaws.com' });
+    });
+
+    test("without a key, an access point's region is the bucket's", () => {
+      const { stack } = newReader({ prefix: 'partner-a/', accessPointArn: `arn:aws:s3:us-east-2:${OWNER}:accesspoint/partner-a` });
+
+      expect(statementWithSid(policyStatements(stack), 'SharedBucketKey').Condition.StringEquals)
+        .toEqual({ 'kms:ViaService': 's3.us-east-2.amazonaws.com' });
+    });
+
+    test('without a key in an environment-agnostic stack, the region is the deploy-time region', () => {
+      const stack = new Stack(new App(), 'Agnostic');
+      newReader({ prefix: 'partner-a/' }, stack);
+
+      const keyStatement = statementWithSid(policyStatements(stack), 'SharedBucketKey');
+      expect(keyStatement.Resource).toEqual({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, `:${OWNER}:key/*`]],
+      });
+      expect(keyStatement.Condition.StringEquals)
+        .toEqual({ 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } });
+    });
+
+    test('with a key, the KMS statement names exactly that key', () => {
       const { stack } = newReader(PARTNER_A);
 
-      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-cross-account-bucket:noEncryptionKey'));
+      expect(statementWithSid(policyStatements(stack), 'SharedBucketKey').Resource).toEqual(KEY_ARN);
     });
   });
 

@@ -66,17 +66,28 @@ describe('cdk-nag AwsSolutions', () => {
       expect(findings(app)).toEqual([`${wildcard('vendor/')} Owner/Vendor/Role/Resource`]);
     });
 
-    test('ConsumerReader: only the prefix wildcard', () => {
+    test('ConsumerReader with encryptionKeyArn: only the prefix wildcard', () => {
       const app = new App();
       const stack = new Stack(app, 'Consumer', { env: { account: setup.consumerAccountId, region: setup.region } });
       new ConsumerReader(stack, 'Reader', {
         bucketName,
         bucketOwnerAccountId: setup.ownerAccountId,
-        encryptionKeyArn: setup.encryptionKeyArn,
+        encryptionKeyArn: `arn:aws:kms:${setup.region}:${setup.ownerAccountId}:key/00000000-0000-0000-0000-000000000000`,
         prefix: 'read/',
       });
 
       expect(findings(app)).toEqual([`${wildcard('read/')} Consumer/Reader/Policy/Resource`]);
+    });
+
+    test('ConsumerReader without encryptionKeyArn: the prefix and the owner key wildcards', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Consumer', { env: { account: setup.consumerAccountId, region: setup.region } });
+      new ConsumerReader(stack, 'Reader', { bucketName, bucketOwnerAccountId: setup.ownerAccountId, prefix: 'read/' });
+
+      expect(findings(app)).toEqual([
+        `${wildcard('read/')} Consumer/Reader/Policy/Resource`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${setup.region}:${setup.ownerAccountId}:key/*] Consumer/Reader/Policy/Resource`,
+      ]);
     });
   });
 });

@@ -36,12 +36,13 @@ const straightToTheBucket = (resource: string) => resource.startsWith(`arn:aws:s
  * A reader named by role, a whole-account writer, a read-write consumer with allowDelete, and
  * a consumer whose account is outside the organization the share requires.
  */
-function smallShare(deployConsumers: boolean): Share {
+function smallShare(deployConsumers: boolean, keylessConsumers: boolean = false): Share {
   return deployShare({
     sharingMode: SharingMode.ACCESS_POINTS,
     organizationId: ORGANIZATION,
     organizationAccounts: [CONSUMER, WRITER, PARTNER],
     deployConsumers,
+    keylessConsumers,
     grants: [
       { accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] },
       { accountId: WRITER, prefix: 'ingest/', access: AccessLevel.WRITE },
@@ -97,22 +98,26 @@ describe('SharedBucket in SharingMode.ACCESS_POINTS, proved', () => {
     expect(proof.requests).toBeGreaterThan(15_000);
   }, PROOF_TIMEOUT);
 
-  test('(a) with ConsumerReader (accessPointArn): each role as deployed reaches its prefix through its access point, and KMS for its prefix', async () => {
-    const share = smallShare(true);
-    const proof = await proveShare(share, principal => principal.description.includes('as deployed'));
-    expect(proof.principals).toHaveLength(4);
-    const [analyst, writer, partner, outsideOrganization] = proof.principals;
-    expect(allowedS3(analyst)).toEqual(analystReads(share));
-    // Its ConsumerReader's key statement names its prefix, as in SharingMode.BUCKET_POLICY.
-    expect(allowedKms(analyst)).toEqual([
-      'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof',
-      'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof/analytics/nested/deep.csv',
-      'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof/analytics/report.csv',
-    ]);
-    expect(writer.s3.allowed).toBeGreaterThan(0);
-    expect(partner.data.allowed).toBeGreaterThan(0);
-    expect(outsideOrganization.s3.allowed + outsideOrganization.kms.allowed).toBe(0);
-  }, PROOF_TIMEOUT);
+  test.each([
+    ['the owner key ARN', false],
+    ['no key ARN (written before the owner deployed)', true],
+  ])('(a) with ConsumerReader (accessPointArn, %s): each role as deployed reaches its prefix through its access point, and KMS for its prefix',
+    async (_, keyless) => {
+      const share = smallShare(true, keyless);
+      const proof = await proveShare(share, principal => principal.description.includes('as deployed'));
+      expect(proof.principals).toHaveLength(4);
+      const [analyst, writer, partner, outsideOrganization] = proof.principals;
+      expect(allowedS3(analyst)).toEqual(analystReads(share));
+      // Its ConsumerReader's key statement names its prefix, as in SharingMode.BUCKET_POLICY.
+      expect(allowedKms(analyst)).toEqual([
+        'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof',
+        'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof/analytics/nested/deep.csv',
+        'kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof/analytics/report.csv',
+      ]);
+      expect(writer.s3.allowed).toBeGreaterThan(0);
+      expect(partner.data.allowed).toBeGreaterThan(0);
+      expect(outsideOrganization.s3.allowed + outsideOrganization.kms.allowed).toBe(0);
+    }, PROOF_TIMEOUT);
 });
 
 const THOUSAND = 1000;

@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { intends, Reach } from './intent';
-import { allowedKms, allowedS3, LEVELS, OWNER, REGION, roleArn, SweepReport } from './scenario';
+import { allowedKms, allowedS3, LEVELS, OUTSIDER, OWNER, REGION, roleArn, SweepReport } from './scenario';
 import { dataRequests, evaluate, expectExactly, kmsRequests, probeFor, s3Requests } from './sweep';
 import { deployedKeyArn, World } from './world';
 import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../../lib';
@@ -45,8 +45,8 @@ async function proveReader(props: Partial<ConsumerReaderProps>, withKey: boolean
     prefix: props.prefix,
     level: LEVELS[props.access ?? AccessLevel.READ],
     allowDelete: props.allowDelete ?? false,
-    // Without the key ARN, the role gets no KMS permission at all.
-    keyArn: withKey ? deployedKeyArn(key) : undefined,
+    // Without the key ARN, any key of the owner account in the bucket's region, through S3 for this bucket.
+    keyArn: withKey ? deployedKeyArn(key) : `arn:aws:kms:${REGION}:${OWNER}:key/*`,
     region: REGION,
     // TLS and the encryption of writes are the owner's to enforce, not the consumer's.
     minimumTlsVersion: undefined,
@@ -82,9 +82,33 @@ describe('ConsumerReader access, proved against an owner that allows everything'
     await proveReader({ access: AccessLevel.WRITE });
   }, PROOF_TIMEOUT);
 
-  test('without encryptionKeyArn, no KMS permission: SSE-KMS objects stay out of reach', async () => {
+  test('without encryptionKeyArn: the owner\'s key only through S3 in the bucket\'s region, only for this bucket\'s prefix', async () => {
     const report = await proveReader({ prefix: 'analytics/' }, false);
-    expect(report.kms.allowed).toBe(0);
-    expect(report.data.allowed).toBe(0);
+    expect(allowedKms(report)).toEqual([
+      `kms:Decrypt via=s3.${REGION}.amazonaws.com ${BUCKET}`,
+      `kms:Decrypt via=s3.${REGION}.amazonaws.com ${BUCKET}/analytics/nested/deep.csv`,
+      `kms:Decrypt via=s3.${REGION}.amazonaws.com ${BUCKET}/analytics/report.csv`,
+    ]);
+    // The sweep tried the key directly with this bucket's encryption context, through S3 in
+    // another region, and through S3 for another bucket of the owner: all denied (expectExactly).
+    expect(report.kms.requests).toBeGreaterThan(200);
+    expect(report.data.allowed).toBeGreaterThan(0);
+  }, PROOF_TIMEOUT);
+
+  test('without encryptionKeyArn, a key of another account is out of reach even when its key policy allows everything', async () => {
+    const app = new App();
+    const key = trustingOwner(app);
+    const elsewhere = new Stack(app, 'Elsewhere', { env: { account: OUTSIDER, region: REGION } });
+    const foreignKey = new kms.Key(elsewhere, 'Key');
+    foreignKey.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.AccountPrincipal(CONSUMER)], actions: ['kms:*'], resources: ['*'] }));
+    const consumer = new Stack(app, 'Consumer', { env: { account: CONSUMER, region: REGION } });
+    new ConsumerReader(consumer, 'Reader', { bucketName: BUCKET, bucketOwnerAccountId: OWNER, roleName: 'Reader', prefix: 'analytics/' });
+    const world = new World().addStack(Stack.of(key)).addStack(elsewhere).addStack(consumer);
+
+    const principal = roleArn(CONSUMER, 'Reader');
+    const onOwnerKey = await kmsRequests(world, principal, probeFor(BUCKET, ['analytics/']));
+    const onForeignKey = onOwnerKey.map(request => ({ ...request, resource: deployedKeyArn(foreignKey) }));
+    const outcomes = await evaluate(world, onForeignKey, () => false);
+    expect(expectExactly(outcomes, 'KMS on another account\'s key').requests).toBe(onOwnerKey.length);
   }, PROOF_TIMEOUT);
 });

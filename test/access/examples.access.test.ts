@@ -12,10 +12,13 @@ import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
 } from '../../examples/stacks';
 
-test('the example stacks allow exactly what the README says', async () => {
-  // The consumer names the owner's key by ARN: take the ARN this harness deploys the key with.
+test.each([
+  ['name no key (as written before the owner deployed)', false],
+  ['name the owner key ARN (SHARED_BUCKET_KEY_ARN)', true],
+])('the example stacks allow exactly what the README says; the consumer roles %s', async (_, namesKey) => {
+  // The ARN this harness deploys the owner's key with, for the consumer to name when it does.
   const keyArn = deployedKeyArn(addExampleStacks(new App(), exampleSetup()).owner.sharedBucket.encryptionKey);
-  const setup = exampleSetup({ SHARED_BUCKET_KEY_ARN: keyArn });
+  const setup = exampleSetup(namesKey ? { SHARED_BUCKET_KEY_ARN: keyArn } : {});
   const { owner, consumer, thirdParty } = addExampleStacks(new App(), setup);
   const world = new World().addStack(owner).addStack(consumer).addStack(thirdParty);
 

@@ -14,7 +14,11 @@ export interface Reach {
   readonly prefix?: string;
   readonly level: Level;
   readonly allowDelete: boolean;
-  /** The bucket's key; KMS is intended only on this key, only through S3 in `region`. */
+  /**
+   * The bucket's key; KMS is intended only on this key, only through S3 in `region`. A key ARN
+   * ending in `key/*` stands for every key of that account and region (a consumer that does not
+   * know the owner's key id yet).
+   */
   readonly keyArn?: string;
   readonly region: string;
   /** HTTPS with at least this TLS version is required; undefined when nothing requires it. */
@@ -71,7 +75,7 @@ function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
   if (service === 'kms') {
     const context = options.encryptionContextArn;
     return reach.keyArn !== undefined
-      && request.resource === reach.keyArn
+      && (request.resource === reach.keyArn || (reach.keyArn.endsWith(':key/*') && request.resource.startsWith(reach.keyArn.slice(0, -1))))
       && KEY_ACTIONS[reach.level].includes(request.action)
       && options.viaService === `s3.${reach.region}.amazonaws.com`
       && context !== undefined

@@ -55,6 +55,12 @@ export interface ShareConfig {
   readonly leanProbe?: boolean;
   /** @default SharingMode.BUCKET_POLICY */
   readonly sharingMode?: SharingMode;
+  /**
+   * The consumers' ConsumerReaders name no key (`encryptionKeyArn` unset): they are written
+   * before the owner's key exists, and may use the owner's keys only through S3 for this bucket.
+   * @default false (each names the owner's key ARN)
+   */
+  readonly keylessConsumers?: boolean;
 }
 
 /** A principal the proofs evaluate, with what it is meant to reach. */
@@ -167,7 +173,7 @@ export function deployShare(config: ShareConfig): Share {
       new ConsumerReader(consumerStack(grant.accountId), `Grant${index}${roleName}`, {
         bucketName: BUCKET_NAME,
         bucketOwnerAccountId: OWNER,
-        encryptionKeyArn: keyArn,
+        encryptionKeyArn: config.keylessConsumers === true ? undefined : keyArn,
         accessPointArn: accessPointArns[index],
         prefix: grant.prefix,
         access: grant.access,
@@ -261,10 +267,11 @@ export function reachOf(share: Share, grant: { prefix?: string; access: AccessLe
 /**
  * What a consumer's ConsumerReader allows: its grant, through the grant's access point in
  * SharingMode.ACCESS_POINTS, with KMS for the grant's prefix only (its key statement names the
- * prefix in either mode).
+ * prefix in either mode), on the owner's key or, keyless, on any key of the owner account.
  */
 export function consumerReaderReach(share: Share, grant: GrantConfig, grantIndex: number): Reach {
-  return { ...reachOf(share, grant, grantIndex), keyScope: 'prefix' };
+  const keyArn = share.config.keylessConsumers === true ? `arn:aws:kms:${REGION}:${OWNER}:key/*` : share.keyArn;
+  return { ...reachOf(share, grant, grantIndex), keyScope: 'prefix', keyArn };
 }
 
 /**

@@ -235,6 +235,10 @@ export async function kmsRequests(world: World, principal: string, probe: Probe)
       continue;
     }
     const takesContext = await world.carriesContextKey(action, keyArn, 'kms:EncryptionContext:aws:s3:arn');
+    if (takesContext) {
+      // Directly, not through S3, but carrying this bucket's encryption context as S3 would.
+      requests.push({ principal, action, resource: keyArn, options: { encryptionContextArn: bucket.arn } });
+    }
     requests.push({ principal, action, resource: keyArn, options: { viaService: `s3.${otherRegion}.amazonaws.com`, ...(takesContext ? { encryptionContextArn: bucket.arn } : {}) } });
     for (const encryptionContextArn of takesContext ? contexts : [undefined]) {
       requests.push({ principal, action, resource: keyArn, options: { viaService: viaS3, encryptionContextArn } });
