@@ -17,8 +17,6 @@ export const MANY_CONSUMERS = {
   bucketName: 'many-consumers-shared-111111111111',
   count: 1000,
   roleName: 'SharedDataReader',
-  /** The EncryptionKeyArn output of the owner stack (a placeholder until it is deployed). */
-  encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
 };
 
 /** Consumer `number` (1-based): its own account, its own prefix, one named role. */
@@ -45,7 +43,7 @@ export interface ManyConsumersStacks {
 }
 
 export function addManyConsumersStacks(app: App, count: number = MANY_CONSUMERS.count): ManyConsumersStacks {
-  const { ownerAccountId, region, bucketName, roleName, encryptionKeyArn } = MANY_CONSUMERS;
+  const { ownerAccountId, region, bucketName, roleName } = MANY_CONSUMERS;
   const owner = new Stack(app, 'ManyConsumersOwner', { env: { account: ownerAccountId, region } });
   const sharedBucket = new SharedBucket(owner, 'Shared', {
     bucketName,
@@ -58,7 +56,6 @@ export function addManyConsumersStacks(app: App, count: number = MANY_CONSUMERS.
   new ConsumerReader(firstConsumer, 'Reader', {
     bucketName,
     bucketOwnerAccountId: ownerAccountId,
-    encryptionKeyArn,
     accessPointArn: sharedBucket.accessPointArns[0],
     prefix: first.prefix,
     roleName,

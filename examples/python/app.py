@@ -9,6 +9,7 @@ identical to the TypeScript ones.
 """
 import os
 from dataclasses import dataclass
+from typing import Optional
 
 from aws_cdk import App, Environment, Stack
 from constructs import Construct
@@ -35,7 +36,8 @@ class ExampleSetup:
     region: str
     bucket_name: str
     external_id: str
-    encryption_key_arn: str
+    # Optional: the owner stack's EncryptionKeyArn output, to narrow the consumer roles to that key.
+    encryption_key_arn: Optional[str]
 
 
 class OwnerStack(Stack):
@@ -132,10 +134,7 @@ def setup_from_environment() -> ExampleSetup:
         region=region,
         bucket_name=os.environ.get("SHARED_BUCKET_NAME", f"cdk-cross-account-bucket-example-{owner}"),
         external_id=os.environ.get("SHARED_BUCKET_EXTERNAL_ID", "example-vendor-external-id"),
-        encryption_key_arn=os.environ.get(
-            "SHARED_BUCKET_KEY_ARN",
-            f"arn:aws:kms:{region}:{owner}:key/00000000-0000-0000-0000-000000000000",
-        ),
+        encryption_key_arn=os.environ.get("SHARED_BUCKET_KEY_ARN"),
     )
 
 
