@@ -1,6 +1,7 @@
 /**
  * The example app: `npx cdk synth` from the repository root synthesizes an owner, a consumer
- * and a third-party stack into cdk.out without AWS credentials.
+ * and a third-party stack, and an owner stack that shares a bucket it already had
+ * (examples/existing-bucket.ts), into cdk.out without AWS credentials.
  *
  * The account ids are placeholders; set these variables to deploy for real:
  *   OWNER_ACCOUNT_ID        (default 111111111111) the account that owns the bucket
@@ -14,8 +15,12 @@
  *                           use the owner's keys only through S3 for this bucket)
  */
 import { App } from 'aws-cdk-lib';
+import { ExistingBucketOwnerStack } from './existing-bucket';
 import { addExampleStacks, exampleSetup } from './stacks';
 
 const app = new App();
-addExampleStacks(app, exampleSetup(process.env));
+const setup = exampleSetup(process.env);
+addExampleStacks(app, setup);
+// The owner account again, sharing a bucket it already had (existingBucket).
+new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
 app.synth();

@@ -6,6 +6,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { accessActions } from './private/access-actions';
+import { inspectExistingBucket } from './private/existing-bucket';
 import {
   compactS3Statement, Conditions, GrantScope, keyGrantStatement, keyUseConditions, listsWithinPrefix, s3GrantStatements, statement,
 } from './private/grant-statements';
@@ -136,6 +137,23 @@ export interface SharedBucketProps {
   readonly minimumTlsVersion?: number;
 
   /**
+   * A bucket defined in this CDK app to share as it is, instead of a new one. The grants go into
+   * its bucket policy and into the key policy of its key (`existingBucket.encryptionKey`); no
+   * second bucket, key or log bucket is created, and the bucket's settings are never changed.
+   *
+   * It must be encrypted with SSE-KMS by a `kms.Key` defined in this app, have a fixed
+   * `bucketName`, and not let writers own their objects (`ObjectWriter`, `BucketOwnerPreferred`);
+   * each is a synth error otherwise. Whatever it lacks of the secure defaults (versioning, Block
+   * Public Access, access logs, an S3 Bucket Key, explicit object ownership) is a warning naming
+   * the bucket prop to set. The deny statements this library always writes (no plain HTTP, no TLS
+   * below `minimumTlsVersion`, no writes naming another encryption or key) go into its policy.
+   * Not together with `bucketName`, `encryptionKey`, `serverAccessLogsBucket` or `removalPolicy`.
+   *
+   * @default - a new bucket with the secure defaults
+   */
+  readonly existingBucket?: s3.Bucket;
+
+  /**
    * How consumers get access: through the bucket policy, or through an S3 access point each
    * (for hundreds to thousands of consumers; see README, "Scaling to many consumers").
    *
@@ -219,6 +237,12 @@ export class SharedBucket extends Construct {
     this.sharingMode = props.sharingMode ?? SharingMode.BUCKET_POLICY;
     const accessPointNames = new Set<string>();
     (props.consumers ?? []).forEach((grant, index) => this.validateGrant(validator, `consumers[${index}]`, grant, accessPointNames, index + 1));
+    const existing = props.existingBucket === undefined ? undefined : inspectExistingBucket(validator, props.existingBucket, {
+      bucketName: props.bucketName,
+      encryptionKey: props.encryptionKey,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      removalPolicy: props.removalPolicy,
+    }, Stack.of(this));
     validator.throwIfInvalid();
 
     // Log delivery by bucket policy, not by the LogDeliveryWrite ACL (which BucketOwnerEnforced
@@ -232,23 +256,25 @@ export class SharedBucket extends Construct {
     this.organizationId = props.organizationId;
     this.bucketRegion = Stack.of(this).region;
 
-    this.encryptionKey = props.encryptionKey
-      ?? new kms.Key(this, 'Key', encryptionKeyProps(settings, `Encrypts the shared bucket ${this.node.path}`));
-    const serverAccessLogsBucket = props.serverAccessLogsBucket
-      ?? new s3.Bucket(this, 'AccessLogs', accessLogsBucketProps(settings));
-    if (props.serverAccessLogsBucket instanceof s3.Bucket
-      && !FeatureFlags.of(props.serverAccessLogsBucket).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY)) {
-      // CDK would then switch the user's log bucket to the LogDeliveryWrite ACL.
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:logBucketUsesAcl',
-        `serverAccessLogsBucket ${props.serverAccessLogsBucket.node.path} receives logs through the LogDeliveryWrite ACL, ` +
-        `which turns ACLs back on for it. Set the feature flag ${cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY} ` +
-        'in cdk.json (or on the scope of that bucket) so that log delivery is granted by bucket policy instead.');
+    if (props.existingBucket !== undefined) {
+      // Known: inspectExistingBucket recorded a problem, and throwIfInvalid threw, otherwise.
+      const facts = existing!.facts!;
+      this.encryptionKey = facts.encryptionKey;
+      this.bucketName = facts.bucketName;
+      this.bucketArn = `arn:${Stack.of(this).partition}:s3:::${this.bucketName}`;
+      this.bucket = props.existingBucket;
+      for (const missing of existing!.missingDefaults) {
+        Annotations.of(this).addWarningV2(`cdk-cross-account-bucket:${missing.id}`, missing.message);
+      }
+      // A bucket this library creates gets these from its props (enforceSSL, minimumTLSVersion).
+      this.denyInsecureTransport(settings.minimumTlsVersion);
+    } else {
+      this.encryptionKey = props.encryptionKey
+        ?? new kms.Key(this, 'Key', encryptionKeyProps(settings, `Encrypts the shared bucket ${this.node.path}`));
+      this.bucketName = props.bucketName ?? this.defaultBucketName();
+      this.bucketArn = `arn:${Stack.of(this).partition}:s3:::${this.bucketName}`;
+      this.bucket = this.createBucket(props, settings);
     }
-
-    this.bucketName = props.bucketName ?? this.defaultBucketName();
-    this.bucketArn = `arn:${Stack.of(this).partition}:s3:::${this.bucketName}`;
-    const bucket = new s3.Bucket(this, 'Bucket', sharedBucketProps(settings, this.bucketName, this.encryptionKey, serverAccessLogsBucket));
-    this.bucket = bucket;
     this.denyForeignEncryption();
 
     for (const grant of props.consumers ?? []) {
@@ -260,16 +286,31 @@ export class SharedBucket extends Construct {
 
     new CfnOutput(this, 'BucketName', {
       description: 'Name of the shared bucket (ConsumerReader bucketName)',
-      value: bucket.bucketName,
+      value: this.bucket.bucketName,
     });
     new CfnOutput(this, 'BucketArn', {
       description: 'ARN of the shared bucket',
-      value: bucket.bucketArn,
+      value: this.bucket.bucketArn,
     });
     new CfnOutput(this, 'EncryptionKeyArn', {
       description: 'ARN of the key that encrypts the shared bucket (ConsumerReader encryptionKeyArn)',
       value: this.encryptionKey.keyArn,
     });
+  }
+
+  /** The bucket with the secure defaults, its access log bucket unless the user gave one. */
+  private createBucket(props: SharedBucketProps, settings: SecureBucketSettings): s3.Bucket {
+    const serverAccessLogsBucket = props.serverAccessLogsBucket
+      ?? new s3.Bucket(this, 'AccessLogs', accessLogsBucketProps(settings));
+    if (props.serverAccessLogsBucket instanceof s3.Bucket
+      && !FeatureFlags.of(props.serverAccessLogsBucket).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY)) {
+      // CDK would then switch the user's log bucket to the LogDeliveryWrite ACL.
+      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:logBucketUsesAcl',
+        `serverAccessLogsBucket ${props.serverAccessLogsBucket.node.path} receives logs through the LogDeliveryWrite ACL, ` +
+        `which turns ACLs back on for it. Set the feature flag ${cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY} ` +
+        'in cdk.json (or on the scope of that bucket) so that log delivery is granted by bucket policy instead.');
+    }
+    return new s3.Bucket(this, 'Bucket', sharedBucketProps(settings, this.bucketName, this.encryptionKey, serverAccessLogsBucket));
   }
 
   /**
@@ -604,6 +645,26 @@ export class SharedBucket extends Construct {
       conditions.push({ StringEquals: { 'aws:PrincipalOrgID': this.organizationId } });
     }
     return conditions;
+  }
+
+  /**
+   * No plain HTTP and no TLS below the minimum, for everyone: what a bucket this library creates
+   * gets from `enforceSSL` and `minimumTLSVersion`, written into the policy of an existing bucket.
+   */
+  private denyInsecureTransport(minimumTlsVersion: number): void {
+    const everything = { principals: [new iam.AnyPrincipal()], actions: ['s3:*'], resources: [this.bucketArn, `${this.bucketArn}/*`] };
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyInsecureTransport',
+      effect: iam.Effect.DENY,
+      ...everything,
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    }));
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyTlsBelowMinimum',
+      effect: iam.Effect.DENY,
+      ...everything,
+      conditions: { NumericLessThan: { 's3:TlsVersion': minimumTlsVersion } },
+    }));
   }
 
   /**

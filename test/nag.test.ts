@@ -1,5 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
 
@@ -15,6 +16,7 @@ function findings(scope: App): string[] {
 function exampleApp(): App {
   const app = new App();
   addExampleStacks(app, setup);
+  new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 
 // The example app's stacks with its documented placeholder values. A change to any template
@@ -21,5 +22,9 @@ describe('example stacks', () => {
 
   test('third party: may only assume the owner role', () => {
     expect(templateOf(thirdParty)).toMatchSnapshot();
+  });
+
+  test('owner of a bucket it already had: the team bucket shared through existingBucket', () => {
+    expect(templateOf(new ExistingBucketOwnerStack(new App(), 'SharedBucketExistingOwner', { setup: exampleSetup() }))).toMatchSnapshot();
   });
 });

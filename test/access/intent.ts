@@ -75,7 +75,7 @@ function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
   if (service === 'kms') {
     const context = options.encryptionContextArn;
     return reach.keyArn !== undefined
-      && (request.resource === reach.keyArn || (reach.keyArn.endsWith(':key/*') && request.resource.startsWith(reach.keyArn.slice(0, -1))))
+      && isReachKey(reach, request.resource)
       && KEY_ACTIONS[reach.level].includes(request.action)
       && options.viaService === `s3.${reach.region}.amazonaws.com`
       && context !== undefined
@@ -108,7 +108,13 @@ function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
   return request.action !== 's3:PutObject'
     || reach.refusesForeignEncryption === false
     || ((options.sseAlgorithm === undefined || options.sseAlgorithm === 'aws:kms')
-      && (options.sseKeyId === undefined || options.sseKeyId === reach.keyArn));
+      && (options.sseKeyId === undefined || isReachKey(reach, options.sseKeyId)));
+}
+
+/** Whether `keyArn` is the reach's key, or one of the keys its `key/*` stands for. */
+function isReachKey(reach: Reach, keyArn: string): boolean {
+  return reach.keyArn !== undefined
+    && (keyArn === reach.keyArn || (reach.keyArn.endsWith(':key/*') && keyArn.startsWith(reach.keyArn.slice(0, -1))));
 }
 
 /** Who may assume a third-party role, and how. */

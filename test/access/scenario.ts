@@ -3,7 +3,8 @@
  * proves for each principal that the requests allowed are exactly the intended ones.
  */
 import { App, Stack, Token } from 'aws-cdk-lib';
-import { CfnAccessPoint } from 'aws-cdk-lib/aws-s3';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption, CfnAccessPoint, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { parseAccessPointResource } from './access-point-arn';
 import { intends, Level, Reach, TrustIntent, trustIntends } from './intent';
 import {
@@ -61,6 +62,12 @@ export interface ShareConfig {
    * @default false (each names the owner's key ARN)
    */
   readonly keylessConsumers?: boolean;
+  /**
+   * Share a bucket the owner app already defines (`existingBucket`): SSE-KMS with its own key,
+   * versioned, Block Public Access, BucketOwnerEnforced, without access logs.
+   * @default false (SharedBucket creates the bucket)
+   */
+  readonly existingBucket?: boolean;
 }
 
 /** A principal the proofs evaluate, with what it is meant to reach. */
@@ -117,8 +124,18 @@ export function deployShare(config: ShareConfig): Share {
   // nothing the proofs rely on: it only warns.
   const app = new App({ builtinCloudFormationValidation: false });
   const owner = new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } });
-  const sharedBucket = new SharedBucket(owner, 'Shared', {
+  const existingBucket = config.existingBucket === true ? new Bucket(owner, 'TeamBucket', {
     bucketName: BUCKET_NAME,
+    encryption: BucketEncryption.KMS,
+    encryptionKey: new Key(owner, 'TeamKey'),
+    bucketKeyEnabled: true,
+    versioned: true,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  }) : undefined;
+  const sharedBucket = new SharedBucket(owner, 'Shared', {
+    existingBucket,
+    bucketName: existingBucket === undefined ? BUCKET_NAME : undefined,
     sharingMode: config.sharingMode,
     organizationId: config.organizationId,
     minimumTlsVersion: config.minimumTlsVersion,

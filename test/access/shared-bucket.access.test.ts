@@ -5,7 +5,7 @@
  * the requests allowed must be exactly the intended ones.
  */
 import { allowedKms, allowedS3, deployShare, ORGANIZATION, proveShare } from './scenario';
-import { AccessLevel } from '../../lib';
+import { AccessLevel, SharingMode } from '../../lib';
 
 const CONSUMER = '222222222222';
 const PARTNER = '333333333333';
@@ -96,6 +96,26 @@ describe('SharedBucket access, proved', () => {
         { accountId: PARTNER, prefix: 'outside-org/', access: AccessLevel.READ, roleNames: ['Reader'] },
       ],
     }));
+  }, PROOF_TIMEOUT);
+
+  test.each([
+    ['SharingMode.BUCKET_POLICY', SharingMode.BUCKET_POLICY],
+    ['SharingMode.ACCESS_POINTS', SharingMode.ACCESS_POINTS],
+  ])('existingBucket (%s): a bucket the app already has, shared with the same guarantees as one SharedBucket creates', async (_, sharingMode) => {
+    const proof = await proveShare(deployShare({
+      existingBucket: true,
+      sharingMode,
+      keylessConsumers: true,
+      grants: [
+        { accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] },
+        { accountId: PARTNER, prefix: 'ingest/', access: AccessLevel.WRITE },
+      ],
+    }));
+    const analyst = proof.principals.find(report => /role\/Analyst as deployed/.test(report.principal))!;
+    expect(new Set(allowedS3(analyst).map(request => request.split(' ')[0]))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
+    // Plain HTTP and TLS 1.1 were in the sweep, and denied: the library's TLS statements are in the team's policy.
+    expect(allowedS3(analyst).some(request => /tls=1\.[01]/.test(request))).toBe(false);
+    expect(analyst.data.allowed).toBeGreaterThan(0);
   }, PROOF_TIMEOUT);
 
   test('minimumTlsVersion 1.3 refuses TLS 1.2 as well', async () => {
