@@ -1,10 +1,11 @@
-import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
+import { checkConsumerAtSynth } from './private/agreement';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { accessPointRegion, knownAndDifferent, knownAndEqual, parseKeyArn, PropsValidator } from './private/validation';
+import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
 
 /**
  * Properties of a ConsumerReader.
@@ -130,13 +131,19 @@ export class ConsumerReader extends Construct {
     const validator = new PropsValidator(this, 'ConsumerReader');
     validator.bucketName('bucketName', props.bucketName);
     validator.accountId('bucketOwnerAccountId', props.bucketOwnerAccountId);
-    validator.keyArn('encryptionKeyArn', props.encryptionKeyArn);
+    if (validator.keyArn('encryptionKeyArn', props.encryptionKeyArn)) {
+      validator.samePartition('encryptionKeyArn', props.encryptionKeyArn);
+    }
     validator.region('bucketRegion', props.bucketRegion);
     validator.prefix('prefix', props.prefix);
     validator.accessLevel('access', props.access);
-    validator.roleArn('thirdPartyRoleArn', props.thirdPartyRoleArn, props.bucketOwnerAccountId);
+    if (validator.roleArn('thirdPartyRoleArn', props.thirdPartyRoleArn, props.bucketOwnerAccountId)) {
+      validator.samePartition('thirdPartyRoleArn', props.thirdPartyRoleArn);
+    }
     validator.roleName('roleName', props.roleName);
-    validator.accessPointArn('accessPointArn', props.accessPointArn, props.bucketOwnerAccountId);
+    if (validator.accessPointArn('accessPointArn', props.accessPointArn, props.bucketOwnerAccountId)) {
+      validator.samePartition('accessPointArn', props.accessPointArn);
+    }
     const keyRegion = parseKeyArn(props.encryptionKeyArn)?.region;
     const accessPointRegionName = accessPointRegion(props.accessPointArn);
     if (knownAndDifferent(accessPointRegionName, props.bucketRegion ?? keyRegion)) {
@@ -197,6 +204,18 @@ export class ConsumerReader extends Construct {
       })]
       : this.directAccessStatements(props);
 
+    checkConsumerAtSynth({
+      construct: this,
+      bucketName: props.bucketName,
+      bucketOwnerAccountId: props.bucketOwnerAccountId,
+      principalArn: this.knownRoleArn(props),
+      prefix: props.prefix,
+      access: props.access ?? AccessLevel.READ,
+      allowDelete: props.allowDelete ?? false,
+      accessPointArn: props.accessPointArn,
+      thirdPartyRoleArn: props.thirdPartyRoleArn,
+    });
+
     this.policy = new iam.Policy(this, 'Policy', {
       document: new iam.PolicyDocument({ statements }),
       // Always synthesized and validated: an unattached policy is an error, never silently dropped.
@@ -215,6 +234,15 @@ export class ConsumerReader extends Construct {
       description: 'ARN of the consumer role (list it in the owner\'s principalArns to narrow the grant to it)',
       value: this.role.roleArn,
     });
+  }
+
+  /** The role's ARN when synth knows it: a fixed roleName, or an existing role imported by ARN. */
+  private knownRoleArn(props: ConsumerReaderProps): string | undefined {
+    const stack = Stack.of(this);
+    if (props.roleName !== undefined && !Token.isUnresolved(stack.account)) {
+      return `arn:${knownPartition(this) ?? 'aws'}:iam::${stack.account}:role/${props.roleName}`;
+    }
+    return props.role !== undefined && !Token.isUnresolved(props.role.roleArn) ? props.role.roleArn : undefined;
   }
 
   /**

@@ -6,13 +6,14 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { accessActions } from './private/access-actions';
+import { registerSharedBucket } from './private/agreement';
 import { inspectExistingBucket } from './private/existing-bucket';
 import {
   compactS3Statement, Conditions, GrantScope, keyGrantStatement, keyUseConditions, listsWithinPrefix, s3GrantStatements, statement,
 } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
-import { knownAndEqual, PropsValidator } from './private/validation';
+import { knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { SharingMode } from './sharing-mode';
 
 /**
@@ -281,6 +282,20 @@ export class SharedBucket extends Construct {
       this.addGrant(grant);
     }
 
+    registerSharedBucket({
+      construct: this,
+      bucketName: this.bucketName,
+      sharingMode: this.sharingMode,
+      grants: () => this.consumerGrants.map((grant, index) => ({
+        accountId: grant.accountId,
+        principalArns: grant.principalArns,
+        prefix: grant.prefix,
+        access: grant.access ?? AccessLevel.READ,
+        allowDelete: grant.allowDelete ?? false,
+        accessPointArn: this.accessPointArnList[index] === undefined ? undefined : withKnownPartition(this, this.accessPointArnList[index]),
+      })),
+    });
+
     // After every grant is in: the policies' deployed sizes against their AWS limits.
     this.node.addValidation({ validate: () => checkPolicyBudgets(this, this.policyBudgets(), this.budgetWayOut()) });
 
@@ -355,6 +370,13 @@ export class SharedBucket extends Construct {
         'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
         `${keyActions.join(' and ')} through S3 for account ${grant.accountId}, that consumer's requests ` +
         'are denied (the key policy of a key this library creates shows the exact form).');
+    }
+
+    if (grant.principalArns === undefined) {
+      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:grantToWholeAccount',
+        `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`} names no principalArns: ` +
+        `any principal of account ${grant.accountId} that the account's own IAM policies allow may use it. ` +
+        'Narrow it with principalArns (the consumer\'s roles), or acknowledge this warning if the whole account is meant.');
     }
 
     if (knownAndEqual(grant.accountId, Stack.of(this).account)) {
@@ -574,7 +596,9 @@ export class SharedBucket extends Construct {
   /** `number`: the grant's 1-based position among all grants, which names its default access point. */
   private validateGrant(validator: PropsValidator, prop: string, grant: ConsumerGrant, namesInUse: Set<string>, number: number): void {
     validator.accountId(`${prop}.accountId`, grant.accountId);
-    validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId);
+    if (validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId)) {
+      validator.samePartition(`${prop}.principalArns`, grant.principalArns);
+    }
     validator.prefix(`${prop}.prefix`, grant.prefix);
     validator.accessLevel(`${prop}.access`, grant.access);
     if (this.sharingMode !== SharingMode.ACCESS_POINTS) {

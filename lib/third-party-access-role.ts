@@ -1,7 +1,8 @@
-import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
+import { registerThirdPartyRole } from './private/agreement';
 import { Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyKind } from './private/policy-size';
 import { knownAndDifferent, knownAndEqual, PropsValidator } from './private/validation';
@@ -105,7 +106,9 @@ export class ThirdPartyAccessRole extends Construct {
     const validator = new PropsValidator(this, 'ThirdPartyAccessRole');
     validator.accountId('thirdPartyAccountId', props.thirdPartyAccountId);
     validator.externalId('externalId', props.externalId);
-    validator.principalArns('thirdPartyPrincipalArns', props.thirdPartyPrincipalArns, props.thirdPartyAccountId);
+    if (validator.principalArns('thirdPartyPrincipalArns', props.thirdPartyPrincipalArns, props.thirdPartyAccountId)) {
+      validator.samePartition('thirdPartyPrincipalArns', props.thirdPartyPrincipalArns);
+    }
     validator.prefix('prefix', props.prefix);
     validator.accessLevel('access', props.access);
     validator.sessionDuration('maxSessionDuration', props.maxSessionDuration);
@@ -122,6 +125,15 @@ export class ThirdPartyAccessRole extends Construct {
         `thirdPartyAccountId ${props.thirdPartyAccountId} is the account that owns the bucket. ` +
         'An external id protects against confused deputies across accounts; within one account grant access with identity policies instead.');
     }
+
+    this.warnAboutPermissiveChoices(props);
+    registerThirdPartyRole({
+      construct: this,
+      bucketName: props.sharedBucket.bucketName,
+      roleName: props.roleName,
+      thirdPartyAccountId: props.thirdPartyAccountId,
+      thirdPartyPrincipalArns: props.thirdPartyPrincipalArns,
+    });
 
     const trustConditions: Conditions = {
       StringEquals: { 'sts:ExternalId': props.externalId },
@@ -174,4 +186,27 @@ export class ThirdPartyAccessRole extends Construct {
       value: role.roleArn,
     });
   }
+
+  /** Choices that are allowed but widen who may try the role: each a warning naming the prop that narrows it. */
+  private warnAboutPermissiveChoices(props: ThirdPartyAccessRoleProps): void {
+    const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-cross-account-bucket:${id}`, message);
+    if (props.thirdPartyPrincipalArns === undefined) {
+      warn('thirdPartyTrustsWholeAccount',
+        `thirdPartyPrincipalArns is not set: any principal of account ${props.thirdPartyAccountId} that its own IAM policies allow may try the ` +
+        'external id. Narrow the trust with thirdPartyPrincipalArns (the third party\'s integration roles).');
+    }
+    if (!Token.isUnresolved(props.externalId) && props.externalId.length < MIN_EXTERNAL_ID_LENGTH) {
+      warn('externalIdEasyToGuess',
+        `externalId has ${props.externalId.length} characters: an id of fewer than ${MIN_EXTERNAL_ID_LENGTH} is easy to guess. ` +
+        'Use a longer externalId unique to this integration, for example one the third party generates.');
+    }
+    if (props.roleName === undefined) {
+      warn('thirdPartyRoleNameGenerated',
+        'roleName is not set: CloudFormation generates the role\'s name, so the third party must wait for the deployed role\'s ARN ' +
+        '(the RoleArn output) before it can configure its side. Set roleName to fix the ARN up front.');
+    }
+  }
 }
+
+/** External ids shorter than this are warned about as easy to guess. */
+const MIN_EXTERNAL_ID_LENGTH = 8;

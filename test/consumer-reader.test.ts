@@ -506,6 +506,16 @@ describe('ConsumerReader', () => {
         .toThrow(/bucketOwnerAccountId is '12': expected an AWS account id of exactly 12 digits/);
     });
 
+    test.each([
+      ['thirdPartyRoleArn', { thirdPartyRoleArn: `arn:aws-cn:iam::${OWNER}:role/VendorAccess` }],
+      ['encryptionKeyArn', { encryptionKeyArn: `arn:aws-cn:kms:${REGION}:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab` }],
+      ['accessPointArn', { accessPointArn: `arn:aws-cn:s3:${REGION}:${OWNER}:accesspoint/partner-a` }],
+    ])('%s of another partition than the stack\'s is an error', (prop, props) => {
+      const message = errorMessage(() => newReader(props as Partial<ConsumerReaderProps>));
+      expect(message).toMatch(new RegExp(`${prop} is 'arn:aws-cn:[^']+': expected an ARN of partition 'aws', this stack's \\(region eu-west-1\\): an ARN of partition 'aws-cn' can never match`));
+      expect(reportedProblems(message)).toHaveLength(1);
+    });
+
     test('encryptionKeyArn may not be an alias ARN', () => {
       expect(() => newReader({ encryptionKeyArn: `arn:aws:kms:${REGION}:${OWNER}:alias/shared` }))
         .toThrow(/encryptionKeyArn is 'arn:aws:kms:eu-west-1:111111111111:alias\/shared': expected the key ARN .*not an alias: aliases do not resolve across accounts/);

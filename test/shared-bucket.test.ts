@@ -1095,6 +1095,29 @@ describe('SharedBucket', () => {
       Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('consumerIsOwnerAccount'));
       Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('keyPolicyNotManaged'));
     });
+
+    test('a grant without principalArns: the whole consumer account decides, and a warning says so', () => {
+      const { stack } = build({ consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: 'data/' }] });
+      const warnings = Annotations.fromStack(stack).findWarning('/Owner/Shared', Match.stringLikeRegexp('grantToWholeAccount'));
+      expect(warnings.map(warning => warning.entry.data)).toEqual([
+        `The grant to account ${CONSUMER_ACCOUNT} (prefix 'data/') names no principalArns: any principal of account ${CONSUMER_ACCOUNT} ` +
+        "that the account's own IAM policies allow may use it. Narrow it with principalArns (the consumer's roles), or acknowledge this " +
+        'warning if the whole account is meant. [ack: cdk-cross-account-bucket:grantToWholeAccount]',
+      ]);
+    });
+
+    test('a grant added with addConsumer is warned about too; one narrowed by principalArns is not', () => {
+      const { shared, stack } = build({ consumers: [{ accountId: CONSUMER_ACCOUNT, principalArns: [READER_ROLE_ARN] }] });
+      shared.addConsumer({ accountId: OTHER_ACCOUNT, access: AccessLevel.WRITE });
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('grantToWholeAccount'));
+      expect(warnings.map(warning => String(warning.entry.data))).toEqual([expect.stringMatching(new RegExp(`^The grant to account ${OTHER_ACCOUNT} names no principalArns`))]);
+    });
+
+    test('a principal ARN of another partition than the stack\'s is an error', () => {
+      expect(construct({ consumers: [{ accountId: CONSUMER_ACCOUNT, principalArns: [`arn:aws-us-gov:iam::${CONSUMER_ACCOUNT}:role/Reader`] }] }))
+        .toThrow(problem('consumers[0].principalArns[0]', `'arn:aws-us-gov:iam::${CONSUMER_ACCOUNT}:role/Reader'`,
+          "an ARN of partition 'aws', this stack's (region eu-west-1): an ARN of partition 'aws-us-gov' can never match"));
+    });
   });
 
   describe('unresolved tokens', () => {

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel, SharedBucket, ThirdPartyAccessRole, ThirdPartyAccessRoleProps } from '../lib';
@@ -25,6 +25,12 @@ function ownerStack(account: string = OWNER): OwnerSetup {
 
 interface RoleSetup extends OwnerSetup {
   readonly accessRole: ThirdPartyAccessRole;
+}
+
+/** An owner stack and its SharedBucket in `region`. */
+function ownerStackIn(region: string): OwnerSetup {
+  const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region } });
+  return { stack, sharedBucket: new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME }) };
 }
 
 /** A ThirdPartyAccessRole for THIRD_PARTY in a fresh owner stack; `props` override the defaults. */
@@ -444,6 +450,68 @@ describe('ThirdPartyAccessRole', () => {
       const { stack } = newAccessRole();
 
       Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-cross-account-bucket:thirdPartyIsOwnerAccount'));
+    });
+
+    /** The warnings of the role's stack, as the user sees them. */
+    const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(warning => String(warning.entry.data));
+    const NARROWED: Partial<ThirdPartyAccessRoleProps> = {
+      thirdPartyPrincipalArns: [`arn:aws:iam::${THIRD_PARTY}:role/Integration`],
+      roleName: 'VendorAccess',
+    };
+
+    test('a trust narrowed to named principals, with a fixed role name and a long external id: no warning', () => {
+      expect(warningsOf(newAccessRole(NARROWED).stack)).toEqual([]);
+    });
+
+    test.each([
+      ['thirdPartyTrustsWholeAccount', { thirdPartyPrincipalArns: undefined },
+        /thirdPartyPrincipalArns is not set: any principal of account 333333333333 .* may try the external id. Narrow the trust with thirdPartyPrincipalArns/],
+      ['externalIdEasyToGuess', { externalId: 'abc1234' },
+        /externalId has 7 characters: an id of fewer than 8 is easy to guess. Use a longer externalId/],
+      ['thirdPartyRoleNameGenerated', { roleName: undefined },
+        /roleName is not set: CloudFormation generates the role's name, so the third party must wait for the deployed role's ARN .*Set roleName/],
+    ])('%s', (id, props, expected) => {
+      const warnings = warningsOf(newAccessRole({ ...NARROWED, ...props }).stack);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(expected);
+      expect(warnings[0]).toContain(`[ack: cdk-cross-account-bucket:${id}]`);
+    });
+
+    test('an external id of exactly 8 characters is not warned about', () => {
+      expect(warningsOf(newAccessRole({ ...NARROWED, externalId: 'abcd1234' }).stack)).toEqual([]);
+    });
+
+    test('an external id from a parameter is not judged', () => {
+      const setup = ownerStack();
+      const externalId = new CfnParameter(setup.stack, 'ExternalId').valueAsString;
+      expect(warningsOf(newAccessRole({ ...NARROWED, externalId }, setup).stack)).toEqual([]);
+    });
+
+    test('an acknowledged warning is not shown', () => {
+      const { stack, accessRole } = newAccessRole({ ...NARROWED, thirdPartyPrincipalArns: undefined });
+      CoreAnnotations.of(accessRole).acknowledgeWarning('cdk-cross-account-bucket:thirdPartyTrustsWholeAccount', 'The vendor picks its roles.');
+      expect(warningsOf(stack)).toEqual([]);
+    });
+  });
+
+  describe('partitions', () => {
+    test('a principal ARN of another partition than the stack\'s is an error', () => {
+      expect(() => newAccessRole({ thirdPartyPrincipalArns: [`arn:aws-cn:iam::${THIRD_PARTY}:role/Integration`] }))
+        .toThrow(/thirdPartyPrincipalArns\[0\] is 'arn:aws-cn:iam::333333333333:role\/Integration': expected an ARN of partition 'aws', this stack's \(region eu-west-1\): an ARN of partition 'aws-cn' can never match/);
+    });
+
+    test('in a China region, aws-cn ARNs are the ones that match', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: 'cn-north-1' } });
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME });
+      expect(() => newAccessRole({ thirdPartyPrincipalArns: [`arn:aws-cn:iam::${THIRD_PARTY}:role/Integration`] }, { stack, sharedBucket })).not.toThrow();
+      expect(() => newAccessRole({ thirdPartyPrincipalArns: [`arn:aws:iam::${THIRD_PARTY}:role/Integration`] }, ownerStackIn('cn-north-1')))
+        .toThrow(/expected an ARN of partition 'aws-cn'/);
+    });
+
+    test('where the region is not known, the partition is not judged', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER } });
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME });
+      expect(() => newAccessRole({ thirdPartyPrincipalArns: [`arn:aws-cn:iam::${THIRD_PARTY}:role/Integration`] }, { stack, sharedBucket })).not.toThrow();
     });
   });
 

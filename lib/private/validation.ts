@@ -1,4 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { AccessLevel } from '../access-level';
 import { SharingMode } from '../sharing-mode';
@@ -224,6 +225,28 @@ export class PropsValidator {
     return true;
   }
 
+  /**
+   * ARNs of the stack's own partition, where that is known: a principal or resource of another
+   * partition ('arn:aws-cn:' in an 'aws' stack) can never match, since no access crosses
+   * partitions.
+   */
+  public samePartition(prop: string, values: string | string[] | undefined): boolean {
+    const partition = knownPartition(this.scope);
+    if (values === undefined || partition === undefined || Token.isUnresolved(values)) {
+      return true;
+    }
+    let valid = true;
+    const many = Array.isArray(values);
+    (many ? values : [values]).forEach((value, index) => {
+      const arnPartition = Token.isUnresolved(value) ? undefined : /^arn:([^:]+):/.exec(value)?.[1];
+      if (arnPartition !== undefined && arnPartition !== partition) {
+        valid = this.fail(many ? `${prop}[${index}]` : prop, value,
+          `an ARN of partition '${partition}', this stack's (region ${Stack.of(this.scope).region}): an ARN of partition '${arnPartition}' can never match, no access crosses partitions`);
+      }
+    });
+    return valid;
+  }
+
   public roleName(prop: string, value: string | undefined): boolean {
     if (value === undefined || Token.isUnresolved(value)) {
       return true;
@@ -294,3 +317,20 @@ export function parseKeyArn(value: string | undefined): { region: string; accoun
 function describe(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : String(value);
 }
+
+/**
+ * The partition of the scope's stack when its region is known at synth ('aws', 'aws-cn',
+ * 'aws-us-gov'...), from aws-cdk-lib's region table; undefined otherwise.
+ */
+export function knownPartition(scope: IConstruct): string | undefined {
+  const region = Stack.of(scope).region;
+  return Token.isUnresolved(region) ? undefined : RegionInfo.get(region).partition;
+}
+
+/** `arn` with the stack's partition token replaced by the partition, where that is known. */
+export function withKnownPartition(scope: IConstruct, arn: string): string {
+  const partition = knownPartition(scope);
+  const token = `arn:${Stack.of(scope).partition}:`;
+  return partition !== undefined && arn.startsWith(token) ? `arn:${partition}:${arn.slice(token.length)}` : arn;
+}
+
