@@ -7,7 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import {
-  AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, SharedBucket, SharedBucketProps, SharingMode, ThirdPartyAccessRole, ThirdPartyAccessRoleProps,
+  AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, SharedBucket, SharedBucketProps, SharingMode,
+  ThirdPartyAccessRole, ThirdPartyAccessRoleProps,
 } from '../lib';
 
 const OWNER = '111111111111';

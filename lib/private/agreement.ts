@@ -197,7 +197,9 @@ function grantDifferences(owner: SharedBucketRecord, grant: OwnerGrant, request:
   return differences;
 }
 
-function thirdPartyDisagreement(registry: Registry, request: ConsumerRequest, owner: SharedBucketRecord, consumerAccount: string): string | undefined {
+function thirdPartyDisagreement(
+  registry: Registry, request: ConsumerRequest, owner: SharedBucketRecord, consumerAccount: string,
+): string | undefined {
   const who = `ConsumerReader ${request.construct.node.path}`;
   const roleName = roleNameOf(request.thirdPartyRoleArn!);
   const roles = registry.thirdPartyRoles.filter(role => role.bucketName === owner.bucketName);
@@ -250,7 +252,16 @@ function describePrefix(prefix: string | undefined): string {
   return prefix === undefined ? 'the whole bucket' : `'${prefix}'`;
 }
 
-function describeGrant(accountId: string, grant: { principalArns?: string[]; principalArn?: string; prefix?: string; access: AccessLevel; allowDelete: boolean }): string {
+/** What a grant or a request names, in the form of a ConsumerGrant. */
+interface GrantLike {
+  readonly principalArns?: string[];
+  readonly principalArn?: string;
+  readonly prefix?: string;
+  readonly access: AccessLevel;
+  readonly allowDelete: boolean;
+}
+
+function describeGrant(accountId: string, grant: GrantLike): string {
   const principals = grant.principalArns ?? (grant.principalArn === undefined ? undefined : [grant.principalArn]);
   const parts = [
     `accountId: '${accountId}'`,
