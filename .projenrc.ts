@@ -68,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // The access proofs (test/access/) take minutes of CPU: use both cores of a 2-core machine
       // (jest's default leaves one idle).
       maxWorkers: 2,
+      // examples/quickstart is a project of its own, with its own node_modules.
+      modulePathIgnorePatterns: ['<rootDir>/examples/quickstart/'],
     },
   },
   eslintOptions: {
@@ -76,6 +78,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDev: {
     include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
+    // The quick start imports the library by its package name, from the tarball CI packs
+    // (smoke:typescript); it is type-checked there, by its own tsconfig.json.
+    exclude: ['node_modules', '../examples/quickstart'],
     compilerOptions: {},
   },
 
@@ -147,10 +152,14 @@ project.addTask('synth:example', {
 // test/tsconfig.json).
 for (const directory of ['examples', 'scripts']) {
   new JsonFile(project, `${directory}/tsconfig.json`, {
-    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: directory === 'examples' ? ['quickstart'] : undefined },
     allowComments: true,
   });
 }
+// examples/quickstart is a standalone app (its own package.json, tsconfig.json and cdk.json) that
+// imports the library by its package name, which resolves only once smoke:typescript has
+// installed the packed tarball: ESLint leaves it alone.
+project.eslint?.addIgnorePattern('examples/quickstart/');
 
 project.addTask('policy-sizes', {
   description: 'Print the deployed size of every policy in the example stacks against its AWS limit',
@@ -201,6 +210,24 @@ project.addTask('integ:update', {
 // through the CDK CLI, and its templates must equal the TypeScript ones.
 const smokeVenv = '.venv-smoke';
 const cliEnv = { CDK_DISABLE_CLI_TELEMETRY: 'true' };
+// The README's quick start, as a user would run it: examples/quickstart installs its pinned
+// dependencies from its own lock file, then the npm tarball just packed (not lib/), without
+// touching its package.json or lock file, and synthesizes through its own CDK CLI and ts-node.
+const quickstart = 'examples/quickstart';
+const smokeTypescript = project.addTask('smoke:typescript', {
+  description: 'Install the packed npm tarball into examples/quickstart and synthesize its app into cdk.out.quickstart',
+  env: cliEnv,
+  steps: [
+    { exec: 'npm ci --no-audit --no-fund', cwd: quickstart },
+    { exec: 'npm install --no-save --no-audit --no-fund ../../dist/js/*.tgz', cwd: quickstart },
+    {
+      // Fails unless the library resolves to the installed tarball.
+      exec: 'node -e "const p = require.resolve(\'cdk-cross-account-bucket\'); if (!p.startsWith(process.cwd() + \'/node_modules/\')) { console.error(\'cdk-cross-account-bucket resolves to \' + p); process.exit(1); } console.log(p)"',
+      cwd: quickstart,
+    },
+    { exec: 'npx --no-install cdk synth --quiet --output ../../cdk.out.quickstart', cwd: quickstart },
+  ],
+});
 const smokePython = project.addTask('smoke:python', {
   description: 'Install the built wheel in a fresh venv and synthesize examples/python/app.py',
   env: cliEnv,
@@ -230,9 +257,10 @@ const smokeGo = project.addTask('smoke:go', {
   ],
 });
 project.addTask('smoke', {
-  description: 'Smoke-test the Python, Java and Go packages (run package-all first)',
+  description: 'Smoke-test the TypeScript, Python, Java and Go packages (run package-all first)',
   steps: [
     { spawn: 'synth:example' },
+    { spawn: smokeTypescript.name },
     { spawn: smokePython.name },
     { spawn: smokeJava.name },
     { spawn: smokeGo.name },

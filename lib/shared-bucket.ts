@@ -333,7 +333,7 @@ export class SharedBucket extends Construct {
    * policy and to the key policy.
    */
   public addConsumer(grant: ConsumerGrant): void {
-    const validator = new PropsValidator(this, 'SharedBucket');
+    const validator = new PropsValidator(this, 'SharedBucket', SharedBucket.prototype.addConsumer);
     this.validateGrant(validator, 'addConsumer(grant)', grant, new Set(this.accessPointNames), this.consumerGrants.length + 1);
     validator.throwIfInvalid();
     this.addGrant(grant);

@@ -36,17 +36,35 @@ const ACCESS_POINT_ARN = new RegExp(`^arn:${PARTITION}:s3:([a-z0-9-]+):(\\d{12})
 export class PropsValidator {
   private readonly problems: string[] = [];
 
-  constructor(private readonly scope: IConstruct, private readonly constructName: string) {}
+  /**
+   * @param calledThrough the public function the user called, whose frame and every frame above
+   * it the thrown error's stack trace leaves out (default: the construct's constructor, for
+   * validation during construction; a method validating later passes itself)
+   */
+  constructor(
+    private readonly scope: IConstruct,
+    private readonly constructName: string,
+    private readonly calledThrough: Function = scope.constructor,
+  ) {}
 
   /** Throws if any problem was found. */
   public throwIfInvalid(): void {
     if (this.problems.length === 0) {
       return;
     }
-    throw new Error(
+    const error = new Error(
       `${this.constructName} '${this.scope.node.path}' has invalid props:\n` +
       this.problems.map(problem => `  - ${problem}`).join('\n'),
     );
+    // The stack trace starts in the caller's code, where the props were written, not in the
+    // package's compiled files. Should calledThrough not be on the stack, V8 would leave no frame
+    // at all: keep the whole trace then.
+    const wholeStack = error.stack;
+    Error.captureStackTrace(error, this.calledThrough);
+    if (error.stack === String(error)) {
+      error.stack = wholeStack;
+    }
+    throw error;
   }
 
   /** Records a problem: `<prop> is '<value>': expected <expected>`. Returns false for chaining. */
