@@ -5,7 +5,8 @@
  *   1. bucket-policy bytes per consumer;
  *   2. the largest policy of every stack (nested stacks included) as a share of its AWS limit;
  *   3. the most consumers before some policy is over its limit (or synth is refused);
- *   4. synth time against plain aws-cdk-lib at equal N (median wall clock, ratio ours / plain).
+ *   4. synth time against plain aws-cdk-lib at equal N (median wall clock, ratio ours / plain);
+ *   5. what the synth-time agreement check costs with 1,000 consumers in the owner's app.
  *
  * Sizes are deployed sizes, as scripts/policy-sizes.ts counts them. A script, not a timed test:
  *
@@ -16,6 +17,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'os';
 import { join } from 'path';
 import { Stack } from 'aws-cdk-lib';
+import { buildAgreementApp, disagreements } from './bench/agreement';
 import { LIMITS, measurePolicies, PolicySize } from './bench/policies';
 import { baseline, buildApp, BUCKET_NAME, consumer, isPlain, Mode, MODE_LABELS, MODES, OWNER_ACCOUNT, REGION } from './bench/scenario';
 
@@ -269,6 +271,53 @@ function timingRows(modes: readonly Mode[], builtinValidation: boolean): TimingR
   return rows;
 }
 
+// ---------------------------------------------------------------- 5: the agreement check
+
+const AGREEMENT_N = 1_000;
+const AGREEMENT_REPETITIONS = 3;
+
+interface AgreementRow {
+  readonly n: number;
+  readonly repetitions: number;
+  /** Median milliseconds with every reader checked against the grants, and with the check stopping at its lookup. */
+  readonly checkedMilliseconds: number;
+  readonly uncheckedMilliseconds: number;
+  readonly ratio: number;
+  /** consumerNotGranted warnings in the checked app (every reader matches a grant: 0). */
+  readonly warnings: number;
+}
+
+function agreementRow(): AgreementRow {
+  const samples = { checked: [] as number[], unchecked: [] as number[] };
+  let warnings = 0;
+  // One warm-up of each, then alternating runs.
+  for (let run = 0; run <= AGREEMENT_REPETITIONS; run++) {
+    for (const checked of run % 2 === 0 ? [true, false] : [false, true]) {
+      const outdir = mkdtempSync(join(tmpdir(), 'bench-agreement-'));
+      try {
+        const started = process.hrtime.bigint();
+        const app = buildAgreementApp(AGREEMENT_N, checked, outdir);
+        app.synth();
+        const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
+        if (run > 0) {
+          samples[checked ? 'checked' : 'unchecked'].push(milliseconds);
+        }
+        if (checked) {
+          warnings = disagreements(app);
+        }
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    }
+  }
+  const checkedMilliseconds = median(samples.checked);
+  const uncheckedMilliseconds = median(samples.unchecked);
+  progress(`  agreement check, N=${AGREEMENT_N}: checked ${checkedMilliseconds.toFixed(0)} ms, not checked ${uncheckedMilliseconds.toFixed(0)} ms`);
+  return {
+    n: AGREEMENT_N, repetitions: AGREEMENT_REPETITIONS, checkedMilliseconds, uncheckedMilliseconds, ratio: checkedMilliseconds / uncheckedMilliseconds, warnings,
+  };
+}
+
 // ---------------------------------------------------------------- output
 
 function progress(message: string): void {
@@ -298,6 +347,7 @@ interface Report {
   readonly searchCap: number;
   readonly timings: TimingRow[];
   readonly timingGoal: typeof TIMING_GOAL;
+  readonly agreement: AgreementRow;
   readonly seconds: number;
 }
 
@@ -392,6 +442,16 @@ function print(report: Report): void {
     console.log('  (refused): synth stopped with a budget error; the time is the time to that error.');
   }
 
+  const { agreement } = report;
+  console.log(`\n5. The agreement check (owner and consumers in one app): ${agreement.n.toLocaleString('en-US')} consumers in SharingMode.ACCESS_POINTS,`);
+  console.log('   the owner stack and 20 consumer stacks of 50 ConsumerReaders; median wall clock of building and synthesizing the app');
+  console.log(table(
+    ['consumers', 'runs', 'checked ms', 'not checked ms', 'checked/not checked', 'consumerNotGranted warnings'],
+    [[agreement.n.toLocaleString('en-US'), String(agreement.repetitions), agreement.checkedMilliseconds.toFixed(0),
+      agreement.uncheckedMilliseconds.toFixed(0), agreement.ratio.toFixed(2), String(agreement.warnings)]],
+  ));
+  console.log('  Not checked: the readers name a bucket no SharedBucket of the app has, so the check stops at its first lookup.');
+
   console.log(`\nBench took ${report.seconds.toFixed(1)} s.`);
 }
 
@@ -404,6 +464,8 @@ function main(): void {
   const timings = [...timingRows(MODES, true), ...timingRows(MODES, false)];
   progress('Maximum consumers');
   const maximums = MODES.map(maximumConsumers);
+  progress('Agreement check');
+  const agreement = agreementRow();
   const cpuList = cpus();
   const report: Report = {
     machine: {
@@ -423,6 +485,7 @@ function main(): void {
     searchCap: SEARCH_CAP,
     timings,
     timingGoal: TIMING_GOAL,
+    agreement,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
   if (json) {
