@@ -314,7 +314,12 @@ function agreementRow(): AgreementRow {
   const uncheckedMilliseconds = median(samples.unchecked);
   progress(`  agreement check, N=${AGREEMENT_N}: checked ${checkedMilliseconds.toFixed(0)} ms, not checked ${uncheckedMilliseconds.toFixed(0)} ms`);
   return {
-    n: AGREEMENT_N, repetitions: AGREEMENT_REPETITIONS, checkedMilliseconds, uncheckedMilliseconds, ratio: checkedMilliseconds / uncheckedMilliseconds, warnings,
+    n: AGREEMENT_N,
+    repetitions: AGREEMENT_REPETITIONS,
+    checkedMilliseconds,
+    uncheckedMilliseconds,
+    ratio: checkedMilliseconds / uncheckedMilliseconds,
+    warnings,
   };
 }
 
