@@ -1,18 +1,17 @@
-import { Annotations, CfnOutput, CfnResource, FeatureFlags, Names, NestedStack, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
-import { accessActions } from './private/access-actions';
 import { registerSharedBucket } from './private/agreement';
 import { inspectExistingBucket } from './private/existing-bucket';
-import {
-  compactS3Statement, Conditions, GrantScope, keyGrantStatement, keyUseConditions, listsWithinPrefix, s3GrantStatements, statement,
-} from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
+import { AccessPointSharing, defaultAccessPointName } from './private/sharing/access-point-sharing';
+import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
+import { SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { SharingMode } from './sharing-mode';
 
@@ -163,22 +162,6 @@ export interface SharedBucketProps {
   readonly sharingMode?: SharingMode;
 }
 
-/** Access points per nested stack: well under CloudFormation's 500 resources per stack. */
-const ACCESS_POINTS_PER_NESTED_STACK = 400;
-
-/** Grants of one scope and one kind of identity, written as one statement per policy. */
-interface MergedGrants {
-  readonly accounts: string[];
-  readonly principalArns: string[];
-  readonly statements: iam.PolicyStatement[];
-}
-
-/** KMS actions granted to consumer accounts through S3 (SharingMode.ACCESS_POINTS). */
-interface KeyActionGrant {
-  readonly accounts: string[];
-  readonly statement: iam.PolicyStatement;
-}
-
 /**
  * An S3 bucket shared with other AWS accounts, least privilege by default.
  *
@@ -208,21 +191,9 @@ export class SharedBucket extends Construct {
   /** How consumers get access. */
   public readonly sharingMode: SharingMode;
 
-  private readonly organizationId?: string;
-  private readonly bucketRegion: string;
   private readonly consumerGrants: ConsumerGrant[] = [];
-  /** SharingMode.BUCKET_POLICY: grants merged by scope and kind of identity. */
-  private readonly mergedGrants = new Map<string, MergedGrants>();
-  /** Principals that may list the whole bucket (exceptions to the listing denial). */
-  private readonly wholeBucketListers: string[] = [];
-  private listingDenial?: iam.PolicyStatement;
-  /** SharingMode.ACCESS_POINTS */
-  private readonly accessPointArnList: string[] = [];
-  private readonly accessPointNames = new Set<string>();
-  private readonly accessPointStacks: NestedStack[] = [];
-  private delegation?: iam.PolicyStatement;
-  private readonly delegatedActions = new Set<string>();
-  private readonly keyActionGrants = new Map<string, KeyActionGrant>();
+  /** Where the grants are written: the path of the sharing mode. */
+  private readonly path: SharingPath;
 
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
@@ -254,8 +225,6 @@ export class SharedBucket extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       minimumTlsVersion: props.minimumTlsVersion ?? 1.2,
     };
-    this.organizationId = props.organizationId;
-    this.bucketRegion = Stack.of(this).region;
 
     if (props.existingBucket !== undefined) {
       // Known: inspectExistingBucket recorded a problem, and throwIfInvalid threw, otherwise.
@@ -278,6 +247,17 @@ export class SharedBucket extends Construct {
     }
     this.denyForeignEncryption();
 
+    const target: SharingTarget = {
+      scope: this,
+      bucket: this.bucket,
+      encryptionKey: this.encryptionKey,
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      bucketRegion: Stack.of(this).region,
+      organizationId: props.organizationId,
+    };
+    this.path = this.sharingMode === SharingMode.ACCESS_POINTS ? new AccessPointSharing(target) : new BucketPolicySharing(target);
+
     for (const grant of props.consumers ?? []) {
       this.addGrant(grant);
     }
@@ -292,12 +272,12 @@ export class SharedBucket extends Construct {
         prefix: grant.prefix,
         access: grant.access ?? AccessLevel.READ,
         allowDelete: grant.allowDelete ?? false,
-        accessPointArn: this.accessPointArnList[index] === undefined ? undefined : withKnownPartition(this, this.accessPointArnList[index]),
+        accessPointArn: this.path.accessPointArns[index] === undefined ? undefined : withKnownPartition(this, this.path.accessPointArns[index]),
       })),
     });
 
     // After every grant is in: the policies' deployed sizes against their AWS limits.
-    this.node.addValidation({ validate: () => checkPolicyBudgets(this, this.policyBudgets(), this.budgetWayOut()) });
+    this.node.addValidation({ validate: () => checkPolicyBudgets(this, this.policyBudgets(), this.path.budgetWayOut) });
 
     new CfnOutput(this, 'BucketName', {
       description: 'Name of the shared bucket (ConsumerReader bucketName)',
@@ -334,7 +314,7 @@ export class SharedBucket extends Construct {
    */
   public addConsumer(grant: ConsumerGrant): void {
     const validator = new PropsValidator(this, 'SharedBucket', SharedBucket.prototype.addConsumer);
-    this.validateGrant(validator, 'addConsumer(grant)', grant, new Set(this.accessPointNames), this.consumerGrants.length + 1);
+    this.validateGrant(validator, 'addConsumer(grant)', grant, new Set(this.path.accessPointNames), this.consumerGrants.length + 1);
     validator.throwIfInvalid();
     this.addGrant(grant);
   }
@@ -344,7 +324,7 @@ export class SharedBucket extends Construct {
    * empty otherwise). Hand each consumer its own: ConsumerReader `accessPointArn`.
    */
   public get accessPointArns(): string[] {
-    return [...this.accessPointArnList];
+    return [...this.path.accessPointArns];
   }
 
   /** The consumer grants added so far, in order. */
@@ -354,15 +334,15 @@ export class SharedBucket extends Construct {
 
   private addGrant(grant: ConsumerGrant): void {
     this.consumerGrants.push(grant);
-    const scope: GrantScope = {
-      bucketArn: this.bucketArn,
+    const keyActions = this.path.addGrant({
+      number: this.consumerGrants.length,
+      accountId: grant.accountId,
+      principalArns: grant.principalArns,
       prefix: grant.prefix,
       access: grant.access ?? AccessLevel.READ,
       allowDelete: grant.allowDelete ?? false,
-    };
-    const keyActions = this.sharingMode === SharingMode.ACCESS_POINTS
-      ? this.addAccessPointGrant(grant, scope)
-      : this.addBucketPolicyGrant(grant, scope);
+      accessPointName: grant.accessPointName,
+    });
 
     if (!(this.encryptionKey instanceof kms.Key)) {
       // An imported key's policy cannot be changed from here; say so rather than pretend.
@@ -386,213 +366,6 @@ export class SharedBucket extends Construct {
     }
   }
 
-  /**
-   * SharingMode.BUCKET_POLICY: the grant joins the statements of grants with the same scope and
-   * the same kind of identity (named principals, or whole accounts), or starts new ones. Merging
-   * never widens a grant: within a group every account gets the same actions on the same
-   * resources, and a named principal's ARN carries its own account.
-   */
-  private addBucketPolicyGrant(grant: ConsumerGrant, grantScope: GrantScope): string[] {
-    // A prefix named after the consumer's own account ('222222222222/') is written with the
-    // policy variable ${aws:PrincipalAccount}, which IAM replaces with the caller's account: every
-    // such grant of the same level then shares one statement, and each account still reaches
-    // only its own prefix. The variable cannot come from user input (prefixes may not contain '${').
-    const scope: GrantScope = isOwnAccountPrefix(grant)
-      ? { ...grantScope, prefix: `${OWN_ACCOUNT_PREFIX}/` }
-      : grantScope;
-    const namesPrincipals = grant.principalArns !== undefined;
-    const key = [namesPrincipals ? 'principals' : 'accounts', scope.access, scope.allowDelete, scope.prefix ?? '\u0000'].join('|');
-    const existing = this.mergedGrants.get(key);
-    const account = accountPrincipal(grant.accountId);
-    if (existing === undefined) {
-      const sidPrefix = `Grant${this.mergedGrants.size + 1}`;
-      const conditions = this.principalConditions(grant.principalArns);
-      const bucketStatement = compactS3Statement(scope, { sidPrefix, principals: [account], conditions });
-      this.bucket.addToResourcePolicy(bucketStatement);
-      const keyStatement = keyGrantStatement(scope, {
-        sidPrefix,
-        principals: [account],
-        keyArn: '*',
-        bucketRegion: this.bucketRegion,
-        conditions,
-      });
-      this.encryptionKey.addToResourcePolicy(keyStatement);
-      this.mergedGrants.set(key, {
-        accounts: [grant.accountId],
-        principalArns: [...grant.principalArns ?? []],
-        statements: [bucketStatement, keyStatement],
-      });
-    } else {
-      const newAccount = !existing.accounts.includes(grant.accountId);
-      if (newAccount) {
-        existing.accounts.push(grant.accountId);
-      }
-      const newPrincipals = (grant.principalArns ?? []).filter(arn => !existing.principalArns.includes(arn));
-      existing.principalArns.push(...newPrincipals);
-      for (const merged of existing.statements) {
-        if (newAccount) {
-          merged.addPrincipals(account);
-        }
-        if (newPrincipals.length > 0) {
-          merged.addCondition('ArnEquals', { 'aws:PrincipalArn': oneOrMany(existing.principalArns) });
-        }
-      }
-    }
-
-    if (listsWithinPrefix(scope)) {
-      this.denyListingWithoutPrefix();
-    } else if (scope.prefix === undefined && accessActions(scope.access, scope.allowDelete).bucketActions.length > 0) {
-      const partition = Stack.of(this).partition;
-      const listers = grant.principalArns ?? [`arn:${partition}:iam::${grant.accountId}:*`];
-      this.wholeBucketListers.push(...listers.filter(lister => !this.wholeBucketListers.includes(lister)));
-      this.listingDenial?.addCondition('ArnNotLike', { 'aws:PrincipalArn': oneOrMany(this.wholeBucketListers) });
-    }
-    return accessActions(scope.access, scope.allowDelete).keyActions;
-  }
-
-  /**
-   * The grants' single statements let a listing that names no prefix through (see
-   * compactS3Statement): deny it to every principal outside the owner account except those
-   * granted the whole bucket.
-   */
-  private denyListingWithoutPrefix(): void {
-    if (this.listingDenial !== undefined) {
-      return;
-    }
-    this.listingDenial = new iam.PolicyStatement({
-      sid: 'DenyListingWithoutPrefix',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:ListBucket'],
-      resources: [this.bucketArn],
-      conditions: {
-        Null: { 's3:prefix': 'true' },
-        StringNotEquals: { 'aws:PrincipalAccount': Stack.of(this).account },
-      },
-    });
-    if (this.wholeBucketListers.length > 0) {
-      this.listingDenial.addCondition('ArnNotLike', { 'aws:PrincipalArn': oneOrMany(this.wholeBucketListers) });
-    }
-    this.bucket.addToResourcePolicy(this.listingDenial);
-  }
-
-  /**
-   * SharingMode.ACCESS_POINTS: the grant gets an access point of its own, whose policy holds it;
-   * the bucket policy delegates the actions in use to the owner's access points; the key policy
-   * lists the consumer accounts once per set of KMS actions (readers, writers).
-   */
-  private addAccessPointGrant(grant: ConsumerGrant, scope: GrantScope): string[] {
-    const stack = Stack.of(this);
-    const number = this.consumerGrants.length;
-    // Unique: validateGrant has checked it against every earlier grant's name.
-    const name = grant.accessPointName ?? this.defaultAccessPointName(number);
-    this.accessPointNames.add(name);
-    const accessPointArn = `arn:${stack.partition}:s3:${this.bucketRegion}:${stack.account}:accesspoint/${name}`;
-    this.accessPointArnList.push(accessPointArn);
-
-    const policy = new iam.PolicyDocument({
-      statements: s3GrantStatements({ ...scope, accessPointArn }, {
-        sidPrefix: 'Consumer',
-        principals: [accountPrincipal(grant.accountId)],
-        conditions: this.principalConditions(grant.principalArns),
-      }),
-    });
-    new s3.CfnAccessPoint(this.accessPointStack(number), `AccessPoint${number}`, {
-      bucket: this.bucketName,
-      bucketAccountId: stack.account,
-      name,
-      policy,
-      publicAccessBlockConfiguration: {
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-    });
-
-    const actions = accessActions(scope.access, scope.allowDelete);
-    this.delegate([...actions.objectActions, ...actions.bucketActions]);
-    this.grantKeyThroughAccessPoints(actions.keyActions, grant.accountId);
-    return actions.keyActions;
-  }
-
-  /** The nested stack that holds access point `number` (1-based), created when first needed. */
-  private accessPointStack(number: number): NestedStack {
-    const index = Math.floor((number - 1) / ACCESS_POINTS_PER_NESTED_STACK);
-    if (this.accessPointStacks[index] === undefined) {
-      const nested = new NestedStack(this, `AccessPoints${index + 1}`, {
-        description: `Access points ${index * ACCESS_POINTS_PER_NESTED_STACK + 1} to ${(index + 1) * ACCESS_POINTS_PER_NESTED_STACK} of the shared bucket ${this.node.path}`,
-      });
-      // The access points name the bucket by its name: the bucket must exist first.
-      nested.nestedStackResource?.addResourceDependency(this.bucket.node.defaultChild as CfnResource);
-      this.accessPointStacks[index] = nested;
-    }
-    return this.accessPointStacks[index];
-  }
-
-  /**
-   * Delegates `actions` on the bucket to the access points of the owner account (the AWS
-   * pattern "delegating access control to access points"): a request through one of them is
-   * allowed here, and its access point policy decides. Only actions some grant uses.
-   */
-  private delegate(actions: string[]): void {
-    const added = actions.filter(action => !this.delegatedActions.has(action));
-    added.forEach(action => this.delegatedActions.add(action));
-    if (this.delegation === undefined) {
-      this.delegation = new iam.PolicyStatement({
-        sid: 'DelegateToAccessPoints',
-        effect: iam.Effect.ALLOW,
-        principals: [new iam.AnyPrincipal()],
-        actions: added,
-        resources: [this.bucketArn, `${this.bucketArn}/*`],
-        conditions: { StringEquals: { 's3:DataAccessPointAccount': Stack.of(this).account } },
-      });
-      this.bucket.addToResourcePolicy(this.delegation);
-    } else if (added.length > 0) {
-      this.delegation.addActions(...added);
-    }
-  }
-
-  /**
-   * One key statement per set of KMS actions (readers: decrypt; writers: generate data keys and
-   * decrypt), listing the consumer accounts once each: usable only through S3 in the bucket's
-   * region and only for this bucket. Which objects is for the access point and the bucket policy
-   * to decide; a statement per grant would make the key policy the bound at a hundred-odd
-   * consumers.
-   */
-  private grantKeyThroughAccessPoints(actions: string[], accountId: string): void {
-    const key = actions.join(',');
-    const existing = this.keyActionGrants.get(key);
-    if (existing !== undefined) {
-      if (!existing.accounts.includes(accountId)) {
-        existing.accounts.push(accountId);
-        existing.statement.addCondition('StringEquals', { 'kms:CallerAccount': oneOrMany(existing.accounts) });
-      }
-      return;
-    }
-    const sid = actions.includes('kms:GenerateDataKey') ? 'WritingConsumersKey' : 'ReadingConsumersKey';
-    const keyStatement = statement(sid, {
-      sidPrefix: sid,
-      principals: [new iam.AnyPrincipal()],
-      conditions: [
-        keyUseConditions({ bucketArn: this.bucketArn, access: AccessLevel.READ, allowDelete: false }, this.bucketRegion),
-        ...this.principalConditions(undefined),
-      ],
-    }, actions, ['*']);
-    keyStatement.addCondition('StringEquals', { 'kms:CallerAccount': accountId });
-    this.encryptionKey.addToResourcePolicy(keyStatement);
-    this.keyActionGrants.set(key, { accounts: [accountId], statement: keyStatement });
-  }
-
-  /** `<construct path, at most 40 characters>-<grant number>`: valid and unique per SharedBucket. */
-  private defaultAccessPointName(number: number): string {
-    const base = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })
-      .toLowerCase()
-      .replace(/[^a-z0-9-]/g, '')
-      .replace(/^-+/, '');
-    return `${base}-${number}`;
-  }
-
   /** `number`: the grant's 1-based position among all grants, which names its default access point. */
   private validateGrant(validator: PropsValidator, prop: string, grant: ConsumerGrant, namesInUse: Set<string>, number: number): void {
     validator.accountId(`${prop}.accountId`, grant.accountId);
@@ -611,7 +384,7 @@ export class SharedBucket extends Construct {
     if (grant.accessPointName !== undefined && !validator.accessPointName(`${prop}.accessPointName`, grant.accessPointName)) {
       return;
     }
-    const name = grant.accessPointName ?? this.defaultAccessPointName(number);
+    const name = grant.accessPointName ?? defaultAccessPointName(this, number);
     if (namesInUse.has(name)) {
       validator.fail(`${prop}.accessPointName`, name, 'an access point name no other grant of this SharedBucket uses' +
         (grant.accessPointName === undefined ? ` (unset, the grant gets its default name '<path>-${number}', which an earlier grant took): set one` : ''));
@@ -629,22 +402,8 @@ export class SharedBucket extends Construct {
     if (cfnKey?.keyPolicy !== undefined) {
       budgets.push(policyBudget(PolicyKind.KEY_POLICY, cfnKey, cfnKey.keyPolicy));
     }
-    for (const nested of this.accessPointStacks) {
-      for (const child of nested.node.children) {
-        if (child instanceof s3.CfnAccessPoint) {
-          budgets.push(policyBudget(PolicyKind.ACCESS_POINT_POLICY, child, child.policy));
-        }
-      }
-    }
+    budgets.push(...this.path.policyBudgets());
     return budgets;
-  }
-
-  private budgetWayOut(): string {
-    return this.sharingMode === SharingMode.BUCKET_POLICY
-      ? 'Way out: sharingMode: SharingMode.ACCESS_POINTS gives each consumer an access point of its own, so that the bucket policy ' +
-        'stays the same size whatever the number of consumers (README, "Scaling to many consumers").'
-      : 'Way out: split the consumers over several SharedBuckets (the key policy lists each consumer account once, so it holds ' +
-        'about two thousand), and name fewer principalArns in a grant whose access point policy is over (README, "Scaling to many consumers").';
   }
 
   /**
@@ -657,18 +416,6 @@ export class SharedBucket extends Construct {
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, '');
     return `${pathPart}-${stack.account}-${stack.region}`;
-  }
-
-  /** Narrowing shared by the bucket and key statements of one grant. */
-  private principalConditions(principalArns: string[] | undefined): Conditions[] {
-    const conditions: Conditions[] = [];
-    if (principalArns !== undefined) {
-      conditions.push({ ArnEquals: { 'aws:PrincipalArn': oneOrMany(principalArns) } });
-    }
-    if (this.organizationId !== undefined) {
-      conditions.push({ StringEquals: { 'aws:PrincipalOrgID': this.organizationId } });
-    }
-    return conditions;
   }
 
   /**
@@ -715,27 +462,4 @@ export class SharedBucket extends Construct {
       },
     }));
   }
-}
-
-/** The policy variable IAM replaces with the calling principal's account id. */
-const OWN_ACCOUNT_PREFIX = '${aws:PrincipalAccount}';
-
-/** Whether the grant's prefix is its own account id, a known one: '222222222222/'. */
-function isOwnAccountPrefix(grant: ConsumerGrant): boolean {
-  return grant.prefix !== undefined && !Token.isUnresolved(grant.accountId) && grant.prefix === `${grant.accountId}/`;
-}
-
-/**
- * A whole account as principal, in the short form `{"AWS": "111122223333"}`. IAM treats it
- * exactly like `arn:aws:iam::111122223333:root` (every principal of the account that its own
- * policies allow), in 20 fewer characters per statement: the bucket policy's size is the bound
- * on consumers per bucket.
- */
-function accountPrincipal(accountId: string): iam.IPrincipal {
-  return new iam.ArnPrincipal(accountId);
-}
-
-/** A single condition value as a string, several as a list: the shorter rendering IAM reads alike. */
-function oneOrMany(values: string[]): string | string[] {
-  return values.length === 1 ? values[0] : [...values];
 }

@@ -131,3 +131,31 @@ export function statement(sid: string, options: GrantStatementOptions, actions: 
   }
   return result;
 }
+
+/**
+ * A whole account as principal, in the short form `{"AWS": "111122223333"}`. IAM treats it
+ * exactly like `arn:aws:iam::111122223333:root` (every principal of the account that its own
+ * policies allow), in 20 fewer characters per statement: the bucket policy's size is the bound
+ * on consumers per bucket.
+ */
+export function accountPrincipal(accountId: string): iam.IPrincipal {
+  return new iam.ArnPrincipal(accountId);
+}
+
+/** A single condition value as a string, several as a list: the shorter rendering IAM reads alike. */
+export function oneOrMany(values: string[]): string | string[] {
+  return values.length === 1 ? values[0] : [...values];
+}
+
+/** Narrowing shared by the bucket and key statements of one grant: its principals, the organization. */
+export function principalConditions(principalArns: string[] | undefined, organizationId: string | undefined): Conditions[] {
+  const conditions: Conditions[] = [];
+  if (principalArns !== undefined) {
+    conditions.push({ ArnEquals: { 'aws:PrincipalArn': oneOrMany(principalArns) } });
+  }
+  if (organizationId !== undefined) {
+    conditions.push({ StringEquals: { 'aws:PrincipalOrgID': organizationId } });
+  }
+  return conditions;
+}
+

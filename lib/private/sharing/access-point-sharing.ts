@@ -1,0 +1,168 @@
+import { Names, NestedStack, Stack, CfnResource } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { scopeOf } from './bucket-policy-sharing';
+import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
+import { AccessLevel } from '../../access-level';
+import { accessActions } from '../access-actions';
+import { accountPrincipal, keyUseConditions, oneOrMany, principalConditions, s3GrantStatements, statement } from '../grant-statements';
+import { policyBudget, PolicyBudget, PolicyKind } from '../policy-size';
+
+/** Access points per nested stack: well under CloudFormation's 500 resources per stack. */
+const ACCESS_POINTS_PER_NESTED_STACK = 400;
+
+/** KMS actions granted to consumer accounts through S3. */
+interface KeyActionGrant {
+  readonly accounts: string[];
+  readonly statement: iam.PolicyStatement;
+}
+
+/**
+ * SharingMode.ACCESS_POINTS: each grant gets an access point of its own (in nested stacks of
+ * 400) whose policy holds it; the bucket policy delegates to the owner's access points and the
+ * key policy lists the consumer accounts once per set of KMS actions.
+ */
+export class AccessPointSharing implements SharingPath {
+  public readonly budgetWayOut = 'Way out: split the consumers over several SharedBuckets (the key policy lists each consumer account once, so it holds ' +
+    'about two thousand), and name fewer principalArns in a grant whose access point policy is over (README, "Scaling to many consumers").';
+  public readonly accessPointArns: string[] = [];
+  public readonly accessPointNames = new Set<string>();
+  private readonly accessPointStacks: NestedStack[] = [];
+  private delegation?: iam.PolicyStatement;
+  private readonly delegatedActions = new Set<string>();
+  private readonly keyActionGrants = new Map<string, KeyActionGrant>();
+
+  constructor(private readonly target: SharingTarget) {}
+
+  /** Every access point policy. */
+  public policyBudgets(): PolicyBudget[] {
+    const budgets: PolicyBudget[] = [];
+    for (const nested of this.accessPointStacks) {
+      for (const child of nested.node.children) {
+        if (child instanceof s3.CfnAccessPoint) {
+          budgets.push(policyBudget(PolicyKind.ACCESS_POINT_POLICY, child, child.policy));
+        }
+      }
+    }
+    return budgets;
+  }
+
+  /**
+   * The grant gets an access point of its own, whose policy holds it;
+   * the bucket policy delegates the actions in use to the owner's access points; the key policy
+   * lists the consumer accounts once per set of KMS actions (readers, writers).
+   */
+  public addGrant(grant: NormalizedGrant): string[] {
+    const scope = scopeOf(this.target, grant);
+    const stack = Stack.of(this.target.scope);
+    const number = grant.number;
+    // Unique: SharedBucket has checked it against every earlier grant's name.
+    const name = grant.accessPointName ?? defaultAccessPointName(this.target.scope, number);
+    this.accessPointNames.add(name);
+    const accessPointArn = `arn:${stack.partition}:s3:${this.target.bucketRegion}:${stack.account}:accesspoint/${name}`;
+    this.accessPointArns.push(accessPointArn);
+
+    const policy = new iam.PolicyDocument({
+      statements: s3GrantStatements({ ...scope, accessPointArn }, {
+        sidPrefix: 'Consumer',
+        principals: [accountPrincipal(grant.accountId)],
+        conditions: principalConditions(grant.principalArns, this.target.organizationId),
+      }),
+    });
+    new s3.CfnAccessPoint(this.accessPointStack(number), `AccessPoint${number}`, {
+      bucket: this.target.bucketName,
+      bucketAccountId: stack.account,
+      name,
+      policy,
+      publicAccessBlockConfiguration: {
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+    });
+
+    const actions = accessActions(scope.access, scope.allowDelete);
+    this.delegate([...actions.objectActions, ...actions.bucketActions]);
+    this.grantKeyThroughAccessPoints(actions.keyActions, grant.accountId);
+    return actions.keyActions;
+  }
+
+  /** The nested stack that holds access point `number` (1-based), created when first needed. */
+  private accessPointStack(number: number): NestedStack {
+    const index = Math.floor((number - 1) / ACCESS_POINTS_PER_NESTED_STACK);
+    if (this.accessPointStacks[index] === undefined) {
+      const nested = new NestedStack(this.target.scope, `AccessPoints${index + 1}`, {
+        description: `Access points ${index * ACCESS_POINTS_PER_NESTED_STACK + 1} to ${(index + 1) * ACCESS_POINTS_PER_NESTED_STACK} of the shared bucket ${this.target.scope.node.path}`,
+      });
+      // The access points name the bucket by its name: the bucket must exist first.
+      nested.nestedStackResource?.addResourceDependency(this.target.bucket.node.defaultChild as CfnResource);
+      this.accessPointStacks[index] = nested;
+    }
+    return this.accessPointStacks[index];
+  }
+
+  /**
+   * Delegates `actions` on the bucket to the access points of the owner account (the AWS
+   * pattern "delegating access control to access points"): a request through one of them is
+   * allowed here, and its access point policy decides. Only actions some grant uses.
+   */
+  private delegate(actions: string[]): void {
+    const added = actions.filter(action => !this.delegatedActions.has(action));
+    added.forEach(action => this.delegatedActions.add(action));
+    if (this.delegation === undefined) {
+      this.delegation = new iam.PolicyStatement({
+        sid: 'DelegateToAccessPoints',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.AnyPrincipal()],
+        actions: added,
+        resources: [this.target.bucketArn, `${this.target.bucketArn}/*`],
+        conditions: { StringEquals: { 's3:DataAccessPointAccount': Stack.of(this.target.scope).account } },
+      });
+      this.target.bucket.addToResourcePolicy(this.delegation);
+    } else if (added.length > 0) {
+      this.delegation.addActions(...added);
+    }
+  }
+
+  /**
+   * One key statement per set of KMS actions (readers: decrypt; writers: generate data keys and
+   * decrypt), listing the consumer accounts once each: usable only through S3 in the bucket's
+   * region and only for this bucket. Which objects is for the access point and the bucket policy
+   * to decide; a statement per grant would make the key policy the bound at a hundred-odd
+   * consumers.
+   */
+  private grantKeyThroughAccessPoints(actions: string[], accountId: string): void {
+    const key = actions.join(',');
+    const existing = this.keyActionGrants.get(key);
+    if (existing !== undefined) {
+      if (!existing.accounts.includes(accountId)) {
+        existing.accounts.push(accountId);
+        existing.statement.addCondition('StringEquals', { 'kms:CallerAccount': oneOrMany(existing.accounts) });
+      }
+      return;
+    }
+    const sid = actions.includes('kms:GenerateDataKey') ? 'WritingConsumersKey' : 'ReadingConsumersKey';
+    const keyStatement = statement(sid, {
+      sidPrefix: sid,
+      principals: [new iam.AnyPrincipal()],
+      conditions: [
+        keyUseConditions({ bucketArn: this.target.bucketArn, access: AccessLevel.READ, allowDelete: false }, this.target.bucketRegion),
+        ...principalConditions(undefined, this.target.organizationId),
+      ],
+    }, actions, ['*']);
+    keyStatement.addCondition('StringEquals', { 'kms:CallerAccount': accountId });
+    this.target.encryptionKey.addToResourcePolicy(keyStatement);
+    this.keyActionGrants.set(key, { accounts: [accountId], statement: keyStatement });
+  }
+}
+
+/** `<construct path, at most 40 characters>-<grant number>`: valid and unique per SharedBucket. */
+export function defaultAccessPointName(scope: Construct, number: number): string {
+  const base = Names.uniqueResourceName(scope, { maxLength: 40, separator: '-' })
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '')
+    .replace(/^-+/, '');
+  return `${base}-${number}`;
+}

@@ -1,0 +1,47 @@
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AccessLevel } from '../../access-level';
+import { PolicyBudget } from '../policy-size';
+
+/**
+ * One way of turning grants into policy. SharedBucket validates and normalises each grant and
+ * hands it to the path of its sharing mode; everything a kind of grant writes is in that path's
+ * file (bucket-policy-sharing.ts, access-point-sharing.ts).
+ */
+export interface SharingPath {
+  /** What to do when a policy of this path is over its limit. */
+  readonly budgetWayOut: string;
+  /** The grants' access point ARNs, in the order of the grants (empty when the path has none). */
+  readonly accessPointArns: string[];
+  /** Access point names in use. */
+  readonly accessPointNames: ReadonlySet<string>;
+  /** Writes the grant's statements; returns the KMS actions it needs, for the imported-key warning. */
+  addGrant(grant: NormalizedGrant): string[];
+  /** The policies the path writes besides the bucket and key policies (access point policies). */
+  policyBudgets(): PolicyBudget[];
+}
+
+/** A consumer grant, validated, with its defaults filled in. */
+export interface NormalizedGrant {
+  /** 1-based position among the SharedBucket's grants. */
+  readonly number: number;
+  readonly accountId: string;
+  readonly principalArns?: string[];
+  readonly prefix?: string;
+  readonly access: AccessLevel;
+  readonly allowDelete: boolean;
+  readonly accessPointName?: string;
+}
+
+/** What a path writes into: the SharedBucket's bucket and key, and what it knows at synth. */
+export interface SharingTarget {
+  /** The SharedBucket: the scope of what the path creates. */
+  readonly scope: Construct;
+  readonly bucket: s3.Bucket;
+  readonly encryptionKey: kms.IKey;
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly bucketRegion: string;
+  readonly organizationId?: string;
+}
