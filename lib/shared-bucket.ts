@@ -6,6 +6,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { accessActions } from './private/access-actions';
+import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import {
   compactS3Statement, Conditions, GrantScope, keyGrantStatement, keyUseConditions, listsWithinPrefix, s3GrantStatements, statement,
 } from './private/grant-statements';
@@ -235,7 +236,7 @@ export class SharedBucket extends Construct {
     this.encryptionKey = props.encryptionKey
       ?? new kms.Key(this, 'Key', encryptionKeyProps(settings, `Encrypts the shared bucket ${this.node.path}`));
     const serverAccessLogsBucket = props.serverAccessLogsBucket
-      ?? new s3.Bucket(this, 'AccessLogs', accessLogsBucketProps(settings));
+      ?? skipCheckovChecks(new s3.Bucket(this, 'AccessLogs', accessLogsBucketProps(settings)), CHECKOV_SKIPS.accessLogBucket);
     if (props.serverAccessLogsBucket instanceof s3.Bucket
       && !FeatureFlags.of(props.serverAccessLogsBucket).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY)) {
       // CDK would then switch the user's log bucket to the LogDeliveryWrite ACL.
@@ -518,6 +519,7 @@ export class SharedBucket extends Construct {
     }, actions, ['*']);
     keyStatement.addCondition('StringEquals', { 'kms:CallerAccount': accountId });
     this.encryptionKey.addToResourcePolicy(keyStatement);
+    if (this.encryptionKey.node.scope === this) skipCheckovChecks(this.encryptionKey, CHECKOV_SKIPS.keyThroughAccessPoints);
     this.keyActionGrants.set(key, { accounts: [accountId], statement: keyStatement });
   }
 
