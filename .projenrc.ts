@@ -1,4 +1,4 @@
-import { awscdk, javascript, JsonFile } from 'projen';
+import { awscdk, javascript, JsonFile, TaskShell } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 // Develop and test against current aws-cdk-lib; users may run anything from the peer floor up
@@ -111,7 +111,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
   npmIgnoreOptions: {
-    ignorePatterns: ['examples/', 'scripts/', 'cdk.json', '.ci/', 'cdk.out/', 'cdk.out.*/', '.venv-smoke/', '.pytest_cache/', '__pycache__/'],
+    ignorePatterns: ['examples/', 'scripts/', 'cdk.json', '.ci/', 'cdk.out/', 'cdk.out.*/', '.venv-smoke/', '.venv-checkov/', '.pytest_cache/', '__pycache__/'],
   },
 });
 
@@ -271,7 +271,32 @@ project.addTask('cfn-lint', {
   description: 'cfn-lint every synthesized template: errors fail, warnings are printed (run smoke first)',
   exec: `${smokeVenv}/bin/cfn-lint --non-zero-exit-code error -- cdk.out/*.template.json cdk.out.*/*.template.json test/*.snapshot/*.template.json`,
 });
-project.gitignore.exclude('.jsii.tabl.json', `/${smokeVenv}/`, '/cdk.out.*/', '.pytest_cache/', '__pycache__/', '/examples/java/target/');
+
+// checkov, the checks security teams run, over every synthesized template (run synth:example
+// first). A venv of its own: checkov pins versions that pytest, cfn-lint and the Python package
+// must not be held to (see .ci/checkov-requirements.txt). The many-consumers example is
+// synthesized here, type-checked by typecheck:examples; the integ snapshots are read as committed.
+const checkovVenv = '.venv-checkov';
+const checkovInstall = project.addTask('checkov:install', {
+  description: `Install checkov, pinned in .ci/checkov-requirements.txt, into a fresh ${checkovVenv}`,
+  steps: [
+    { exec: `rm -rf ${checkovVenv} && python3 -m venv ${checkovVenv}` },
+    { exec: `${checkovVenv}/bin/pip install --quiet --disable-pip-version-check -r .ci/checkov-requirements.txt` },
+  ],
+});
+const synthManyConsumers = project.addTask('synth:many-consumers', {
+  description: 'Synthesize examples/many-consumers.ts (1,000 consumers, access points in nested stacks) into cdk.out.many-consumers',
+  exec: 'ts-node --transpile-only examples/many-consumers.ts',
+});
+const checkov = project.addTask('checkov', {
+  description: 'checkov over every synthesized template: a failed check or a skip without a reason fails (run synth:example first)',
+});
+// Installed when missing (in the system shell: the `test` of projen's own shell takes no `!`);
+// scripts/checkov.ts checks the installed version against the pin.
+checkov.spawn(checkovInstall, { condition: `test ! -x ${checkovVenv}/bin/checkov`, shell: TaskShell.system() });
+checkov.spawn(synthManyConsumers);
+checkov.exec('ts-node --transpile-only scripts/checkov.ts', { receiveArgs: true });
+project.gitignore.exclude('.jsii.tabl.json', `/${smokeVenv}/`, `/${checkovVenv}/`, '/cdk.out.*/', '.pytest_cache/', '__pycache__/', '/examples/java/target/');
 
 // The AWS SDK example is type-checked as part of the test task, never run.
 const typecheckExamples = project.addTask('typecheck:examples', {

@@ -30,6 +30,10 @@ export class ExistingBucketOwnerStack extends Stack {
       enforceSSL: true,
       versioned: true,
     });
+    // checkov (CKV_AWS_18) asks every bucket for access logs; this one receives them.
+    (teamLogs.node.defaultChild as s3.CfnBucket).addMetadata('checkov', {
+      skip: [{ id: 'CKV_AWS_18', comment: 'The log bucket of the team bucket: it receives the server access logs, and logging it would need another log bucket.' }],
+    });
     this.teamBucket = new s3.Bucket(this, 'TeamData', {
       // A fixed name: the key policy names the bucket, so the name must be known at synth.
       bucketName: existingBucketName(setup.ownerAccountId),

@@ -6,6 +6,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { registerSharedBucket } from './private/agreement';
+import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
@@ -296,7 +297,7 @@ export class SharedBucket extends Construct {
   /** The bucket with the secure defaults, its access log bucket unless the user gave one. */
   private createBucket(props: SharedBucketProps, settings: SecureBucketSettings): s3.Bucket {
     const serverAccessLogsBucket = props.serverAccessLogsBucket
-      ?? new s3.Bucket(this, 'AccessLogs', accessLogsBucketProps(settings));
+      ?? skipCheckovChecks(new s3.Bucket(this, 'AccessLogs', accessLogsBucketProps(settings)), CHECKOV_SKIPS.accessLogBucket);
     if (props.serverAccessLogsBucket instanceof s3.Bucket
       && !FeatureFlags.of(props.serverAccessLogsBucket).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY)) {
       // CDK would then switch the user's log bucket to the LogDeliveryWrite ACL.

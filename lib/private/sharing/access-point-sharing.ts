@@ -6,6 +6,7 @@ import { scopeOf } from './bucket-policy-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
 import { AccessLevel } from '../../access-level';
 import { accessActions } from '../access-actions';
+import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
 import { accountPrincipal, keyUseConditions, oneOrMany, principalConditions, s3GrantStatements, statement } from '../grant-statements';
 import { policyBudget, PolicyBudget, PolicyKind } from '../policy-size';
 
@@ -154,6 +155,9 @@ export class AccessPointSharing implements SharingPath {
     }, actions, ['*']);
     keyStatement.addCondition('StringEquals', { 'kms:CallerAccount': accountId });
     this.target.encryptionKey.addToResourcePolicy(keyStatement);
+    if (this.target.encryptionKey.node.scope === this.target.scope) {
+      skipCheckovChecks(this.target.encryptionKey, CHECKOV_SKIPS.keyThroughAccessPoints);
+    }
     this.keyActionGrants.set(key, { accounts: [accountId], statement: keyStatement });
   }
 }
