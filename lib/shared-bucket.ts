@@ -10,10 +10,10 @@ import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
-import { AccessPointSharing, defaultAccessPointName } from './private/sharing/access-point-sharing';
+import { AccessPointSharing, defaultAccessPointName, defaultOrganizationAccessPointName } from './private/sharing/access-point-sharing';
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
 import { SharingPath, SharingTarget } from './private/sharing/sharing-path';
-import { knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
+import { knownAndDifferent, knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { SharingMode } from './sharing-mode';
 
 /**
@@ -76,6 +76,66 @@ export interface ConsumerGrant {
 }
 
 /**
+ * Access for the accounts of an AWS Organization, or of some of its organizational units: one
+ * statement in the bucket policy and one in the key policy, whatever the number of accounts,
+ * and accounts that join an OU later are covered without a change here.
+ */
+export interface OrganizationGrant {
+  /**
+   * The organization's id ('o-' and 10 to 32 lowercase letters or digits). Always required of
+   * the caller (`aws:PrincipalOrgID`).
+   */
+  readonly organizationId: string;
+
+  /**
+   * Organizational units whose accounts, and the accounts of the OUs below them, get access:
+   * paths as `aws:PrincipalOrgPaths` reports them, `<organization id>/<root id>/<OU id>/...`, each
+   * ending in '/', for example 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'.
+   *
+   * @default - every account of the organization
+   */
+  readonly organizationalUnitPaths?: string[];
+
+  /**
+   * The role name every member account uses for this access (`aws:PrincipalArn` is
+   * `arn:<partition>:iam::*:role/<roleName>`); `OrganizationConsumers` deploys such a role in every
+   * account of its OUs.
+   *
+   * @default - any principal of a member account that the account's own IAM policies allow
+   */
+  readonly roleName?: string;
+
+  /**
+   * One prefix every member account shares, ending in '/' (for example reference data).
+   *
+   * @default - each account reaches only its own prefix `<account id>/`
+   */
+  readonly sharedPrefix?: string;
+
+  /**
+   * What the members may do under their prefix.
+   *
+   * @default AccessLevel.READ
+   */
+  readonly access?: AccessLevel;
+
+  /**
+   * Also allow `s3:DeleteObject` under the prefix (never `s3:DeleteObjectVersion`).
+   *
+   * @default false
+   */
+  readonly allowDelete?: boolean;
+
+  /**
+   * Name of the grant's access point, in `SharingMode.ACCESS_POINTS` only (see
+   * `ConsumerGrant.accessPointName`).
+   *
+   * @default - derived from the SharedBucket's construct path, for example `owner-shared-1a2b3c4d-org1`
+   */
+  readonly accessPointName?: string;
+}
+
+/**
  * Properties of a SharedBucket.
  */
 export interface SharedBucketProps {
@@ -96,6 +156,14 @@ export interface SharedBucketProps {
    * @default - no consumers
    */
   readonly consumers?: ConsumerGrant[];
+
+  /**
+   * Organizations, or organizational units, whose accounts get access. More can be added with
+   * `addOrganizationGrant`.
+   *
+   * @default - no organization grants
+   */
+  readonly organizationGrants?: OrganizationGrant[];
 
   /**
    * The key that encrypts the bucket (SSE-KMS). Consumer grants are added to its key policy,
@@ -193,6 +261,8 @@ export class SharedBucket extends Construct {
   public readonly sharingMode: SharingMode;
 
   private readonly consumerGrants: ConsumerGrant[] = [];
+  private readonly organizationGrantList: OrganizationGrant[] = [];
+  private readonly organizationId?: string;
   /** Where the grants are written: the path of the sharing mode. */
   private readonly path: SharingPath;
 
@@ -210,6 +280,8 @@ export class SharedBucket extends Construct {
     this.sharingMode = props.sharingMode ?? SharingMode.BUCKET_POLICY;
     const accessPointNames = new Set<string>();
     (props.consumers ?? []).forEach((grant, index) => this.validateGrant(validator, `consumers[${index}]`, grant, accessPointNames, index + 1));
+    (props.organizationGrants ?? []).forEach((grant, index) =>
+      this.validateOrganizationGrant(validator, `organizationGrants[${index}]`, grant, props.organizationId, accessPointNames, index + 1));
     const existing = props.existingBucket === undefined ? undefined : inspectExistingBucket(validator, props.existingBucket, {
       bucketName: props.bucketName,
       encryptionKey: props.encryptionKey,
@@ -259,8 +331,12 @@ export class SharedBucket extends Construct {
     };
     this.path = this.sharingMode === SharingMode.ACCESS_POINTS ? new AccessPointSharing(target) : new BucketPolicySharing(target);
 
+    this.organizationId = props.organizationId;
     for (const grant of props.consumers ?? []) {
       this.addGrant(grant);
+    }
+    for (const grant of props.organizationGrants ?? []) {
+      this.writeOrganizationGrant(grant);
     }
 
     registerSharedBucket({
@@ -328,6 +404,32 @@ export class SharedBucket extends Construct {
     return [...this.path.accessPointArns];
   }
 
+  /**
+   * Gives the accounts of an organization, or of some of its OUs, access to the bucket: one
+   * statement in the bucket policy (or an access point of its own in SharingMode.ACCESS_POINTS)
+   * and one in the key policy.
+   */
+  public addOrganizationGrant(grant: OrganizationGrant): void {
+    const validator = new PropsValidator(this, 'SharedBucket', SharedBucket.prototype.addOrganizationGrant);
+    this.validateOrganizationGrant(validator, 'addOrganizationGrant(grant)', grant, this.organizationId,
+      new Set(this.path.accessPointNames), this.organizationGrantList.length + 1);
+    validator.throwIfInvalid();
+    this.writeOrganizationGrant(grant);
+  }
+
+  /** The organization grants added so far, in order. */
+  public get organizationGrants(): OrganizationGrant[] {
+    return [...this.organizationGrantList];
+  }
+
+  /**
+   * ARNs of the organization grants' access points, in the order of `organizationGrants`
+   * (SharingMode.ACCESS_POINTS; empty otherwise).
+   */
+  public get organizationAccessPointArns(): string[] {
+    return [...this.path.organizationAccessPointArns];
+  }
+
   /** The consumer grants added so far, in order. */
   public get consumers(): ConsumerGrant[] {
     return [...this.consumerGrants];
@@ -368,6 +470,57 @@ export class SharedBucket extends Construct {
   }
 
   /** `number`: the grant's 1-based position among all grants, which names its default access point. */
+  private writeOrganizationGrant(grant: OrganizationGrant): void {
+    this.organizationGrantList.push(grant);
+    const keyActions = this.path.addOrganizationGrant({
+      number: this.organizationGrantList.length,
+      organizationId: grant.organizationId,
+      organizationalUnitPaths: grant.organizationalUnitPaths,
+      roleName: grant.roleName,
+      sharedPrefix: grant.sharedPrefix,
+      access: grant.access ?? AccessLevel.READ,
+      allowDelete: grant.allowDelete ?? false,
+      accessPointName: grant.accessPointName,
+    });
+    if (!(this.encryptionKey instanceof kms.Key)) {
+      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:keyPolicyNotManaged',
+        'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
+        `${keyActions.join(' and ')} through S3 for the accounts of organization ${grant.organizationId}, their requests are denied.`);
+    }
+  }
+
+  /** `number`: the grant's 1-based position among the organization grants, which names its default access point. */
+  private validateOrganizationGrant(
+    validator: PropsValidator, prop: string, grant: OrganizationGrant, bucketOrganizationId: string | undefined, namesInUse: Set<string>, number: number,
+  ): void {
+    const validOrganization = validator.organizationId(`${prop}.organizationId`, grant.organizationId);
+    if (validOrganization && knownAndDifferent(bucketOrganizationId, grant.organizationId)) {
+      validator.fail(`${prop}.organizationId`, grant.organizationId,
+        `the organizationId of the SharedBucket, ${bucketOrganizationId}: every grant of this SharedBucket requires that organization, ` +
+        'so a grant to another one could never be used');
+    }
+    validator.organizationalUnitPaths(`${prop}.organizationalUnitPaths`, grant.organizationalUnitPaths,
+      validOrganization ? grant.organizationId : undefined);
+    validator.roleName(`${prop}.roleName`, grant.roleName);
+    validator.prefix(`${prop}.sharedPrefix`, grant.sharedPrefix);
+    validator.accessLevel(`${prop}.access`, grant.access);
+    if (this.sharingMode !== SharingMode.ACCESS_POINTS) {
+      if (grant.accessPointName !== undefined) {
+        validator.fail(`${prop}.accessPointName`, grant.accessPointName,
+          'no accessPointName unless sharingMode is SharingMode.ACCESS_POINTS: in SharingMode.BUCKET_POLICY no access point is created');
+      }
+      return;
+    }
+    if (grant.accessPointName !== undefined && !validator.accessPointName(`${prop}.accessPointName`, grant.accessPointName)) {
+      return;
+    }
+    const name = grant.accessPointName ?? defaultOrganizationAccessPointName(this, number);
+    if (namesInUse.has(name)) {
+      validator.fail(`${prop}.accessPointName`, name, 'an access point name no other grant of this SharedBucket uses');
+    }
+    namesInUse.add(name);
+  }
+
   private validateGrant(validator: PropsValidator, prop: string, grant: ConsumerGrant, namesInUse: Set<string>, number: number): void {
     validator.accountId(`${prop}.accountId`, grant.accountId);
     if (validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId)) {

@@ -16,6 +16,7 @@ const KEY_ARN = new RegExp(`^arn:${PARTITION}:kms:([a-z0-9-]+):(\\d{12}):key/[A-
 const KEY_ALIAS_ARN = new RegExp(`^arn:${PARTITION}:kms:[a-z0-9-]+:\\d{12}:alias/`);
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const ORGANIZATIONAL_UNIT_PATH = /^(o-[a-z0-9]{10,32})\/r-[0-9a-z]{4,32}\/(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}\/)*$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IP_ADDRESS = /^\d+\.\d+\.\d+\.\d+$/;
 const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
@@ -199,6 +200,37 @@ export class PropsValidator {
       return true;
     }
     return this.fail(prop, value, "an AWS Organizations id such as 'o-a1b2c3d4e5' ('o-' and 10 to 32 lowercase letters or digits)");
+  }
+
+  /**
+   * Paths of organizational units as `aws:PrincipalOrgPaths` reports them: the organization id,
+   * the root id, then OU ids, each followed by '/' (IAM User Guide, "aws:PrincipalOrgPaths"; id
+   * patterns from the AWS Organizations API reference: Root, OrganizationalUnit). Each starts with
+   * `organizationId`, where that is a valid id.
+   */
+  public organizationalUnitPaths(prop: string, values: string[] | undefined, organizationId: string | undefined): boolean {
+    if (values === undefined || Token.isUnresolved(values)) {
+      return true;
+    }
+    if (values.length === 0) {
+      return this.fail(prop, '[]', 'at least one organizational unit path; omit the property to grant every account of the organization');
+    }
+    let valid = true;
+    values.forEach((value, index) => {
+      if (Token.isUnresolved(value)) {
+        return;
+      }
+      const itemProp = `${prop}[${index}]`;
+      const match = ORGANIZATIONAL_UNIT_PATH.exec(value);
+      if (!match) {
+        valid = this.fail(itemProp, value,
+          "an organizational unit path '<organization id>/<root id>/<OU id>/.../' such as 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/' " +
+          "(ids as AWS Organizations gives them, each followed by '/'; no wildcards: the grant covers the OUs below it already)");
+      } else if (organizationId !== undefined && !Token.isUnresolved(organizationId) && match[1] !== organizationId) {
+        valid = this.fail(itemProp, value, `a path in the grant's own organization ${organizationId}, not in ${match[1]}`);
+      }
+    });
+    return valid;
   }
 
   public bucketName(prop: string, value: string | undefined): boolean {

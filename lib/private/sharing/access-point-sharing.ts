@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { scopeOf } from './bucket-policy-sharing';
+import { NormalizedOrganizationGrant, organizationAccessPointStatements, organizationKeyStatement } from './organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
 import { AccessLevel } from '../../access-level';
 import { accessActions } from '../access-actions';
@@ -29,6 +30,8 @@ export class AccessPointSharing implements SharingPath {
     'about two thousand), and name fewer principalArns in a grant whose access point policy is over (README, "Scaling to many consumers").';
   public readonly accessPointArns: string[] = [];
   public readonly accessPointNames = new Set<string>();
+  /** The organization grants' access points, in the order of the organization grants. */
+  public readonly organizationAccessPointArns: string[] = [];
   private readonly accessPointStacks: NestedStack[] = [];
   private delegation?: iam.PolicyStatement;
   private readonly delegatedActions = new Set<string>();
@@ -39,8 +42,8 @@ export class AccessPointSharing implements SharingPath {
   /** Every access point policy. */
   public policyBudgets(): PolicyBudget[] {
     const budgets: PolicyBudget[] = [];
-    for (const nested of this.accessPointStacks) {
-      for (const child of nested.node.children) {
+    for (const holder of [...this.accessPointStacks, this.target.scope]) {
+      for (const child of holder.node.children) {
         if (child instanceof s3.CfnAccessPoint) {
           budgets.push(policyBudget(PolicyKind.ACCESS_POINT_POLICY, child, child.policy));
         }
@@ -50,32 +53,62 @@ export class AccessPointSharing implements SharingPath {
   }
 
   /**
+   * An organization grant gets one access point, in the owner stack itself (there are few),
+   * whose policy holds the grant; the key policy gets the grant's own statement, narrowed by
+   * organization like the access point's, not a list of accounts.
+   */
+  public addOrganizationGrant(grant: NormalizedOrganizationGrant): string[] {
+    const name = grant.accessPointName ?? defaultOrganizationAccessPointName(this.target.scope, grant.number);
+    this.accessPointNames.add(name);
+    const accessPointArn = this.accessPointArnOf(name);
+    this.organizationAccessPointArns.push(accessPointArn);
+    const accessPoint = this.accessPoint(this.target.scope, `OrganizationAccessPoint${grant.number}`, name,
+      organizationAccessPointStatements(this.target, grant, accessPointArn));
+    accessPoint.addDependency(this.target.bucket.node.defaultChild as CfnResource);
+    const actions = accessActions(grant.access, grant.allowDelete);
+    this.delegate([...actions.objectActions, ...actions.bucketActions]);
+    this.target.encryptionKey.addToResourcePolicy(organizationKeyStatement(this.target, grant));
+    return actions.keyActions;
+  }
+
+  /**
    * The grant gets an access point of its own, whose policy holds it;
    * the bucket policy delegates the actions in use to the owner's access points; the key policy
    * lists the consumer accounts once per set of KMS actions (readers, writers).
    */
   public addGrant(grant: NormalizedGrant): string[] {
     const scope = scopeOf(this.target, grant);
-    const stack = Stack.of(this.target.scope);
     const number = grant.number;
     // Unique: SharedBucket has checked it against every earlier grant's name.
     const name = grant.accessPointName ?? defaultAccessPointName(this.target.scope, number);
     this.accessPointNames.add(name);
-    const accessPointArn = `arn:${stack.partition}:s3:${this.target.bucketRegion}:${stack.account}:accesspoint/${name}`;
+    const accessPointArn = this.accessPointArnOf(name);
     this.accessPointArns.push(accessPointArn);
 
-    const policy = new iam.PolicyDocument({
-      statements: s3GrantStatements({ ...scope, accessPointArn }, {
-        sidPrefix: 'Consumer',
-        principals: [accountPrincipal(grant.accountId)],
-        conditions: principalConditions(grant.principalArns, this.target.organizationId),
-      }),
-    });
-    new s3.CfnAccessPoint(this.accessPointStack(number), `AccessPoint${number}`, {
+    this.accessPoint(this.accessPointStack(number), `AccessPoint${number}`, name, s3GrantStatements({ ...scope, accessPointArn }, {
+      sidPrefix: 'Consumer',
+      principals: [accountPrincipal(grant.accountId)],
+      conditions: principalConditions(grant.principalArns, this.target.organizationId),
+    }));
+
+    const actions = accessActions(scope.access, scope.allowDelete);
+    this.delegate([...actions.objectActions, ...actions.bucketActions]);
+    this.grantKeyThroughAccessPoints(actions.keyActions, grant.accountId);
+    return actions.keyActions;
+  }
+
+  private accessPointArnOf(name: string): string {
+    const stack = Stack.of(this.target.scope);
+    return `arn:${stack.partition}:s3:${this.target.bucketRegion}:${stack.account}:accesspoint/${name}`;
+  }
+
+  /** An access point on the bucket, with Block Public Access on, whose policy holds `statements`. */
+  private accessPoint(scope: Construct, id: string, name: string, statements: iam.PolicyStatement[]): s3.CfnAccessPoint {
+    return new s3.CfnAccessPoint(scope, id, {
       bucket: this.target.bucketName,
-      bucketAccountId: stack.account,
+      bucketAccountId: Stack.of(this.target.scope).account,
       name,
-      policy,
+      policy: new iam.PolicyDocument({ statements }),
       publicAccessBlockConfiguration: {
         blockPublicAcls: true,
         blockPublicPolicy: true,
@@ -83,11 +116,6 @@ export class AccessPointSharing implements SharingPath {
         restrictPublicBuckets: true,
       },
     });
-
-    const actions = accessActions(scope.access, scope.allowDelete);
-    this.delegate([...actions.objectActions, ...actions.bucketActions]);
-    this.grantKeyThroughAccessPoints(actions.keyActions, grant.accountId);
-    return actions.keyActions;
   }
 
   /** The nested stack that holds access point `number` (1-based), created when first needed. */
@@ -170,3 +198,9 @@ export function defaultAccessPointName(scope: Construct, number: number): string
     .replace(/^-+/, '');
   return `${base}-${number}`;
 }
+
+/** `<construct path, at most 40 characters>-org<grant number>`: apart from the consumer grants' names. */
+export function defaultOrganizationAccessPointName(scope: Construct, number: number): string {
+  return defaultAccessPointName(scope, number).replace(/-(\d+)$/, '-org$1');
+}
+

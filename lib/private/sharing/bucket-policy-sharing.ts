@@ -1,5 +1,6 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { NormalizedOrganizationGrant, organizationBucketStatement, organizationKeyStatement, OWN_ACCOUNT_PREFIX } from './organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
 import { accessActions } from '../access-actions';
 import {
@@ -24,6 +25,7 @@ export class BucketPolicySharing implements SharingPath {
     'stays the same size whatever the number of consumers (README, "Scaling to many consumers").';
   public readonly accessPointArns: string[] = [];
   public readonly accessPointNames: ReadonlySet<string> = new Set();
+  public readonly organizationAccessPointArns: string[] = [];
   /** Grants merged by scope and kind of identity. */
   private readonly mergedGrants = new Map<string, MergedGrants>();
   /** Principals that may list the whole bucket (exceptions to the listing denial). */
@@ -101,6 +103,18 @@ export class BucketPolicySharing implements SharingPath {
     return accessActions(scope.access, scope.allowDelete).keyActions;
   }
 
+  /** One statement in the bucket policy and one in the key policy, whatever the number of member accounts. */
+  public addOrganizationGrant(grant: NormalizedOrganizationGrant): string[] {
+    this.target.bucket.addToResourcePolicy(organizationBucketStatement(this.target, grant));
+    this.target.encryptionKey.addToResourcePolicy(organizationKeyStatement(this.target, grant));
+    const actions = accessActions(grant.access, grant.allowDelete);
+    if (actions.bucketActions.length > 0) {
+      // The statement lists within the prefix with StringLikeIfExists, as a consumer grant's does.
+      this.denyListingWithoutPrefix();
+    }
+    return actions.keyActions;
+  }
+
   /**
    * The grants' single statements let a listing that names no prefix through (see
    * compactS3Statement): deny it to every principal outside the owner account except those
@@ -132,9 +146,6 @@ export class BucketPolicySharing implements SharingPath {
 export function scopeOf(target: SharingTarget, grant: NormalizedGrant): GrantScope {
   return { bucketArn: target.bucketArn, prefix: grant.prefix, access: grant.access, allowDelete: grant.allowDelete };
 }
-
-/** The policy variable IAM replaces with the calling principal's account id. */
-const OWN_ACCOUNT_PREFIX = '${aws:PrincipalAccount}';
 
 /** Whether the grant's prefix is its own account id, a known one: '222222222222/'. */
 function isOwnAccountPrefix(grant: NormalizedGrant): boolean {

@@ -1,6 +1,7 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { NormalizedOrganizationGrant } from './organization-sharing';
 import { AccessLevel } from '../../access-level';
 import { PolicyBudget } from '../policy-size';
 
@@ -14,10 +15,14 @@ export interface SharingPath {
   readonly budgetWayOut: string;
   /** The grants' access point ARNs, in the order of the grants (empty when the path has none). */
   readonly accessPointArns: string[];
+  /** The organization grants' access point ARNs, in the order of those grants (empty when the path has none). */
+  readonly organizationAccessPointArns: string[];
   /** Access point names in use. */
   readonly accessPointNames: ReadonlySet<string>;
   /** Writes the grant's statements; returns the KMS actions it needs, for the imported-key warning. */
   addGrant(grant: NormalizedGrant): string[];
+  /** Writes an organization grant's statements (organization-sharing.ts says what they are); returns its KMS actions. */
+  addOrganizationGrant(grant: NormalizedOrganizationGrant): string[];
   /** The policies the path writes besides the bucket and key policies (access point policies). */
   policyBudgets(): PolicyBudget[];
 }
