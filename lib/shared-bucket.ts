@@ -491,7 +491,8 @@ export class SharedBucket extends Construct {
 
   /** `number`: the grant's 1-based position among the organization grants, which names its default access point. */
   private validateOrganizationGrant(
-    validator: PropsValidator, prop: string, grant: OrganizationGrant, bucketOrganizationId: string | undefined, namesInUse: Set<string>, number: number,
+    validator: PropsValidator, prop: string, grant: OrganizationGrant, bucketOrganizationId: string | undefined,
+    namesInUse: Set<string>, number: number,
   ): void {
     const validOrganization = validator.organizationId(`${prop}.organizationId`, grant.organizationId);
     if (validOrganization && knownAndDifferent(bucketOrganizationId, grant.organizationId)) {

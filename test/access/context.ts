@@ -43,14 +43,16 @@ function requestedKeys(options: RequestOptions): Record<string, string> {
 }
 
 /** Keys AWS sets on every request that supports them. */
-function ambientKeys(world: World, principal: Principal, action: string, target: ResourceTarget, options: RequestOptions): Record<string, string> {
+function ambientKeys(world: World, principal: Principal, action: string, target: ResourceTarget, options: RequestOptions): Record<string, ContextValue> {
   const secure = options.secureTransport ?? true;
   const service = action.split(':')[0];
-  const keys: Record<string, string | undefined> = {
+  const keys: Record<string, ContextValue | undefined> = {
     'aws:SecureTransport': String(secure),
     'aws:PrincipalArn': principal.arn,
     'aws:PrincipalAccount': principal.account,
     'aws:PrincipalOrgID': world.organizationOf(principal.account),
+    // Multi-valued: an account's path from its organization's root down to its OU.
+    'aws:PrincipalOrgPaths': asList(world.organizationPathOf(principal.account)),
     'aws:MultiFactorAuthPresent': String(options.mfa ?? false),
     'aws:ResourceAccount': target.account,
     // Plain HTTP has no TLS version.
@@ -73,11 +75,14 @@ function ambientKeys(world: World, principal: Principal, action: string, target:
  */
 const ACCESS_POINT_KEYS = new Set(['s3:DataAccessPointAccount', 's3:DataAccessPointArn', 's3:AccessPointNetworkOrigin']);
 
+/** A context value: one string, or several for a multi-valued key (`aws:PrincipalOrgPaths`). */
+export type ContextValue = string | string[];
+
 export async function requestContext(
   world: World, principal: Principal, action: string, resource: string, target: ResourceTarget, options: RequestOptions,
-): Promise<Record<string, string>> {
+): Promise<Record<string, ContextValue>> {
   const allowed = await allowedKeys(action, resource);
-  const context: Record<string, string> = {};
+  const context: Record<string, ContextValue> = {};
   for (const [key, value] of Object.entries(requestedKeys(options))) {
     if (!allowed(key)) {
       throw new Error(`${action} on ${resource} does not carry ${key}; the request options ask for it (${JSON.stringify(options)})`);
@@ -129,6 +134,10 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function definedOnly(keys: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined)) as Record<string, string>;
+function definedOnly<T>(keys: Record<string, T | undefined>): Record<string, T> {
+  return Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined)) as Record<string, T>;
+}
+
+function asList(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : [value];
 }

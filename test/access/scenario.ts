@@ -28,6 +28,23 @@ export interface GrantConfig {
   readonly roleNames?: string[];
 }
 
+/** An organization grant of the owner (SharedBucket organizationGrants). */
+export interface OrganizationGrantConfig {
+  readonly organizationId: string;
+  readonly organizationalUnitPaths?: string[];
+  readonly roleName?: string;
+  readonly sharedPrefix?: string;
+  readonly access: AccessLevel;
+  readonly allowDelete?: boolean;
+}
+
+/** An account's place in an organization, as AWS Organizations reports it. */
+export interface Membership {
+  readonly organizationId: string;
+  /** `aws:PrincipalOrgPaths`: `<organization id>/<root id>/<OU id>/.../` */
+  readonly path: string;
+}
+
 export interface ThirdPartyConfig {
   readonly accountId: string;
   readonly externalId: string;
@@ -68,6 +85,14 @@ export interface ShareConfig {
    * @default false (SharedBucket creates the bucket)
    */
   readonly existingBucket?: boolean;
+  /** The owner's organization grants. */
+  readonly organizationGrants?: OrganizationGrantConfig[];
+  /**
+   * Accounts in organizations, with their OU paths: each is probed with the role name of every
+   * organization grant (and, as deployed, a ConsumerReader for its own prefix when
+   * `deployConsumers`), and with a role of another name.
+   */
+  readonly memberships?: Record<string, Membership>;
 }
 
 /** A principal the proofs evaluate, with what it is meant to reach. */
@@ -93,6 +118,8 @@ export interface Share {
    * otherwise). The probe goes through each of them, and through the outsider's.
    */
   readonly accessPointArns: string[];
+  /** SharingMode.ACCESS_POINTS: each organization grant's access point ARN, in their order. */
+  readonly organizationAccessPointArns: string[];
 }
 
 /**
@@ -139,6 +166,7 @@ export function deployShare(config: ShareConfig): Share {
     sharingMode: config.sharingMode,
     organizationId: config.organizationId,
     minimumTlsVersion: config.minimumTlsVersion,
+    organizationGrants: config.organizationGrants,
     consumers: config.grants.map(grant => ({
       accountId: grant.accountId,
       prefix: grant.prefix,
@@ -149,6 +177,7 @@ export function deployShare(config: ShareConfig): Share {
   });
   const keyArn = deployedKeyArn(sharedBucket.encryptionKey);
   const accessPointArns = sharedBucket.accessPointArns.map(arn => concreteArn(owner, arn));
+  const organizationAccessPointArns = sharedBucket.organizationAccessPointArns.map(arn => concreteArn(owner, arn));
   const thirdPartyRoles = (config.thirdParties ?? []).map((thirdParty, index) => {
     const roleName = `ThirdParty${index}Access`;
     new ThirdPartyAccessRole(owner, `ThirdParty${index}`, {
@@ -227,8 +256,35 @@ export function deployShare(config: ShareConfig): Share {
     consumerStacks.set(OUTSIDER, outsider);
   }
 
-  const organizations = Object.fromEntries((config.organizationAccounts ?? []).map(account => [account, config.organizationId!]));
-  const world = new World({ organizations }).addStack(owner);
+  // Each member account deploys, for each organization grant that names a role, that role
+  // with a ConsumerReader for its own prefix (what OrganizationConsumers rolls out).
+  const memberships = Object.entries(config.memberships ?? {});
+  (config.organizationGrants ?? []).filter(() => deployConsumers).forEach((grant, index) => {
+    if (grant.roleName === undefined) {
+      return;
+    }
+    for (const [account, membership] of memberships) {
+      if (membership.organizationId !== grant.organizationId) {
+        continue;
+      }
+      new ConsumerReader(consumerStack(account), `Organization${index}${grant.roleName}`, {
+        bucketName: BUCKET_NAME,
+        bucketOwnerAccountId: OWNER,
+        accessPointArn: organizationAccessPointArns[index],
+        prefix: grant.sharedPrefix ?? `${account}/`,
+        access: grant.access,
+        allowDelete: grant.allowDelete,
+        roleName: grant.roleName,
+      });
+    }
+  });
+
+  const organizations = {
+    ...Object.fromEntries((config.organizationAccounts ?? []).map(account => [account, config.organizationId!])),
+    ...Object.fromEntries(memberships.map(([account, membership]) => [account, membership.organizationId])),
+  };
+  const organizationPaths = Object.fromEntries(memberships.map(([account, membership]) => [account, membership.path]));
+  const world = new World({ organizations, organizationPaths }).addStack(owner);
   for (const stack of consumerStacks.values()) {
     world.addStack(stack);
   }
@@ -238,9 +294,10 @@ export function deployShare(config: ShareConfig): Share {
     config,
     keyArn,
     bucketArn: `arn:aws:s3:::${BUCKET_NAME}`,
-    probe: accessPointMode ? { ...probe, accessPointArns: [...accessPointArns, OUTSIDER_ACCESS_POINT] } : probe,
+    probe: accessPointMode ? { ...probe, accessPointArns: [...accessPointArns, ...organizationAccessPointArns, OUTSIDER_ACCESS_POINT] } : probe,
     thirdPartyRoles,
     accessPointArns,
+    organizationAccessPointArns,
   };
 }
 
@@ -307,7 +364,44 @@ export function ownerReaches(share: Share, principal: string): Reach[] {
   const keyOnly = share.accessPointArns.length === 0 ? [] : accountGrants
     .filter(({ grant }) => !covers(grant))
     .map(({ grant, index }) => ({ ...reachOf(share, grant, index), keyOnly: true }));
-  return [...accountGrants.filter(({ grant }) => covers(grant)).map(({ grant, index }) => reachOf(share, grant, index)), ...keyOnly];
+  return [
+    ...accountGrants.filter(({ grant }) => covers(grant)).map(({ grant, index }) => reachOf(share, grant, index)),
+    ...keyOnly,
+    ...organizationReaches(share, principal),
+  ];
+}
+
+/**
+ * What the owner's organization grants give `principal`: each grant whose organization, OUs (its
+ * account's path under one of the grant's) and role name (if any) it matches. A member reaches its
+ * own prefix `<account>/` (the key for the whole bucket: the key policy names no prefix then) or
+ * the shared prefix.
+ */
+export function organizationReaches(share: Share, principal: string): Reach[] {
+  const account = principal.split(':')[4];
+  const membership = share.config.memberships?.[account];
+  return (share.config.organizationGrants ?? []).flatMap((grant, index) => {
+    const member = membership !== undefined
+      && membership.organizationId === grant.organizationId
+      && (share.config.organizationId === undefined || share.config.organizationId === grant.organizationId)
+      && (grant.organizationalUnitPaths === undefined || grant.organizationalUnitPaths.some(path => membership.path.startsWith(path)))
+      && (grant.roleName === undefined || principal === roleArn(account, grant.roleName));
+    if (!member) {
+      return [];
+    }
+    const accessPointArn = share.organizationAccessPointArns[index];
+    return [{
+      bucketArn: share.bucketArn,
+      prefix: grant.sharedPrefix ?? `${account}/`,
+      level: LEVELS[grant.access],
+      allowDelete: grant.allowDelete ?? false,
+      keyArn: share.keyArn,
+      region: REGION,
+      minimumTlsVersion: share.config.minimumTlsVersion ?? 1.2,
+      keyScope: grant.sharedPrefix === undefined || accessPointArn !== undefined ? 'bucket' as const : 'prefix' as const,
+      ...(accessPointArn === undefined ? {} : { accessPointArn }),
+    }];
+  });
 }
 
 /**
@@ -357,7 +451,13 @@ function accessPointsOf(reaches: Reach[]): string[] {
 }
 
 function prefixesOf(config: ShareConfig): Array<string | undefined> {
-  return [...config.grants.map(grant => grant.prefix), ...(config.thirdParties ?? []).map(thirdParty => thirdParty.prefix)];
+  return [
+    ...config.grants.map(grant => grant.prefix),
+    ...(config.thirdParties ?? []).map(thirdParty => thirdParty.prefix),
+    // Organization grants: the shared prefix, or every member's own.
+    ...(config.organizationGrants ?? []).flatMap(grant => grant.sharedPrefix !== undefined ? [grant.sharedPrefix]
+      : Object.keys(config.memberships ?? {}).map(account => `${account}/`)),
+  ];
 }
 
 /**
@@ -410,6 +510,46 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
       intended: request => intends(owner, request),
       probes: ownerSideProbes(share, accessPointsOf(owner)),
     });
+  }
+  // Organization members: the grant's role (as deployed, and allowing itself everything) and a
+  // role of another name in every member account, whether the grant covers it or not.
+  const organizationRoleNames = new Set((config.organizationGrants ?? []).map(grant => grant.roleName ?? 'AnyMemberRole'));
+  for (const account of Object.keys(config.memberships ?? {})) {
+    for (const roleName of [...organizationRoleNames, 'NotTheMemberRole']) {
+      const arn = roleArn(account, roleName);
+      const owner = ownerReaches(share, arn);
+      const deployed = (config.deployConsumers ?? true) && world.principals.has(arn);
+      if (deployed) {
+        const consumer = (config.organizationGrants ?? [])
+          .map((grant, index) => ({ grant, index }))
+          .filter(({ grant }) => grant.roleName === roleName && grant.organizationId === config.memberships![account].organizationId)
+          .map(({ grant, index }): Reach => ({
+            bucketArn: share.bucketArn,
+            prefix: grant.sharedPrefix ?? `${account}/`,
+            level: LEVELS[grant.access],
+            allowDelete: grant.allowDelete ?? false,
+            keyArn: `arn:aws:kms:${REGION}:${OWNER}:key/*`,
+            region: REGION,
+            minimumTlsVersion: config.minimumTlsVersion ?? 1.2,
+            ...(share.organizationAccessPointArns[index] === undefined ? {} : { accessPointArn: share.organizationAccessPointArns[index] }),
+          }));
+        result.push({
+          arn,
+          description: `${arn} as deployed (the member role, ConsumerReader for its own prefix)`,
+          intended: request => intends(owner, request) && intends(consumer, request),
+          probes: consumerSideProbes(share, accessPointsOf(consumer)),
+        });
+      } else if (!world.principals.has(arn)) {
+        world.addPrincipal(arn, ALLOW_EVERYTHING);
+      }
+      result.push({
+        arn,
+        description: `${arn}, an organization member, allowing itself everything`,
+        identity: [ALLOW_EVERYTHING],
+        intended: request => intends(owner, request),
+        probes: ownerSideProbes(share, accessPointsOf(owner)),
+      });
+    }
   }
   const outsider = world.principals.has(roleArn(OUTSIDER, 'Outsider')) ? roleArn(OUTSIDER, 'Outsider') : world.addPrincipal(roleArn(OUTSIDER, 'Outsider'), ALLOW_EVERYTHING);
   result.push({

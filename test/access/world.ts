@@ -192,6 +192,11 @@ export function deployedKeyArn(key: kms.IKey): string {
 export interface WorldOptions {
   /** Organization of each account that belongs to one (sets `aws:PrincipalOrgID`). */
   readonly organizations?: Record<string, string>;
+  /**
+   * The organization path of each account that belongs to one, as `aws:PrincipalOrgPaths`
+   * reports it: `<organization id>/<root id>/<OU id>/.../` (sets that multi-valued key).
+   */
+  readonly organizationPaths?: Record<string, string>;
 }
 
 export class World {
@@ -201,9 +206,16 @@ export class World {
   public readonly keys = new Map<string, DeployedKey>();
   public readonly principals = new Map<string, Principal>();
   private readonly organizations: Record<string, string>;
+  private readonly organizationPaths: Record<string, string>;
 
   constructor(options: WorldOptions = {}) {
     this.organizations = options.organizations ?? {};
+    this.organizationPaths = options.organizationPaths ?? {};
+    for (const [account, path] of Object.entries(this.organizationPaths)) {
+      if (!path.startsWith(`${this.organizations[account]}/`)) {
+        throw new Error(`Account ${account} has the organization path ${path} but belongs to organization ${this.organizations[account]}`);
+      }
+    }
   }
 
   /** Adds everything a stack deploys that bears on access, its nested stacks included. */
@@ -372,6 +384,11 @@ export class World {
 
   public organizationOf(account: string): string | undefined {
     return this.organizations[account];
+  }
+
+  /** `aws:PrincipalOrgPaths` of the account: its one path, or undefined outside an organization. */
+  public organizationPathOf(account: string): string | undefined {
+    return this.organizationPaths[account] ?? (this.organizations[account] === undefined ? undefined : `${this.organizations[account]}/r-proof/`);
   }
 
   /**
