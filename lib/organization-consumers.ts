@@ -42,7 +42,8 @@ export interface OrganizationConsumersProps {
    * Where the StackSet deploys: organizational unit ids (`ou-...`) or the organization's root id
    * (`r-...`). Every account of these units, and of the units below them, gets the role; accounts
    * that join later get it too, and accounts that leave lose it. StackSets never deploy to the
-   * organization's management account, even when it is in one of these units.
+   * organization's management account, even when it is in one of these units (CloudFormation
+   * API reference, DeploymentTargets).
    */
   readonly organizationalUnitIds: string[];
 
@@ -236,16 +237,21 @@ export class OrganizationConsumers extends Construct {
       description: `The role ${roleName} in every account of the organizational units, for the S3 bucket ${bucketName} of account ${bucketOwnerAccountId}`,
       permissionModel: 'SERVICE_MANAGED',
       callAs: props.callAs ?? STACK_SET_DEFAULTS.callAs,
+      // Accounts added to a target unit get a stack instance, removed ones lose it unless
+      // retained (AWS::CloudFormation::StackSet AutoDeployment).
       autoDeployment: {
         enabled: true,
         retainStacksOnAccountRemoval: props.retainStacksOnAccountRemoval ?? STACK_SET_DEFAULTS.retainStacksOnAccountRemoval,
       },
       capabilities: ['CAPABILITY_NAMED_IAM'],
-      // Queues an update behind a running automatic deployment instead of failing on it.
+      // Queues an update behind a running automatic deployment instead of failing on it
+      // (CloudFormation API reference, ManagedExecution: conflicting operations are queued).
       managedExecution: { Active: true },
       operationPreferences: {
         // STRICT_FAILURE_TOLERANCE (CloudFormation's default) would cap the concurrency at the
-        // failure tolerance plus one: with a tolerance of 0, one account at a time.
+        // failure tolerance plus one: with a tolerance of 0, one account at a time
+        // (CloudFormation API reference, StackSetOperationPreferences, ConcurrencyMode).
+        // Percentages are of the accounts per region, rounded down (at least one concurrent).
         concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
         maxConcurrentPercentage: props.maxConcurrentPercentage ?? STACK_SET_DEFAULTS.maxConcurrentPercentage,
         failureTolerancePercentage: props.failureTolerancePercentage ?? STACK_SET_DEFAULTS.failureTolerancePercentage,
