@@ -3,3 +3,4 @@ export * from './sharing-mode';
 export * from './shared-bucket';
 export * from './third-party-access-role';
 export * from './consumer-reader';
+export * from './organization-consumers';

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
+import { ConsumerReader, OrganizationConsumers, SharedBucket, ThirdPartyAccessRole } from '../lib';
 import { PropsValidator } from '../lib/private/validation';
 
 // A validation error's stack trace must start where the user wrote the props: the package
@@ -57,6 +57,16 @@ test('new ThirdPartyAccessRole with bad props: the stack trace starts in the cal
 
 test('new ConsumerReader with bad props: the stack trace starts in the caller', () => {
   expectStartsHere(() => new ConsumerReader(ownerStack(), 'Reader', { bucketName: 'shared', bucketOwnerAccountId: 'owner' }));
+});
+
+test('new OrganizationConsumers with bad props: the stack trace starts in the caller', () => {
+  expectStartsHere(() => new OrganizationConsumers(ownerStack(), 'Members', {
+    bucketName: 'shared',
+    bucketOwnerAccountId: OWNER,
+    bucketRegion: 'eu-west-1',
+    organizationalUnitIds: ['o-notanou'],
+    roleName: 'Reader',
+  }));
 });
 
 test("a subclass's constructor is the caller's code: its frame comes first", () => {
