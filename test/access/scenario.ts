@@ -11,13 +11,15 @@ import {
   assumeRoleRequests, dataRequests, evaluate, expectExactly, kmsRequests, Outcome, Probe, probeFor, ProofSummary, s3Requests,
 } from './sweep';
 import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, deployedKeyArn, PolicyDocument, SimulatedRequest, World } from './world';
-import { AccessLevel, ConsumerReader, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
+import { AccessLevel, ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
 
 export const OWNER = '111111111111';
 export const OUTSIDER = '999999999999';
 export const REGION = 'eu-west-1';
 export const BUCKET_NAME = 'shared-bucket-proof';
 export const ORGANIZATION = 'o-proof12345';
+/** The organization's management account, which deploys OrganizationConsumers. */
+export const MANAGEMENT = '777777777777';
 
 export interface GrantConfig {
   readonly accountId: string;
@@ -256,27 +258,30 @@ export function deployShare(config: ShareConfig): Share {
     consumerStacks.set(OUTSIDER, outsider);
   }
 
-  // Each member account deploys, for each organization grant that names a role, that role
-  // with a ConsumerReader for its own prefix (what OrganizationConsumers rolls out).
+  // Each organization grant that names a role has it rolled out by OrganizationConsumers: the
+  // StackSet's member template (its TemplateBody), deployed in every member account of the grant's
+  // organization, each resolving AWS::AccountId to itself as CloudFormation does.
   const memberships = Object.entries(config.memberships ?? {});
+  const memberTemplates: Array<{ body: string; stackSetName: string; organizationId: string }> = [];
   (config.organizationGrants ?? []).filter(() => deployConsumers).forEach((grant, index) => {
     if (grant.roleName === undefined) {
       return;
     }
-    for (const [account, membership] of memberships) {
-      if (membership.organizationId !== grant.organizationId) {
-        continue;
-      }
-      new ConsumerReader(consumerStack(account), `Organization${index}${grant.roleName}`, {
-        bucketName: BUCKET_NAME,
-        bucketOwnerAccountId: OWNER,
-        accessPointArn: organizationAccessPointArns[index],
-        prefix: grant.sharedPrefix ?? `${account}/`,
-        access: grant.access,
-        allowDelete: grant.allowDelete,
-        roleName: grant.roleName,
-      });
+    const management = new Stack(app, `Management${index}`, { env: { account: MANAGEMENT, region: REGION } });
+    const members = new OrganizationConsumers(management, 'Members', {
+      bucketName: BUCKET_NAME,
+      bucketOwnerAccountId: OWNER,
+      bucketRegion: REGION,
+      organizationalUnitIds: ['ou-root-aaaaaaaa'],
+      roleName: grant.roleName,
+      sharedPrefix: grant.sharedPrefix,
+      access: grant.access,
+      allowDelete: grant.allowDelete,
+    });
+    if (organizationAccessPointArns[index] !== undefined) {
+      throw new Error('OrganizationConsumers does not address an access point: prove SharingMode.ACCESS_POINTS organization grants without deployConsumers');
     }
+    memberTemplates.push({ body: members.memberTemplateBody, stackSetName: members.stackSetName, organizationId: grant.organizationId });
   });
 
   const organizations = {
@@ -285,6 +290,11 @@ export function deployShare(config: ShareConfig): Share {
   };
   const organizationPaths = Object.fromEntries(memberships.map(([account, membership]) => [account, membership.path]));
   const world = new World({ organizations, organizationPaths }).addStack(owner);
+  for (const template of memberTemplates) {
+    for (const [account] of memberships.filter(([, candidate]) => candidate.organizationId === template.organizationId)) {
+      world.addTemplate(JSON.parse(template.body), { stackName: `StackSet-${template.stackSetName}-${account}`, account, region: REGION, partition: 'aws' });
+    }
+  }
   for (const stack of consumerStacks.values()) {
     world.addStack(stack);
   }
@@ -535,7 +545,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
           }));
         result.push({
           arn,
-          description: `${arn} as deployed (the member role, ConsumerReader for its own prefix)`,
+          description: `${arn} as deployed (the member role of OrganizationConsumers' StackSet)`,
           intended: request => intends(owner, request) && intends(consumer, request),
           probes: consumerSideProbes(share, accessPointsOf(consumer)),
         });
