@@ -43,7 +43,9 @@ function requestedKeys(options: RequestOptions): Record<string, string> {
 }
 
 /** Keys AWS sets on every request that supports them. */
-function ambientKeys(world: World, principal: Principal, action: string, target: ResourceTarget, options: RequestOptions): Record<string, ContextValue> {
+function ambientKeys(
+  world: World, principal: Principal, action: string, target: ResourceTarget, options: RequestOptions,
+): Record<string, ContextValue> {
   const secure = options.secureTransport ?? true;
   const service = action.split(':')[0];
   const keys: Record<string, ContextValue | undefined> = {
