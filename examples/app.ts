@@ -1,7 +1,8 @@
 /**
  * The example app: `npx cdk synth` from the repository root synthesizes an owner, a consumer
  * and a third-party stack, and an owner stack that shares a bucket it already had
- * (examples/existing-bucket.ts), into cdk.out without AWS credentials.
+ * (examples/existing-bucket.ts), and an organization's owner and management stacks
+ * (examples/organization.ts), into cdk.out without AWS credentials.
  *
  * The account ids are placeholders; set these variables to deploy for real:
  *   OWNER_ACCOUNT_ID        (default 111111111111) the account that owns the bucket
@@ -16,6 +17,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { ExistingBucketOwnerStack } from './existing-bucket';
+import { addOrganizationStacks, organizationSetup } from './organization';
 import { addExampleStacks, exampleSetup } from './stacks';
 
 const app = new App();
@@ -23,4 +25,6 @@ const setup = exampleSetup(process.env);
 addExampleStacks(app, setup);
 // The owner account again, sharing a bucket it already had (existingBucket).
 new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
+// Sharing with an organization: the owner's grants and the management account's StackSets.
+addOrganizationStacks(app, { setup, organization: organizationSetup(process.env) });
 app.synth();

@@ -8,6 +8,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import { TemplateResolver, TemplateResources } from '../test/access/resolve';
 
@@ -60,7 +61,9 @@ function report(stack: Stack): void {
   }
 }
 
-const { owner, consumer, thirdParty } = addExampleStacks(new App(), exampleSetup());
-for (const stack of [owner, consumer, thirdParty]) {
+const app = new App();
+const { owner, consumer, thirdParty } = addExampleStacks(app, exampleSetup());
+const organization = addOrganizationStacks(app, { setup: exampleSetup(), organization: organizationSetup() });
+for (const stack of [owner, consumer, thirdParty, organization.owner]) {
   report(stack);
 }

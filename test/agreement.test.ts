@@ -5,6 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
+import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import {
   AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, SharedBucket, SharedBucketProps, SharingMode,
@@ -231,7 +232,8 @@ test('the example app: every consumer is covered by a grant, and no permissive c
   const setup = exampleSetup();
   const { owner, consumer, thirdParty } = addExampleStacks(app, setup);
   const existing = new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
-  for (const stack of [owner, consumer, thirdParty, existing]) {
+  const organization = addOrganizationStacks(app, { setup, organization: organizationSetup() });
+  for (const stack of [owner, consumer, thirdParty, existing, organization.owner, organization.management]) {
     expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   }
 });

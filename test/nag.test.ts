@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
+import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
 
@@ -17,6 +18,7 @@ function exampleApp(): App {
   const app = new App();
   addExampleStacks(app, setup);
   new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
+  addOrganizationStacks(app, { setup, organization: organizationSetup() });
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
+import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 
 // The example app's stacks with its documented placeholder values. A change to any template
@@ -22,6 +23,12 @@ describe('example stacks', () => {
 
   test('third party: may only assume the owner role', () => {
     expect(templateOf(thirdParty)).toMatchSnapshot();
+  });
+
+  test('organization: the owner\'s organization grants and the management account\'s StackSets', () => {
+    const { owner: organizationOwner, management } = addOrganizationStacks(new App(), { setup: exampleSetup(), organization: organizationSetup() });
+    expect(templateOf(organizationOwner)).toMatchSnapshot();
+    expect(templateOf(management)).toMatchSnapshot();
   });
 
   test('owner of a bucket it already had: the team bucket shared through existingBucket', () => {

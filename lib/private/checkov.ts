@@ -40,6 +40,16 @@ export const CHECKOV_SKIPS = {
         'The check reads the principal, not the conditions.',
     },
   ],
+  /** The key SharedBucket creates, once an organization grant has written its statement to the key policy. */
+  keyForOrganization: [
+    {
+      id: 'CKV_AWS_33',
+      comment: 'Principal * appears only in the Organization<n>Key statements of organization grants, whose conditions bound it: ' +
+        'aws:PrincipalOrgID to the organization (and aws:PrincipalOrgPaths to its units, aws:PrincipalArn to its role name where set), ' +
+        'kms:ViaService to S3 in the bucket\'s region, kms:EncryptionContext:aws:s3:arn to this bucket. ' +
+        'An organization has no list of accounts to name instead. The check reads the principal, not the conditions.',
+    },
+  ],
 } satisfies Record<string, readonly CheckovSkip[]>;
 
 /**

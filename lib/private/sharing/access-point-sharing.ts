@@ -68,6 +68,9 @@ export class AccessPointSharing implements SharingPath {
     const actions = accessActions(grant.access, grant.allowDelete);
     this.delegate([...actions.objectActions, ...actions.bucketActions]);
     this.target.encryptionKey.addToResourcePolicy(organizationKeyStatement(this.target, grant));
+    if (this.target.encryptionKey.node.scope === this.target.scope) {
+      skipCheckovChecks(this.target.encryptionKey, CHECKOV_SKIPS.keyForOrganization);
+    }
     return actions.keyActions;
   }
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { NormalizedOrganizationGrant, organizationBucketStatement, organizationKeyStatement, OWN_ACCOUNT_PREFIX } from './organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
 import { accessActions } from '../access-actions';
+import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
 import {
   accountPrincipal, compactS3Statement, GrantScope, keyGrantStatement, listsWithinPrefix, oneOrMany, principalConditions,
 } from '../grant-statements';
@@ -107,6 +108,9 @@ export class BucketPolicySharing implements SharingPath {
   public addOrganizationGrant(grant: NormalizedOrganizationGrant): string[] {
     this.target.bucket.addToResourcePolicy(organizationBucketStatement(this.target, grant));
     this.target.encryptionKey.addToResourcePolicy(organizationKeyStatement(this.target, grant));
+    if (this.target.encryptionKey.node.scope === this.target.scope) {
+      skipCheckovChecks(this.target.encryptionKey, CHECKOV_SKIPS.keyForOrganization);
+    }
     const actions = accessActions(grant.access, grant.allowDelete);
     if (actions.bucketActions.length > 0) {
       // The statement lists within the prefix with StringLikeIfExists, as a consumer grant's does.
