@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { ConsumerReader } from './consumer-reader';
+import { checkOrganizationConsumersAtSynth } from './private/agreement';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
 import { PropsValidator } from './private/validation';
 
@@ -230,6 +231,17 @@ export class OrganizationConsumers extends Construct {
     } finally {
       member.dispose();
     }
+
+    checkOrganizationConsumersAtSynth({
+      construct: this,
+      bucketName: bucketName!,
+      bucketOwnerAccountId: bucketOwnerAccountId!,
+      roleName: roleName!,
+      sharedPrefix,
+      access: props.access ?? AccessLevel.READ,
+      allowDelete: props.allowDelete ?? false,
+      organizationalUnitIds: props.organizationalUnitIds,
+    });
 
     this.stackSetName = props.stackSetName ?? defaultStackSetName(this);
     this.stackSet = new CfnStackSet(this, 'StackSet', {

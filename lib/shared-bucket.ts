@@ -351,6 +351,14 @@ export class SharedBucket extends Construct {
         allowDelete: grant.allowDelete ?? false,
         accessPointArn: this.path.accessPointArns[index] === undefined ? undefined : withKnownPartition(this, this.path.accessPointArns[index]),
       })),
+      organizationGrants: () => this.organizationGrantList.map(grant => ({
+        organizationId: grant.organizationId,
+        organizationalUnitPaths: grant.organizationalUnitPaths,
+        roleName: grant.roleName,
+        sharedPrefix: grant.sharedPrefix,
+        access: grant.access ?? AccessLevel.READ,
+        allowDelete: grant.allowDelete ?? false,
+      })),
     });
 
     // After every grant is in: the policies' deployed sizes against their AWS limits.
@@ -447,13 +455,7 @@ export class SharedBucket extends Construct {
       accessPointName: grant.accessPointName,
     });
 
-    if (!(this.encryptionKey instanceof kms.Key)) {
-      // An imported key's policy cannot be changed from here; say so rather than pretend.
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:keyPolicyNotManaged',
-        'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
-        `${keyActions.join(' and ')} through S3 for account ${grant.accountId}, that consumer's requests ` +
-        'are denied (the key policy of a key this library creates shows the exact form).');
-    }
+    this.warnIfKeyNotManaged(keyActions, `account ${grant.accountId}, that consumer's`);
 
     if (grant.principalArns === undefined) {
       Annotations.of(this).addWarningV2('cdk-cross-account-bucket:grantToWholeAccount',
@@ -469,7 +471,6 @@ export class SharedBucket extends Construct {
     }
   }
 
-  /** `number`: the grant's 1-based position among all grants, which names its default access point. */
   private writeOrganizationGrant(grant: OrganizationGrant): void {
     this.organizationGrantList.push(grant);
     const keyActions = this.path.addOrganizationGrant({
@@ -482,10 +483,16 @@ export class SharedBucket extends Construct {
       allowDelete: grant.allowDelete ?? false,
       accessPointName: grant.accessPointName,
     });
+    this.warnIfKeyNotManaged(keyActions, `the accounts of organization ${grant.organizationId}, their`);
+  }
+
+  /** An imported key's policy cannot be changed from here; say so rather than pretend. */
+  private warnIfKeyNotManaged(keyActions: string[], whose: string): void {
     if (!(this.encryptionKey instanceof kms.Key)) {
       Annotations.of(this).addWarningV2('cdk-cross-account-bucket:keyPolicyNotManaged',
         'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
-        `${keyActions.join(' and ')} through S3 for the accounts of organization ${grant.organizationId}, their requests are denied.`);
+        `${keyActions.join(' and ')} through S3 for ${whose} requests ` +
+        'are denied (the key policy of a key this library creates shows the exact form).');
     }
   }
 
@@ -505,23 +512,36 @@ export class SharedBucket extends Construct {
     validator.roleName(`${prop}.roleName`, grant.roleName);
     validator.prefix(`${prop}.sharedPrefix`, grant.sharedPrefix);
     validator.accessLevel(`${prop}.access`, grant.access);
+    this.validateAccessPointName(validator, `${prop}.accessPointName`, grant.accessPointName,
+      defaultOrganizationAccessPointName(this, number), namesInUse, `'<path>-org${number}'`);
+  }
+
+  /**
+   * An access point name, in SharingMode.ACCESS_POINTS only, valid and unique among the grants'
+   * (`defaultName`, shown as `defaultShown`, when unset).
+   */
+  private validateAccessPointName(
+    validator: PropsValidator, prop: string, accessPointName: string | undefined, defaultName: string, namesInUse: Set<string>, defaultShown: string,
+  ): void {
     if (this.sharingMode !== SharingMode.ACCESS_POINTS) {
-      if (grant.accessPointName !== undefined) {
-        validator.fail(`${prop}.accessPointName`, grant.accessPointName,
+      if (accessPointName !== undefined) {
+        validator.fail(prop, accessPointName,
           'no accessPointName unless sharingMode is SharingMode.ACCESS_POINTS: in SharingMode.BUCKET_POLICY no access point is created');
       }
       return;
     }
-    if (grant.accessPointName !== undefined && !validator.accessPointName(`${prop}.accessPointName`, grant.accessPointName)) {
+    if (accessPointName !== undefined && !validator.accessPointName(prop, accessPointName)) {
       return;
     }
-    const name = grant.accessPointName ?? defaultOrganizationAccessPointName(this, number);
+    const name = accessPointName ?? defaultName;
     if (namesInUse.has(name)) {
-      validator.fail(`${prop}.accessPointName`, name, 'an access point name no other grant of this SharedBucket uses');
+      validator.fail(prop, name, 'an access point name no other grant of this SharedBucket uses' +
+        (accessPointName === undefined ? ` (unset, the grant gets its default name ${defaultShown}, which an earlier grant took): set one` : ''));
     }
     namesInUse.add(name);
   }
 
+  /** `number`: the grant's 1-based position among all grants, which names its default access point. */
   private validateGrant(validator: PropsValidator, prop: string, grant: ConsumerGrant, namesInUse: Set<string>, number: number): void {
     validator.accountId(`${prop}.accountId`, grant.accountId);
     if (validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId)) {
@@ -529,22 +549,8 @@ export class SharedBucket extends Construct {
     }
     validator.prefix(`${prop}.prefix`, grant.prefix);
     validator.accessLevel(`${prop}.access`, grant.access);
-    if (this.sharingMode !== SharingMode.ACCESS_POINTS) {
-      if (grant.accessPointName !== undefined) {
-        validator.fail(`${prop}.accessPointName`, grant.accessPointName,
-          'no accessPointName unless sharingMode is SharingMode.ACCESS_POINTS: in SharingMode.BUCKET_POLICY no access point is created');
-      }
-      return;
-    }
-    if (grant.accessPointName !== undefined && !validator.accessPointName(`${prop}.accessPointName`, grant.accessPointName)) {
-      return;
-    }
-    const name = grant.accessPointName ?? defaultAccessPointName(this, number);
-    if (namesInUse.has(name)) {
-      validator.fail(`${prop}.accessPointName`, name, 'an access point name no other grant of this SharedBucket uses' +
-        (grant.accessPointName === undefined ? ` (unset, the grant gets its default name '<path>-${number}', which an earlier grant took): set one` : ''));
-    }
-    namesInUse.add(name);
+    this.validateAccessPointName(validator, `${prop}.accessPointName`, grant.accessPointName,
+      defaultAccessPointName(this, number), namesInUse, `'<path>-${number}'`);
   }
 
   /** The bucket policy, the key policy (of a key defined here) and every access point policy. */

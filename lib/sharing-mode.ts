@@ -13,8 +13,10 @@ export enum SharingMode {
   /**
    * Each consumer grant gets an S3 access point of its own whose policy holds the grant; the
    * bucket policy only delegates access control to the owner's access points and stays the same
-   * size whatever the number of consumers. For hundreds of consumers, up to about two thousand
-   * consumer accounts per bucket: the key policy lists each account once.
+   * size whatever the number of consumers. For hundreds to ten thousand consumers (S3's default
+   * quota of access points per account and region): the key policy lists each consumer account
+   * once, which holds about two thousand, or, with `organizationId`, names the organization and
+   * no account at all.
    *
    * Consumers address the bucket through their access point (ConsumerReader `accessPointArn`);
    * requests straight to the bucket are not allowed to them. The access points live in nested

@@ -6,7 +6,10 @@
  *   2. the largest policy of every stack (nested stacks included) as a share of its AWS limit;
  *   3. the most consumers before some policy is over its limit (or synth is refused);
  *   4. synth time against plain aws-cdk-lib at equal N (median wall clock, ratio ours / plain);
- *   5. what the synth-time agreement check costs with 1,000 consumers in the owner's app.
+ *   5. what the synth-time agreement check costs with 1,000 consumers in the owner's app;
+ *   6. 10,000 consumers through access points with organizationId: every policy against its limit,
+ *      every stack's resources, synth time against plain aws-cdk-lib at 10,000;
+ *   7. organization grants: policy sizes against the number of accounts, beside per-account grants.
  *
  * Sizes are deployed sizes, as scripts/policy-sizes.ts counts them. A script, not a timed test:
  *
@@ -16,10 +19,13 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'os';
 import { join } from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { buildAgreementApp, disagreements } from './bench/agreement';
 import { LIMITS, measurePolicies, PolicySize } from './bench/policies';
-import { baseline, buildApp, BUCKET_NAME, consumer, isPlain, Mode, MODE_LABELS, MODES, OWNER_ACCOUNT, REGION } from './bench/scenario';
+import {
+  baseline, buildApp, buildOrganizationApp, BUCKET_NAME, consumer, isPlain, Mode, MODE_LABELS, MODES, OWNER_ACCOUNT, REGION,
+} from './bench/scenario';
 
 const SIZES_N = [10, 50, 100, 1_000];
 /** The default AWS quota of access points per account and region, and the search's cap for every mode. */
@@ -323,6 +329,82 @@ function agreementRow(): AgreementRow {
   };
 }
 
+// ---------------------------------------------------------------- 6: 10,000 consumers
+
+const LARGE_N = 10_000;
+const LARGE_REPETITIONS = 2;
+
+interface LargeRow {
+  readonly n: number;
+  readonly largest: { kind: string; where: string; bytes: number; limit: number; share: number };
+  readonly policiesOverLimit: number;
+  /** Resources of the largest stack (nested stacks included) against CloudFormation's 500. */
+  readonly mostResources: number;
+  readonly stacks: number;
+  readonly scaleMilliseconds: number;
+  readonly plainMilliseconds: number;
+  readonly ratio: number;
+}
+
+function largeRow(): LargeRow {
+  const { result } = synthesize('scale-org', LARGE_N, stack => {
+    const stacks = [stack, ...stack.node.findAll().filter(NestedStack.isNestedStack)];
+    const resources = stacks.map(candidate => Object.keys(Template.fromStack(candidate).toJSON().Resources ?? {}).length);
+    return { sizes: measurePolicies(stack), mostResources: Math.max(...resources), stacks: stacks.length };
+  }, false);
+  if (result.refused) {
+    throw new Error(`scale-org at N = ${LARGE_N} was refused: ${result.message}`);
+  }
+  const samples = { scale: [] as number[], plain: [] as number[] };
+  for (let repetition = 0; repetition < LARGE_REPETITIONS; repetition++) {
+    for (const mode of repetition % 2 === 0 ? ['scale-org', 'plain'] as const : ['plain', 'scale-org'] as const) {
+      samples[mode === 'plain' ? 'plain' : 'scale'].push(timeSynth(mode, LARGE_N, true).milliseconds);
+    }
+  }
+  const top = largest(result.value.sizes);
+  const row: LargeRow = {
+    n: LARGE_N,
+    largest: { kind: top.kind, where: top.where, bytes: top.bytes, limit: top.limit, share: top.bytes / top.limit },
+    policiesOverLimit: result.value.sizes.filter(policy => policy.bytes > policy.limit).length,
+    mostResources: result.value.mostResources,
+    stacks: result.value.stacks,
+    scaleMilliseconds: median(samples.scale),
+    plainMilliseconds: median(samples.plain),
+    ratio: median(samples.scale) / median(samples.plain),
+  };
+  progress(`  N=${LARGE_N}: largest ${top.kind} ${percent(row.largest.share)}, ${row.stacks} stacks, scale-org ${row.scaleMilliseconds.toFixed(0)} ms, plain ${row.plainMilliseconds.toFixed(0)} ms`);
+  return row;
+}
+
+// ---------------------------------------------------------------- 7: organization grants
+
+interface OrganizationRow {
+  readonly n: number;
+  /** N per-account grants, prefixes named after the accounts (default-own), or refused. */
+  readonly perAccount: { bucketPolicyBytes: number; keyPolicyBytes: number } | { refused: string };
+  /** One OrganizationGrant: the same app for any N. */
+  readonly organization: { bucketPolicyBytes: number; keyPolicyBytes: number };
+}
+
+function organizationRows(): OrganizationRow[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-organization-'));
+  let organization: { bucketPolicyBytes: number; keyPolicyBytes: number };
+  try {
+    const { app, stack } = buildOrganizationApp(outdir);
+    app.synth();
+    const sizes = measurePolicies(stack);
+    organization = { bucketPolicyBytes: sharedBucketPolicyBytes(sizes), keyPolicyBytes: keyPolicyBytes(sizes) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  return [10, 100, 1_000, LARGE_N].map(n => {
+    const outcome = measure('default-own', n);
+    const perAccount = outcome.refused ? { refused: outcome.message }
+      : { bucketPolicyBytes: sharedBucketPolicyBytes(outcome.sizes), keyPolicyBytes: keyPolicyBytes(outcome.sizes) };
+    return { n, perAccount, organization };
+  });
+}
+
 // ---------------------------------------------------------------- output
 
 function progress(message: string): void {
@@ -353,6 +435,8 @@ interface Report {
   readonly timings: TimingRow[];
   readonly timingGoal: typeof TIMING_GOAL;
   readonly agreement: AgreementRow;
+  readonly large: LargeRow;
+  readonly organizationGrants: OrganizationRow[];
   readonly seconds: number;
 }
 
@@ -457,6 +541,30 @@ function print(report: Report): void {
   ));
   console.log('  Not checked: the readers name a bucket no SharedBucket of the app has, so the check stops at its first lookup.');
 
+  const { large } = report;
+  console.log(`\n6. ${large.n.toLocaleString('en-US')} prefix-isolated consumers through access points, with organizationId (scale-org)`);
+  console.log(table(
+    ['consumers', 'largest policy', 'policies over', 'stacks', 'most resources in a stack', 'scale-org ms', 'plain ms', 'scale-org/plain'],
+    [[large.n.toLocaleString('en-US'), `${percent(large.largest.share)} (${large.largest.kind} ${bytes(large.largest.bytes)})`,
+      String(large.policiesOverLimit), String(large.stacks), `${large.mostResources} of 500`, large.scaleMilliseconds.toFixed(0),
+      large.plainMilliseconds.toFixed(0), large.ratio.toFixed(2)]],
+    [1],
+  ));
+  console.log(`  Median of ${LARGE_REPETITIONS} runs each, with aws-cdk-lib's built-in validation (the App default; it skips nested stacks).`);
+
+  console.log('\n7. Organization grants: bucket and key policy of N accounts, each reading its own prefix through one role');
+  console.log(table(
+    ['accounts', 'N grants (default-own): bucket policy', 'key policy', 'one OrganizationGrant: bucket policy', 'key policy'],
+    report.organizationGrants.map(organizationRow => [
+      organizationRow.n.toLocaleString('en-US'),
+      'refused' in organizationRow.perAccount ? refusedCell : bytes(organizationRow.perAccount.bucketPolicyBytes),
+      'refused' in organizationRow.perAccount ? refusedCell : bytes(organizationRow.perAccount.keyPolicyBytes),
+      bytes(organizationRow.organization.bucketPolicyBytes),
+      bytes(organizationRow.organization.keyPolicyBytes),
+    ]),
+  ));
+  console.log('  The organization grant names no account: the owner\'s app, and so its policies, are the same for any number of them.');
+
   console.log(`\nBench took ${report.seconds.toFixed(1)} s.`);
 }
 
@@ -471,6 +579,10 @@ function main(): void {
   const maximums = MODES.map(maximumConsumers);
   progress('Agreement check');
   const agreement = agreementRow();
+  progress(`${LARGE_N.toLocaleString('en-US')} consumers`);
+  const large = largeRow();
+  progress('Organization grants');
+  const organizationGrants = organizationRows();
   const cpuList = cpus();
   const report: Report = {
     machine: {
@@ -491,6 +603,8 @@ function main(): void {
     timings,
     timingGoal: TIMING_GOAL,
     agreement,
+    large,
+    organizationGrants,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
   if (json) {

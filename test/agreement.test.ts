@@ -8,8 +8,8 @@ import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
 import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import {
-  AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, SharedBucket, SharedBucketProps, SharingMode,
-  ThirdPartyAccessRole, ThirdPartyAccessRoleProps,
+  AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationConsumers, OrganizationConsumersProps, OrganizationGrant, SharedBucket,
+  SharedBucketProps, SharingMode, ThirdPartyAccessRole, ThirdPartyAccessRoleProps,
 } from '../lib';
 
 const OWNER = '111111111111';
@@ -224,6 +224,49 @@ describe('owner and consumer in one app', () => {
     test('a ThirdPartyAccessRole with a generated name cannot be named', () => {
       expect(onlyDisagreement(vendorPair({ roleName: undefined }))).toMatch(/Owner\/VendorAccess get a generated name: set roleName on them/);
     });
+  });
+});
+
+describe('organization grants and OrganizationConsumers in one app', () => {
+  const ORGANIZATION = 'o-a1b2c3d4e5';
+  const UNIT = 'ou-ab12-11111111';
+  const ORGANIZATION_GRANT: OrganizationGrant = { organizationId: ORGANIZATION, organizationalUnitPaths: [`${ORGANIZATION}/r-ab12/${UNIT}/`], roleName: 'OrganizationReader' };
+
+  function organizationPair(members: Partial<OrganizationConsumersProps> = {}, owner: Partial<SharedBucketProps> = {}): Stack {
+    const app = new App();
+    const ownerStack = new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } });
+    new SharedBucket(ownerStack, 'Shared', { bucketName: BUCKET, organizationGrants: [ORGANIZATION_GRANT], ...owner });
+    const management = new Stack(app, 'Management', { env: { account: '444444444444', region: REGION } });
+    new OrganizationConsumers(management, 'Members', {
+      bucketName: BUCKET, bucketOwnerAccountId: OWNER, bucketRegion: REGION, organizationalUnitIds: [UNIT], roleName: 'OrganizationReader', ...members,
+    });
+    return management;
+  }
+
+  test('a matching pair: no warning', () => {
+    expect(disagreements(organizationPair())).toEqual([]);
+  });
+
+  test('another role name', () => {
+    expect(onlyDisagreement(organizationPair({ roleName: 'OtherReader' })))
+      .toMatch(/OrganizationConsumers Management\/Members is covered only in part by the organization grants of SharedBucket Owner\/Shared: .*the role: the grant names roleName 'OrganizationReader', the member roles are named 'OtherReader'/);
+  });
+
+  test('a unit the grant does not name', () => {
+    expect(onlyDisagreement(organizationPair({ organizationalUnitIds: ['ou-ab12-22222222'] })))
+      .toMatch(/the units: ou-ab12-22222222 is not in the grant's organizationalUnitPaths/);
+  });
+
+  test('a shared prefix where the grant gives each account its own', () => {
+    expect(onlyDisagreement(organizationPair({ sharedPrefix: 'reference/' }))).toMatch(/the grant gives each account its own prefix, the member roles ask for the shared prefix 'reference\/'/);
+  });
+
+  test('an owner without organization grants', () => {
+    expect(onlyDisagreement(organizationPair({}, { organizationGrants: [] }))).toMatch(/has no organization grant: add one \{ organizationId: '<your organization>', roleName: 'OrganizationReader' \}/);
+  });
+
+  test('an owner in SharingMode.ACCESS_POINTS', () => {
+    expect(onlyDisagreement(organizationPair({}, { sharingMode: SharingMode.ACCESS_POINTS }))).toMatch(/shares through access points .*member roles go straight to the bucket/);
   });
 });
 

@@ -105,7 +105,7 @@ describe('SharedBucket, SharingMode.ACCESS_POINTS', () => {
       consumers: [{ accountId, principalArns, prefix: 'many-roles/' }],
     });
     expect(() => synth(stack)).toThrow(
-      /The access point policy of Owner\/Shared\/AccessPoints1\/AccessPoint1 would be \d\d,\d{3} characters, over the AWS limit of 20,480 \(\d+%\)\. Way out: split the consumers over several SharedBuckets .*, and name fewer principalArns in a grant whose access point policy is over/);
+      /The access point policy of Owner\/Shared\/AccessPoints1\/AccessPoint1 would be \d\d,\d{3} characters, over the AWS limit of 20,480 \(\d+%\)\. Way out: set organizationId, when the consumers are accounts of your organization: the key policy then names the organization .*Name fewer principalArns in a grant whose access point policy is over/);
   });
 });
 

@@ -452,11 +452,15 @@ describe('SharedBucket in SharingMode.ACCESS_POINTS', () => {
         .toEqual(keyStatement('ReadingConsumersKey', 'kms:Decrypt', [CONSUMER_ACCOUNT, OTHER_ACCOUNT]));
     });
 
-    test('organizationId adds aws:PrincipalOrgID to the key statements', () => {
-      const built = build([{ accountId: CONSUMER_ACCOUNT, access: AccessLevel.WRITE }], { organizationId: ORGANIZATION_ID });
-      const statements = keyPolicyStatements(built);
-      expect(statementWithSid(statements, 'WritingConsumersKey'))
-        .toEqual(keyStatement('WritingConsumersKey', ['kms:GenerateDataKey', 'kms:Decrypt'], [CONSUMER_ACCOUNT], { 'aws:PrincipalOrgID': ORGANIZATION_ID }));
+    test('organizationId: the key statements name the organization and list no account, whatever the number of consumers', () => {
+      const consumers = Array.from({ length: 30 }, (_, index) => ({ accountId: `3${String(index).padStart(11, '0')}`, access: AccessLevel.WRITE }));
+      const built = build(consumers, { organizationId: ORGANIZATION_ID });
+      const writing = statementWithSid(keyPolicyStatements(built), 'WritingConsumersKey');
+      expect(writing.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'aws:PrincipalOrgID': ORGANIZATION_ID },
+        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('*')] },
+      });
+      expect(JSON.stringify(writing)).not.toContain('kms:CallerAccount');
     });
 
     test('there are no per-grant key statements', () => {

@@ -26,6 +26,16 @@ export interface OwnerGrant {
   readonly accessPointArn?: string;
 }
 
+/** One organization grant of an owner, normalised. */
+export interface OwnerOrganizationGrant {
+  readonly organizationId: string;
+  readonly organizationalUnitPaths?: string[];
+  readonly roleName?: string;
+  readonly sharedPrefix?: string;
+  readonly access: AccessLevel;
+  readonly allowDelete: boolean;
+}
+
 /** A SharedBucket, as the check sees it. */
 export interface SharedBucketRecord {
   readonly construct: IConstruct;
@@ -33,6 +43,21 @@ export interface SharedBucketRecord {
   readonly sharingMode: SharingMode;
   /** The grants so far (read at synth: grants added after construction count). */
   grants(): OwnerGrant[];
+  /** The organization grants so far. */
+  organizationGrants(): OwnerOrganizationGrant[];
+}
+
+/** What an OrganizationConsumers rolls out to the accounts of its units. */
+export interface OrganizationConsumersRequest {
+  readonly construct: IConstruct;
+  readonly bucketName: string;
+  readonly bucketOwnerAccountId: string;
+  readonly roleName: string;
+  readonly sharedPrefix?: string;
+  readonly access: AccessLevel;
+  readonly allowDelete: boolean;
+  /** StackSet targets: OU ids and root ids. */
+  readonly organizationalUnitIds: string[];
 }
 
 /** A ThirdPartyAccessRole, as the check sees it. */
@@ -125,6 +150,76 @@ export function checkConsumerAtSynth(request: ConsumerRequest): void {
     },
   };
   Aspects.of(request.construct).add(aspect);
+}
+
+/** Checks an OrganizationConsumers against the organization grants of its app's owner at synth. */
+export function checkOrganizationConsumersAtSynth(request: OrganizationConsumersRequest): void {
+  Aspects.of(request.construct).add({
+    visit: node => {
+      if (node === request.construct) {
+        const finding = findOrganizationDisagreement(registryOf(request.construct), request);
+        if (finding !== undefined) {
+          Annotations.of(request.construct).addWarningV2(WARNING_ID, finding);
+        }
+      }
+    },
+  });
+}
+
+function findOrganizationDisagreement(registry: Registry, request: OrganizationConsumersRequest): string | undefined {
+  if (Token.isUnresolved(request.bucketName) || Token.isUnresolved(request.bucketOwnerAccountId)) {
+    return undefined;
+  }
+  const owner = registry.sharedBuckets.find(candidate => candidate.bucketName === request.bucketName
+    && Stack.of(candidate.construct).account === request.bucketOwnerAccountId);
+  if (owner === undefined) {
+    return undefined;
+  }
+  const who = `OrganizationConsumers ${request.construct.node.path}`;
+  const ownerName = `SharedBucket ${owner.construct.node.path}`;
+  if (owner.sharingMode === SharingMode.ACCESS_POINTS) {
+    return `${who}: ${ownerName} shares through access points (SharingMode.ACCESS_POINTS), and the member roles go straight to the bucket, ` +
+      'which allows requests only through access points: share this bucket with SharingMode.BUCKET_POLICY for the organization.';
+  }
+  const grants = owner.organizationGrants();
+  if (grants.length === 0) {
+    return `${who} rolls out the role ${request.roleName}, but ${ownerName} has no organization grant: add one ` +
+      `{ organizationId: '<your organization>', roleName: '${request.roleName}'${request.sharedPrefix === undefined ? '' : `, sharedPrefix: '${request.sharedPrefix}'`} }.`;
+  }
+  const differences = grants.map(grant => organizationDifferences(grant, request));
+  if (differences.some(candidate => candidate.length === 0)) {
+    return undefined;
+  }
+  const closest = differences.reduce((best, candidate) => candidate.length < best.length ? candidate : best);
+  return `${who} is covered only in part by the organization grants of ${ownerName}: the closest differs in ${closest.join('; ')}.`;
+}
+
+function organizationDifferences(grant: OwnerOrganizationGrant, request: OrganizationConsumersRequest): string[] {
+  const differences: string[] = [];
+  if (grant.roleName !== undefined && grant.roleName !== request.roleName) {
+    differences.push(`the role: the grant names roleName '${grant.roleName}', the member roles are named '${request.roleName}'`);
+  }
+  if (grant.sharedPrefix === undefined && request.sharedPrefix !== undefined) {
+    differences.push(`the prefix: the grant gives each account its own prefix, the member roles ask for the shared prefix '${request.sharedPrefix}'`);
+  } else if (grant.sharedPrefix !== undefined && !(request.sharedPrefix ?? '').startsWith(grant.sharedPrefix)) {
+    differences.push(`the prefix: the grant shares '${grant.sharedPrefix}', the member roles ask for ${request.sharedPrefix === undefined
+      ? 'their own prefix <account id>/' : `'${request.sharedPrefix}'`}; set sharedPrefix: '${grant.sharedPrefix}'`);
+  }
+  if (!accessCovers(grant.access, request.access)) {
+    differences.push(`the access level: the member roles ask for ${request.access}, the grant gives ${grant.access}`);
+  }
+  if (request.allowDelete && !grant.allowDelete) {
+    differences.push('delete: the member roles ask for allowDelete, the grant does not allow it');
+  }
+  const paths = grant.organizationalUnitPaths;
+  if (paths !== undefined && !Token.isUnresolved(request.organizationalUnitIds)) {
+    const outside = request.organizationalUnitIds.filter(id => !paths.some(path => path.includes(`/${id}/`)));
+    if (outside.length > 0) {
+      differences.push(`the units: ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not in the grant's organizationalUnitPaths ` +
+        `${list(paths)}, so their accounts would get the role and no access (acknowledge this warning if they are units below a granted one)`);
+    }
+  }
+  return differences;
 }
 
 /** The warning's text, or undefined when a grant covers the request or the owner is not in this app. */

@@ -17,13 +17,14 @@ export const BUCKET_NAME = 'shared-bench-bucket';
  * and plain and default again with each consumer's prefix named after its own account
  * (`<account id>/`), the layout whose grants SharedBucket merges into one statement.
  */
-export type Mode = 'plain' | 'default' | 'scale' | 'plain-own' | 'default-own';
-export const MODES: readonly Mode[] = ['plain', 'default', 'scale', 'plain-own', 'default-own'];
+export type Mode = 'plain' | 'default' | 'scale' | 'scale-org' | 'plain-own' | 'default-own';
+export const MODES: readonly Mode[] = ['plain', 'default', 'scale', 'scale-org', 'plain-own', 'default-own'];
 
 export const MODE_LABELS: Record<Mode, string> = {
   'plain': 'plain aws-cdk-lib',
   'default': 'SharedBucket default',
   'scale': 'SharedBucket scale (access points)',
+  'scale-org': 'SharedBucket scale with organizationId (the key policy names the organization)',
   'plain-own': 'plain aws-cdk-lib, prefix <account id>/',
   'default-own': 'SharedBucket default, prefix <account id>/',
 };
@@ -67,10 +68,14 @@ function plainBucket(stack: Stack, consumers: Consumer[]): void {
   });
 }
 
+/** The organization of the consumers in the scale-org mode. */
+export const BENCH_ORGANIZATION = 'o-bench12345';
+
 /** SharedBucket with READ grants; `sharingMode` undefined leaves the library's default. */
-function sharedBucket(stack: Stack, consumers: Consumer[], sharingMode: SharingMode | undefined): void {
+function sharedBucket(stack: Stack, consumers: Consumer[], sharingMode: SharingMode | undefined, organizationId?: string): void {
   new SharedBucket(stack, 'Shared', {
     bucketName: BUCKET_NAME,
+    organizationId,
     consumers: consumers.map(grantee => ({
       accountId: grantee.accountId,
       principalArns: [grantee.roleArn],
@@ -92,7 +97,28 @@ export function buildApp(mode: Mode, n: number, outdir: string, builtinValidatio
   if (isPlain(mode)) {
     plainBucket(stack, consumers);
   } else {
-    sharedBucket(stack, consumers, mode === 'scale' ? SharingMode.ACCESS_POINTS : undefined);
+    sharedBucket(stack, consumers, mode.startsWith('scale') ? SharingMode.ACCESS_POINTS : undefined,
+      mode === 'scale-org' ? BENCH_ORGANIZATION : undefined);
   }
   return { app, stack };
 }
+
+/**
+ * The owner with one OrganizationGrant instead of N per-account grants: every account of one
+ * unit reads its own prefix through one role. The owner's app names no account, so the same app
+ * serves any number of them.
+ */
+export function buildOrganizationApp(outdir: string): { app: App; stack: Stack } {
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
+  const stack = new Stack(app, 'BenchOwner', { env: { account: OWNER_ACCOUNT, region: REGION } });
+  new SharedBucket(stack, 'Shared', {
+    bucketName: BUCKET_NAME,
+    organizationGrants: [{
+      organizationId: BENCH_ORGANIZATION,
+      organizationalUnitPaths: [`${BENCH_ORGANIZATION}/r-ab12/ou-ab12-11111111/`],
+      roleName: 'reader',
+    }],
+  });
+  return { app, stack };
+}
+

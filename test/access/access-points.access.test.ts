@@ -15,12 +15,10 @@
  * (c) deliberate defects in the synthesized policies, which the proofs must catch.
  */
 import { breakPolicies, withoutCondition } from './breakage';
-import { intends } from './intent';
+import { proveSampledPairs, THOUSAND, THOUSAND_PAIRS } from './sampled-pairs';
 import {
-  allowedKms, allowedS3, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ORGANIZATION, ownerReaches, OWNER, proveShare, roleArn, Share, BUCKET_NAME,
+  allowedKms, allowedS3, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ORGANIZATION, OWNER, proveShare, Share, BUCKET_NAME,
 } from './scenario';
-import { dataRequests, evaluate, expectExactly, kmsRequests, Outcome, probeFor, s3Requests } from './sweep';
-import { ALLOW_EVERYTHING, SimulatedRequest } from './world';
 import { AccessLevel, SharingMode } from '../../lib';
 
 const CONSUMER = '222222222222';
@@ -120,81 +118,12 @@ describe('SharedBucket in SharingMode.ACCESS_POINTS, proved', () => {
     }, PROOF_TIMEOUT);
 });
 
-const THOUSAND = 1000;
-const fourDigits = (number: number) => String(number).padStart(4, '0');
-/** A distinct account per consumer, as in examples/many-consumers.ts. */
-const accountOf = (number: number) => `2${String(number).padStart(11, '0')}`;
-const prefixOf = (number: number) => `consumer-${fourDigits(number)}/`;
-
-/**
- * Sampled (principal, access point) pairs, 1-based: first and last, neighbours, both sides of
- * the nested-stack boundaries (400 access points each), prefixes whose digits nest (1, 10, 100),
- * and each consumer of a pair through its own access point too.
- */
-const PAIRS: Array<[number, number]> = [
-  [1, 1], [1, 2], [2, 1], [2, 2], [1, THOUSAND], [THOUSAND, 1], [THOUSAND, THOUSAND], [999, THOUSAND], [THOUSAND, 999],
-  [1, 10], [10, 100], [100, 1], [400, 401], [401, 400], [401, 401], [800, 801], [801, 801], [500, 500], [733, 734], [734, 733],
-];
-
 describe('a thousand consumers, one access point each', () => {
   test('(b) principal i reaches its prefix through access point i, and nothing through access point j or straight to the bucket', async () => {
-    const share = deployShare({
-      sharingMode: SharingMode.ACCESS_POINTS,
-      deployConsumers: false,
-      leanProbe: true,
-      grants: Array.from({ length: THOUSAND }, (_, index) => ({
-        accountId: accountOf(index + 1), prefix: prefixOf(index + 1), access: AccessLevel.READ, roleNames: ['Reader'],
-      })),
-    });
-    const { world } = share;
-    expect(share.accessPointArns).toHaveLength(THOUSAND);
-    expect(world.accessPoints.size).toBe(THOUSAND + 1);
-    // The bucket policy names no consumer; the key policy lists every consumer account once.
-    expect(JSON.stringify(world.bucket(BUCKET_NAME).policy)).not.toMatch(/2\d{11}/);
-    expect(JSON.stringify(world.key(share.keyArn).policy).match(/2\d{11}/g)).toHaveLength(THOUSAND);
-
-    const principal = (number: number, roleName: string = 'Reader') => {
-      const arn = roleArn(accountOf(number), roleName);
-      return world.principals.has(arn) ? arn : world.addPrincipal(arn, ALLOW_EVERYTHING);
-    };
-    const sweeps: Array<{ principal: string; accessPoint: number | 'outsider'; number?: number }> = [
-      ...PAIRS.map(([i, j]) => ({ principal: principal(i), accessPoint: j, number: i })),
-      // A role of consumer 1's account the grant does not name; the outsider, through its own access point too.
-      { principal: principal(1, 'NotNamedByTheOwner'), accessPoint: 1, number: 1 },
-      { principal: world.addPrincipal(roleArn(OUTSIDER, 'Outsider'), ALLOW_EVERYTHING), accessPoint: 1 },
-      { principal: roleArn(OUTSIDER, 'Outsider'), accessPoint: 'outsider' },
-    ];
-    const allowedThrough = new Map<string, number>();
-    let requests = 0;
-    for (const sweep of sweeps) {
-      const accessPointArn = sweep.accessPoint === 'outsider' ? OUTSIDER_ACCESS_POINT : share.accessPointArns[sweep.accessPoint - 1];
-      const ownPrefix = sweep.number === undefined ? [] : [prefixOf(sweep.number)];
-      const otherPrefix = typeof sweep.accessPoint === 'number' ? [prefixOf(sweep.accessPoint)] : [];
-      const probe = { ...probeFor(BUCKET_NAME, [...ownPrefix, ...otherPrefix], true), accessPointArns: [accessPointArn] };
-      const reaches = ownerReaches(share, sweep.principal);
-      const intended = (request: SimulatedRequest) => intends(reaches, request);
-      const what = `${sweep.principal} through ${accessPointArn}`;
-      const s3 = await evaluate(world, await s3Requests(world, sweep.principal, probe), intended);
-      const kms = await evaluate(world, await kmsRequests(world, sweep.principal, probe), intended);
-      const data = await dataRequests(world, s3, kms, intended);
-      expectExactly(s3, `S3 for ${what}`);
-      expectExactly(kms, `KMS for ${what}`);
-      expectExactly(data, `S3+KMS data requests for ${what}`);
-      requests += s3.length + kms.length + data.length;
-      allowedThrough.set(`${sweep.principal} ${sweep.accessPoint}`, allowedS3Count(s3));
-    }
-    // Intended only when i = j: the lean sweep then reads the prefix's object and lists the prefix through it.
-    for (const [i, j] of PAIRS) {
-      expect([i, j, allowedThrough.get(`${roleArn(accountOf(i), 'Reader')} ${j}`)]).toEqual([i, j, i === j ? 2 : 0]);
-    }
-    expect(allowedThrough.get(`${roleArn(accountOf(1), 'NotNamedByTheOwner')} 1`)).toBe(0);
-    expect(requests).toBeGreaterThan(2_000);
+    await proveSampledPairs(THOUSAND, THOUSAND_PAIRS);
   }, PROOF_TIMEOUT);
 });
 
-function allowedS3Count(outcomes: Outcome[]): number {
-  return outcomes.filter(outcome => outcome.allowed).length;
-}
 
 /** The analyst reads analytics/ by role; a whole account writes ingest/. The lean sweep. */
 function defectShare(deployConsumers: boolean = false): Share {

@@ -1,14 +1,15 @@
 /**
  * Random share configurations (fast-check): 1 to 8 consumers over a few accounts, awkward and
  * overlapping prefixes, every access level, with and without named roles, allowDelete and an
- * organization. For each, every principal's allowed requests are exactly its intended ones, so
+ * organization, and in about a quarter of the runs one or two organization grants (units, role
+ * name, shared prefix or each account's own). For each, every principal's allowed requests are exactly its intended ones, so
  * no principal reaches another's prefix. The sweep is the lean one (the actions any level grants
  * and their dangerous neighbours); the full catalogue runs in the scenario proofs.
  *
  * The runs are split over two test files so that jest proves them on two cores at once.
  */
 import * as fc from 'fast-check';
-import { deployShare, GrantConfig, ORGANIZATION, proveShare, ShareConfig } from './scenario';
+import { deployShare, GrantConfig, Membership, ORGANIZATION, OrganizationGrantConfig, proveShare, ShareConfig } from './scenario';
 import { AccessLevel } from '../../lib';
 
 const ACCOUNTS = ['222222222222', '333333333333', '444444444444', '555555555555'];
@@ -34,16 +35,40 @@ const grant = (index: number): fc.Arbitrary<GrantConfig> => fc.record({
     { nil: undefined, freq: 3 }),
 });
 
+/** The organization's units in the random configurations: two accounts in A, one in a unit below A, one in C. */
+const UNIT_A = `${ORGANIZATION}/r-rand/ou-rand-aaaaaaaa/`;
+const UNIT_C = `${ORGANIZATION}/r-rand/ou-rand-cccccccc/`;
+const PATHS = [UNIT_A, UNIT_A, `${UNIT_A}ou-rand-bbbbbbbb/`, UNIT_C];
+
+const organizationGrant: fc.Arbitrary<OrganizationGrantConfig> = fc.record({
+  organizationId: fc.constant(ORGANIZATION),
+  organizationalUnitPaths: fc.option(fc.constantFrom([UNIT_A], [UNIT_C], [UNIT_A, UNIT_C]), { nil: undefined }),
+  roleName: fc.option(fc.constant('OrganizationReader'), { nil: undefined }),
+  sharedPrefix: fc.option(awkwardPrefix, { nil: undefined }),
+  access: fc.constantFrom(AccessLevel.READ, AccessLevel.WRITE, AccessLevel.READ_WRITE),
+  allowDelete: fc.boolean(),
+});
+
 export const configuration: fc.Arbitrary<ShareConfig> = fc.integer({ min: 1, max: 8 })
   .chain(count => fc.tuple(...Array.from({ length: count }, (_, index) => grant(index))))
   .chain(grants => fc.record({
     grants: fc.constant(grants),
     organizationAccounts: fc.option(fc.subarray(ACCOUNTS), { nil: undefined }),
+    // In about a quarter of the runs, one or two organization grants as well.
+    organizationGrants: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.array(organizationGrant, { minLength: 1, maxLength: 2 }) },
+    ),
   }))
-  .map(({ grants, organizationAccounts }) => ({
+  .map(({ grants, organizationAccounts, organizationGrants }) => ({
     grants,
     organizationId: organizationAccounts === undefined ? undefined : ORGANIZATION,
     organizationAccounts,
+    organizationGrants,
+    // The accounts of the organization, with their units: all of them, or those organizationAccounts names.
+    memberships: organizationGrants === undefined ? undefined : Object.fromEntries(ACCOUNTS
+      .map((account, index): [string, Membership] => [account, { organizationId: ORGANIZATION, path: PATHS[index] }])
+      .filter(([account]) => organizationAccounts === undefined || organizationAccounts.includes(account))),
     deployConsumers: false,
     leanProbe: true,
   }));

@@ -360,8 +360,9 @@ export function consumerReaderReach(share: Share, grant: GrantConfig, grantIndex
 
 /**
  * The owner's grants that cover `principal`: its account, listed (or not narrowed), in the
- * organization if required. In SharingMode.ACCESS_POINTS the key policy names accounts only, so
- * the account's other grants give the principal their KMS part (`keyOnly`).
+ * organization if required. In SharingMode.ACCESS_POINTS the key policy names accounts only (or,
+ * with organizationId, the organization), so the account's other grants (or, with organizationId,
+ * every grant) give the principal their KMS part (`keyOnly`).
  */
 export function ownerReaches(share: Share, principal: string): Reach[] {
   const account = principal.split(':')[4];
@@ -371,8 +372,14 @@ export function ownerReaches(share: Share, principal: string): Reach[] {
     .map((grant, index) => ({ grant, index }))
     .filter(({ grant }) => grant.accountId === account && inOrganization);
   const covers = (grant: GrantConfig) => grant.roleNames === undefined || grant.roleNames.some(name => roleArn(account, name) === principal);
-  const keyOnly = share.accessPointArns.length === 0 ? [] : accountGrants
-    .filter(({ grant }) => !covers(grant))
+  // With organizationId, the key policy of SharingMode.ACCESS_POINTS names the organization, not
+  // accounts: every member gets the KMS part of every grant.
+  const keyByOrganization = share.config.organizationId !== undefined && inOrganization;
+  const keyOnly = share.accessPointArns.length === 0 ? [] : share.config.grants
+    .map((grant, index) => ({ grant, index }))
+    .filter(({ grant }) => keyByOrganization
+      ? !(grant.accountId === account && covers(grant))
+      : accountGrants.some(candidate => candidate.grant === grant) && !covers(grant))
     .map(({ grant, index }) => ({ ...reachOf(share, grant, index), keyOnly: true }));
   return [
     ...accountGrants.filter(({ grant }) => covers(grant)).map(({ grant, index }) => reachOf(share, grant, index)),

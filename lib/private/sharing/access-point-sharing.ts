@@ -26,8 +26,7 @@ interface KeyActionGrant {
  * key policy lists the consumer accounts once per set of KMS actions.
  */
 export class AccessPointSharing implements SharingPath {
-  public readonly budgetWayOut = 'Way out: split the consumers over several SharedBuckets (the key policy lists each consumer account once, so it holds ' +
-    'about two thousand), and name fewer principalArns in a grant whose access point policy is over (README, "Scaling to many consumers").';
+  public readonly budgetWayOut: string;
   public readonly accessPointArns: string[] = [];
   public readonly accessPointNames = new Set<string>();
   /** The organization grants' access points, in the order of the organization grants. */
@@ -37,7 +36,14 @@ export class AccessPointSharing implements SharingPath {
   private readonly delegatedActions = new Set<string>();
   private readonly keyActionGrants = new Map<string, KeyActionGrant>();
 
-  constructor(private readonly target: SharingTarget) {}
+  constructor(private readonly target: SharingTarget) {
+    this.budgetWayOut = target.organizationId === undefined
+      ? 'Way out: set organizationId, when the consumers are accounts of your organization: the key policy then names the organization ' +
+        'instead of listing each consumer account (README, "Scaling to many consumers"); or split the consumers over several SharedBuckets ' +
+        '(listing accounts, the key policy holds about two thousand). Name fewer principalArns in a grant whose access point policy is over.'
+      : 'Way out: name fewer principalArns in a grant whose access point policy is over, or split the consumers over several SharedBuckets ' +
+        '(README, "Scaling to many consumers").';
+  }
 
   /** Every access point policy. */
   public policyBudgets(): PolicyBudget[] {
@@ -64,7 +70,7 @@ export class AccessPointSharing implements SharingPath {
     this.organizationAccessPointArns.push(accessPointArn);
     const accessPoint = this.accessPoint(this.target.scope, `OrganizationAccessPoint${grant.number}`, name,
       organizationAccessPointStatements(this.target, grant, accessPointArn));
-    accessPoint.addDependency(this.target.bucket.node.defaultChild as CfnResource);
+    accessPoint.node.addDependency(this.target.bucket.node.defaultChild as CfnResource);
     const actions = accessActions(grant.access, grant.allowDelete);
     this.delegate([...actions.objectActions, ...actions.bucketActions]);
     this.target.encryptionKey.addToResourcePolicy(organizationKeyStatement(this.target, grant));
@@ -129,7 +135,8 @@ export class AccessPointSharing implements SharingPath {
         description: `Access points ${index * ACCESS_POINTS_PER_NESTED_STACK + 1} to ${(index + 1) * ACCESS_POINTS_PER_NESTED_STACK} of the shared bucket ${this.target.scope.node.path}`,
       });
       // The access points name the bucket by its name: the bucket must exist first.
-      nested.nestedStackResource?.addResourceDependency(this.target.bucket.node.defaultChild as CfnResource);
+      // node.addDependency: CfnResource.addResourceDependency is newer than the aws-cdk-lib peer floor.
+      nested.nestedStackResource?.node.addDependency(this.target.bucket.node.defaultChild as CfnResource);
       this.accessPointStacks[index] = nested;
     }
     return this.accessPointStacks[index];
@@ -168,8 +175,12 @@ export class AccessPointSharing implements SharingPath {
   private grantKeyThroughAccessPoints(actions: string[], accountId: string): void {
     const key = actions.join(',');
     const existing = this.keyActionGrants.get(key);
+    // With an organization, the statement names the organization (aws:PrincipalOrgID) and no
+    // account: it stays the same size for ten thousand consumers. Which objects S3 may decrypt
+    // for whom is for the access point and bucket policies to decide, as it is without one.
+    const byOrganization = this.target.organizationId !== undefined;
     if (existing !== undefined) {
-      if (!existing.accounts.includes(accountId)) {
+      if (!byOrganization && !existing.accounts.includes(accountId)) {
         existing.accounts.push(accountId);
         existing.statement.addCondition('StringEquals', { 'kms:CallerAccount': oneOrMany(existing.accounts) });
       }
@@ -184,7 +195,9 @@ export class AccessPointSharing implements SharingPath {
         ...principalConditions(undefined, this.target.organizationId),
       ],
     }, actions, ['*']);
-    keyStatement.addCondition('StringEquals', { 'kms:CallerAccount': accountId });
+    if (!byOrganization) {
+      keyStatement.addCondition('StringEquals', { 'kms:CallerAccount': accountId });
+    }
     this.target.encryptionKey.addToResourcePolicy(keyStatement);
     if (this.target.encryptionKey.node.scope === this.target.scope) {
       skipCheckovChecks(this.target.encryptionKey, CHECKOV_SKIPS.keyThroughAccessPoints);
