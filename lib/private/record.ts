@@ -1,0 +1,134 @@
+/**
+ * The review record: what each construct of this library wrote, as construct metadata in the
+ * cloud assembly (`<stack>.metadata.json` beside the template, or the stack's `metadata` in
+ * `manifest.json` for older aws-cdk-lib), under the metadata type `RECORD_METADATA_TYPE`.
+ * Nothing of it reaches the deployed templates.
+ *
+ * One JSON shape, versioned by `version`: a reader refuses a version it does not know. Values
+ * only deployment knows (an environment-agnostic stack's account, a generated role name) are
+ * recorded as `null`. External ids are never recorded.
+ *
+ * The CLI (`cdk-cross-account-bucket review` / `explain`) reads these records and nothing else:
+ * what it reports is what the constructs wrote.
+ */
+
+/** The metadata type every record is written under. */
+export const RECORD_METADATA_TYPE = 'cdk-cross-account-bucket:record';
+
+/** The version of the record's shape. Raise it on any change a reader of version 1 would misread. */
+export const RECORD_VERSION = 1;
+
+export type RecordedAccess = 'READ' | 'WRITE' | 'READ_WRITE';
+
+/** Which policy carries the grant on the owner's side. */
+export type RecordedPath = 'bucketPolicy' | 'accessPoint' | 'thirdPartyRole' | 'organization';
+
+/** Conditions that narrow a grant beyond who, where and what. */
+export interface RecordedNarrowing {
+  /** `aws:PrincipalOrgID` required of the caller (SharedBucketProps.organizationId, or the organization grant's). */
+  readonly organizationId: string | null;
+  /** Requests over plain HTTP are denied; TLS below this version is denied. */
+  readonly minimumTlsVersion: number;
+  /** Third-party role: assuming it requires the external id (never recorded). */
+  readonly externalIdRequired: boolean;
+  /** Third-party role: assuming it requires MFA. */
+  readonly mfaRequired: boolean;
+  /** The key is usable only through S3 in the bucket's region, for this bucket's objects. */
+  readonly keyOnlyThroughS3: boolean;
+}
+
+/** One grant an owner construct wrote. */
+export interface RecordedGrant {
+  /** The account that gets access; for a third-party role, the third party's account; null for an organization grant. */
+  readonly accountId: string | null;
+  /** Organization grants: the organization. */
+  readonly organizationId?: string;
+  /** Organization grants: the units whose accounts (and those of units below) get access; null for the whole organization. */
+  readonly organizationalUnitPaths?: string[] | null;
+  /**
+   * The principals named: role ARNs (for an organization grant with a role name,
+   * `arn:<partition>:iam::*:role/<name>`); null when any principal of the account (or member
+   * account) that its own policies allow.
+   */
+  readonly principalArns: string[] | null;
+  /** The prefix (`<account id>/` for per-account organization grants); null for the whole bucket. */
+  readonly prefix: string | null;
+  readonly access: RecordedAccess;
+  readonly allowDelete: boolean;
+  /** The end of the grant, ISO 8601 to the second; null when it does not end. */
+  readonly expires: string | null;
+  readonly through: RecordedPath;
+  /** Access point mode: the grant's access point. */
+  readonly accessPointArn?: string | null;
+  /** Third-party roles: the owner's role the third party assumes. */
+  readonly roleArn?: string | null;
+  readonly narrowing: RecordedNarrowing;
+}
+
+/** What a SharedBucket (with its ThirdPartyAccessRoles) wrote. */
+export interface SharedBucketRecordData {
+  readonly version: number;
+  readonly kind: 'SharedBucket';
+  readonly bucketName: string | null;
+  readonly ownerAccountId: string | null;
+  readonly region: string | null;
+  readonly sharingMode: 'BUCKET_POLICY' | 'ACCESS_POINTS';
+  /** The key's ARN; null when only deployment knows it. */
+  readonly encryptionKeyArn: string | null;
+  readonly grants: RecordedGrant[];
+}
+
+/** What a ThirdPartyAccessRole wrote: one grant of its SharedBucket's, through the role. */
+export interface ThirdPartyRoleRecordData {
+  readonly version: number;
+  readonly kind: 'ThirdPartyAccessRole';
+  /** The SharedBucket's construct path. */
+  readonly sharedBucketPath: string;
+  readonly bucketName: string | null;
+  readonly grant: RecordedGrant;
+}
+
+/** What a ConsumerReader's role asks for. */
+export interface ConsumerReaderRecordData {
+  readonly version: number;
+  readonly kind: 'ConsumerReader';
+  /** The consumer's account (the stack's); null for an environment-agnostic stack. */
+  readonly accountId: string | null;
+  /** The role's ARN; null when its name is generated. */
+  readonly roleArn: string | null;
+  readonly bucketName: string | null;
+  readonly bucketOwnerAccountId: string | null;
+  readonly bucketRegion: string | null;
+  readonly prefix: string | null;
+  readonly access: RecordedAccess;
+  readonly allowDelete: boolean;
+  readonly expires: string | null;
+  /** The key ARN the policy names; null for any key of the owner (`key/*`) through S3. */
+  readonly encryptionKeyArn: string | null;
+  readonly accessPointArn: string | null;
+  /** The owner's third-party role this reader assumes, when it goes through one. */
+  readonly thirdPartyRoleArn: string | null;
+}
+
+/** What an OrganizationConsumers rolls out to the member accounts of its units. */
+export interface OrganizationConsumersRecordData {
+  readonly version: number;
+  readonly kind: 'OrganizationConsumers';
+  readonly bucketName: string;
+  readonly bucketOwnerAccountId: string;
+  readonly bucketRegion: string;
+  readonly organizationalUnitIds: string[];
+  readonly roleName: string;
+  /** The shared prefix; null for each member's own `<account id>/`. */
+  readonly sharedPrefix: string | null;
+  readonly access: RecordedAccess;
+  readonly allowDelete: boolean;
+  readonly expires: string | null;
+  readonly stackSetName: string;
+}
+
+export type RecordData =
+  | SharedBucketRecordData
+  | ThirdPartyRoleRecordData
+  | ConsumerReaderRecordData
+  | OrganizationConsumersRecordData;
