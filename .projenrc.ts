@@ -64,6 +64,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
       snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+      // A cached ICU collator for the IAM simulator's case-insensitive comparisons (see the file).
+      setupFiles: ['<rootDir>/test/setup/cached-collator.ts'],
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // The access proofs (test/access/) take minutes of CPU: use both cores of a 2-core machine
       // (jest's default leaves one idle).

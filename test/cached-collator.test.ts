@@ -1,0 +1,12 @@
+import * as fc from 'fast-check';
+
+// test/setup/cached-collator.ts caches a collator for `localeCompare(that, undefined, options)`;
+// `locales: []` (the default locale too) still goes to the engine's own localeCompare.
+const OPTIONS: Intl.CollatorOptions[] = [{ sensitivity: 'accent' }, { sensitivity: 'base' }, { sensitivity: 'case' }, { numeric: true }];
+
+test('the cached collator compares as the engine does', () => {
+  expect('StringLike'.localeCompare('stringlike', undefined, { sensitivity: 'accent' })).toBe(0);
+  expect('données'.localeCompare('donnees', undefined, { sensitivity: 'accent' })).not.toBe(0);
+  fc.assert(fc.property(fc.string(), fc.string(), fc.constantFrom(...OPTIONS), (first, second, options) =>
+    Math.sign(first.localeCompare(second, undefined, options)) === Math.sign(first.localeCompare(second, [], options))));
+});
