@@ -13,7 +13,9 @@ const collators = new Map<string, Intl.Collator>();
 // The simulator passes one module-level options object: look it up by identity first.
 const collatorsByOptions = new WeakMap<Intl.CollatorOptions, Intl.Collator>();
 
-String.prototype.localeCompare = function localeCompare(this: string, that: string, locales?: string | string[], options?: Intl.CollatorOptions): number {
+String.prototype.localeCompare = function localeCompare(
+  this: string, that: string, locales?: string | string[], options?: Intl.CollatorOptions,
+): number {
   if (locales !== undefined || options === undefined) {
     return originalLocaleCompare.call(this, that, locales, options);
   }
