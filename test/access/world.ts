@@ -4,6 +4,7 @@
  * principals declared by a test (an outsider whose own policy allows everything, for example).
  * `simulate` evaluates one request the way AWS does, with @cloud-copilot/iam-simulate.
  */
+import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy';
 import { runSimulation, getDenialReasons, getGrantReasons } from '@cloud-copilot/iam-simulate';
 import { CfnElement, NestedStack, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -163,6 +164,21 @@ function aliasPolicy(policy: PolicyDocument | undefined, aliases: Record<string,
     cache.set(policy, aliased);
   }
   return aliased;
+}
+
+const validatedPolicies = { identity: new WeakMap<object, unknown>(), resource: new WeakMap<object, unknown>() };
+
+/**
+ * The policy validated once, as the simulator's ValidatedPolicy: runSimulation reuses its errors
+ * instead of validating the same document again for each request.
+ */
+function validated(policy: PolicyDocument, kind: 'identity' | 'resource'): unknown {
+  let result = validatedPolicies[kind].get(policy);
+  if (result === undefined) {
+    result = createValidatedPolicy(policy, kind === 'identity' ? validateIdentityPolicy : validateResourcePolicy);
+    validatedPolicies[kind].set(policy, result);
+  }
+  return result;
 }
 
 export const ALLOW_EVERYTHING: PolicyDocument = {
@@ -478,8 +494,8 @@ export class World {
         resource: { resource, accountId: target.account },
         contextVariables: Object.fromEntries(Object.entries(contextVariables).map(([key, value]) => [aliasKey(key, aliases), value])),
       },
-      identityPolicies: identityPolicies.map(({ name, policy }) => ({ name, policy: aliasPolicy(policy, aliases)! })),
-      resourcePolicy: aliasPolicy(target.policy, aliases),
+      identityPolicies: identityPolicies.map(({ name, policy }) => ({ name, policy: validated(aliasPolicy(policy, aliases)!, 'identity') })),
+      resourcePolicy: target.policy === undefined ? undefined : validated(aliasPolicy(target.policy, aliases)!, 'resource'),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       additionalSettings: blockPublicAccess ? { s3: { blockPublicAccess: true } } : undefined,
