@@ -5,7 +5,7 @@ import { AccessLevel } from './access-level';
 import { ConsumerReader } from './consumer-reader';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
-import { PropsValidator } from './private/validation';
+import { PropsValidator, withKnownPartition } from './private/validation';
 
 /**
  * The account a service-managed StackSet is created from (CloudFormation `CallAs`).
@@ -75,6 +75,15 @@ export interface OrganizationConsumersProps {
    * @default false
    */
   readonly allowDelete?: boolean;
+
+  /**
+   * `SharingMode.ACCESS_POINTS`: the organization grant's access point (the owner's
+   * `organizationAccessPointArns`, in the order of its organization grants). Each member role
+   * then reaches the bucket only through it, as the owner's bucket policy requires in that mode.
+   *
+   * @default - the member roles address the bucket directly (`SharingMode.BUCKET_POLICY`)
+   */
+  readonly accessPointArn?: string;
 
   /**
    * Who may assume the role inside each member account. It is written into the template every
@@ -188,6 +197,9 @@ export class OrganizationConsumers extends Construct {
     const bucketRegion = validator.knownAtSynth('bucketRegion', props.bucketRegion, where);
     const roleName = validator.knownAtSynth('roleName', props.roleName, where);
     const sharedPrefix = validator.knownAtSynth('sharedPrefix', props.sharedPrefix, where);
+    // The owner's organizationAccessPointArns name the partition by token: known here when this stack's region is.
+    const accessPointArn = validator.knownAtSynth('accessPointArn',
+      props.accessPointArn === undefined ? undefined : withKnownPartition(this, props.accessPointArn), where);
     validator.bucketName('bucketName', bucketName);
     if (bucketOwnerAccountId !== undefined) {
       validator.accountId('bucketOwnerAccountId', bucketOwnerAccountId);
@@ -195,6 +207,13 @@ export class OrganizationConsumers extends Construct {
     validator.region('bucketRegion', bucketRegion);
     validator.roleName('roleName', roleName);
     validator.prefix('sharedPrefix', sharedPrefix);
+    if (bucketOwnerAccountId !== undefined && validator.accessPointArn('accessPointArn', accessPointArn, bucketOwnerAccountId, 'SharedBucket organizationAccessPointArns')) {
+      validator.samePartition('accessPointArn', accessPointArn);
+      const accessPointRegion = accessPointArn?.split(':')[3];
+      if (accessPointRegion !== undefined && bucketRegion !== undefined && accessPointRegion !== bucketRegion) {
+        validator.fail('accessPointArn', accessPointArn, `an access point in the bucket's region ${bucketRegion}: an access point lives in the region of its bucket`);
+      }
+    }
     validator.accessLevel('access', props.access);
     validator.organizationalUnitIds('organizationalUnitIds', props.organizationalUnitIds);
     validator.stackSetName('stackSetName', props.stackSetName);
@@ -223,6 +242,7 @@ export class OrganizationConsumers extends Construct {
         allowDelete: props.allowDelete,
         roleName,
         assumedBy: props.assumedBy,
+        accessPointArn,
       });
       (reader.node.findChild('RoleArn') as CfnOutput).description = `ARN of the role ${roleName} of this member account`;
       const synthesis = member.synthesize();
@@ -241,6 +261,7 @@ export class OrganizationConsumers extends Construct {
       access: props.access ?? AccessLevel.READ,
       allowDelete: props.allowDelete ?? false,
       organizationalUnitIds: props.organizationalUnitIds,
+      accessPointArn,
     });
 
     this.stackSetName = props.stackSetName ?? defaultStackSetName(this);

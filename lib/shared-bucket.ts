@@ -351,13 +351,15 @@ export class SharedBucket extends Construct {
         allowDelete: grant.allowDelete ?? false,
         accessPointArn: this.path.accessPointArns[index] === undefined ? undefined : withKnownPartition(this, this.path.accessPointArns[index]),
       })),
-      organizationGrants: () => this.organizationGrantList.map(grant => ({
+      organizationGrants: () => this.organizationGrantList.map((grant, index) => ({
         organizationId: grant.organizationId,
         organizationalUnitPaths: grant.organizationalUnitPaths,
         roleName: grant.roleName,
         sharedPrefix: grant.sharedPrefix,
         access: grant.access ?? AccessLevel.READ,
         allowDelete: grant.allowDelete ?? false,
+        accessPointArn: this.path.organizationAccessPointArns[index] === undefined ? undefined
+          : withKnownPartition(this, this.path.organizationAccessPointArns[index]),
       })),
     });
 

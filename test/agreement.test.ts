@@ -266,7 +266,29 @@ describe('organization grants and OrganizationConsumers in one app', () => {
   });
 
   test('an owner in SharingMode.ACCESS_POINTS', () => {
-    expect(onlyDisagreement(organizationPair({}, { sharingMode: SharingMode.ACCESS_POINTS }))).toMatch(/shares through access points .*member roles go straight to the bucket/);
+    expect(onlyDisagreement(organizationPair({}, { sharingMode: SharingMode.ACCESS_POINTS })))
+      .toMatch(/shares through access points .*member roles go straight to the bucket, .*set accessPointArn to the organization grant's access point/);
+  });
+
+  describe('SharingMode.ACCESS_POINTS, members through the grant\'s access point', () => {
+    const owner: Partial<SharedBucketProps> = {
+      sharingMode: SharingMode.ACCESS_POINTS, organizationGrants: [{ ...ORGANIZATION_GRANT, accessPointName: 'organization-readers' }],
+    };
+    const accessPoint = (name: string) => `arn:aws:s3:${REGION}:${OWNER}:accesspoint/${name}`;
+
+    test('the grant\'s access point: no warning', () => {
+      expect(disagreements(organizationPair({ accessPointArn: accessPoint('organization-readers') }, owner))).toEqual([]);
+    });
+
+    test('another access point', () => {
+      expect(onlyDisagreement(organizationPair({ accessPointArn: accessPoint('someone-else') }, owner)))
+        .toMatch(/accessPointArn arn:aws:s3:.*:accesspoint\/someone-else is not the access point of any organization grant of SharedBucket Owner\/Shared .*organization-readers/);
+    });
+
+    test('an access point where the owner shares through its bucket policy', () => {
+      expect(onlyDisagreement(organizationPair({ accessPointArn: accessPoint('organization-readers') })))
+        .toMatch(/shares through its bucket policy \(SharingMode.BUCKET_POLICY\), which has no access points: remove accessPointArn/);
+    });
   });
 });
 

@@ -289,6 +289,27 @@ describe('OrganizationConsumers', () => {
       expect(trust(new iam.ArnPrincipal('arn:aws:iam::444455556666:role/Auditor'))).toEqual({ AWS: 'arn:aws:iam::444455556666:role/Auditor' });
     });
 
+    test('accessPointArn: every member goes through the organization grant\'s access point, also when named with the owner\'s partition token', () => {
+      const accessPoint = (partition: string) => `arn:${partition}:s3:${BUCKET_REGION}:${OWNER}:accesspoint/organization-readers`;
+      for (const arn of [accessPoint('aws'), accessPoint(Aws.PARTITION)]) {
+        const statements = memberStatements(memberTemplate(newConsumers({ accessPointArn: arn }).stack));
+
+        expect(JSON.stringify(statementWithSid(statements, 'SharedBucketObjects').Resource)).toContain(`${accessPoint('aws')}/object/`);
+        expect(statementWithSid(statements, 'SharedBucketList').Resource).toBe(accessPoint('aws'));
+        // Only the key's encryption context names the bucket itself.
+        expect(JSON.stringify(statements.filter(statement => statement.Sid !== 'SharedBucketKey'))).not.toContain(`:s3:::${BUCKET_NAME}`);
+      }
+    });
+
+    test('accessPointArn must be an access point ARN of the owner, in the bucket\'s region', () => {
+      expect(() => newConsumers({ accessPointArn: 'organization-readers-s3alias' }))
+        .toThrow(/accessPointArn.*organization-readers-s3alias.*\(SharedBucket organizationAccessPointArns\), not its alias/);
+      expect(() => newConsumers({ accessPointArn: `arn:aws:s3:${BUCKET_REGION}:999999999999:accesspoint/other-point` }))
+        .toThrow(/accessPointArn.*an access point of the bucket owner's account 111111111111, not of account 999999999999/);
+      expect(() => newConsumers({ accessPointArn: `arn:aws:s3:us-west-2:${OWNER}:accesspoint/other-point` }))
+        .toThrow(new RegExp(`accessPointArn.*an access point in the bucket's region ${BUCKET_REGION}`));
+    });
+
     test('a token that resolves to a plain string is written as that string', () => {
       const { consumers } = newConsumers({ roleName: Lazy.string({ produce: () => 'LazyReader' }) });
 

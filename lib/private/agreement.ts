@@ -34,6 +34,8 @@ export interface OwnerOrganizationGrant {
   readonly sharedPrefix?: string;
   readonly access: AccessLevel;
   readonly allowDelete: boolean;
+  /** SharingMode.ACCESS_POINTS: the grant's access point. */
+  readonly accessPointArn?: string;
 }
 
 /** A SharedBucket, as the check sees it. */
@@ -58,6 +60,8 @@ export interface OrganizationConsumersRequest {
   readonly allowDelete: boolean;
   /** StackSet targets: OU ids and root ids. */
   readonly organizationalUnitIds: string[];
+  /** The organization grant's access point the member roles go through. */
+  readonly accessPointArn?: string;
 }
 
 /** A ThirdPartyAccessRole, as the check sees it. */
@@ -177,11 +181,23 @@ function findOrganizationDisagreement(registry: Registry, request: OrganizationC
   }
   const who = `OrganizationConsumers ${request.construct.node.path}`;
   const ownerName = `SharedBucket ${owner.construct.node.path}`;
+  let grants = owner.organizationGrants();
   if (owner.sharingMode === SharingMode.ACCESS_POINTS) {
-    return `${who}: ${ownerName} shares through access points (SharingMode.ACCESS_POINTS), and the member roles go straight to the bucket, ` +
-      'which allows requests only through access points: share this bucket with SharingMode.BUCKET_POLICY for the organization.';
+    const accessPoints = grants.map(grant => grant.accessPointArn).filter((arn): arn is string => arn !== undefined);
+    if (request.accessPointArn === undefined) {
+      return `${who}: ${ownerName} shares through access points (SharingMode.ACCESS_POINTS), and the member roles go straight to the bucket, ` +
+        'which allows requests only through access points: set accessPointArn to the organization grant\'s access point ' +
+        `(the SharedBucket's organizationAccessPointArns${accessPoints.length === 0 ? '' : `: ${list(accessPoints)}`}).`;
+    }
+    grants = grants.filter(grant => grant.accessPointArn === request.accessPointArn);
+    if (grants.length === 0) {
+      return `${who}: accessPointArn ${request.accessPointArn} is not the access point of any organization grant of ${ownerName} ` +
+        `(its organizationAccessPointArns: ${accessPoints.length === 0 ? 'none' : list(accessPoints)}).`;
+    }
+  } else if (request.accessPointArn !== undefined) {
+    return `${who}: accessPointArn ${request.accessPointArn} is set, but ${ownerName} shares through its bucket policy ` +
+      '(SharingMode.BUCKET_POLICY), which has no access points: remove accessPointArn.';
   }
-  const grants = owner.organizationGrants();
   if (grants.length === 0) {
     return `${who} rolls out the role ${request.roleName}, but ${ownerName} has no organization grant: add one ` +
       `{ organizationId: '<your organization>', roleName: '${request.roleName}'${request.sharedPrefix === undefined ? '' : `, sharedPrefix: '${request.sharedPrefix}'`} }.`;

@@ -171,7 +171,7 @@ export class PropsValidator {
    * An S3 access point ARN of `accountId`. An alias is refused with the reason: IAM policies
    * name access points by ARN only (S3 authorizes a request made with the alias against the ARN).
    */
-  public accessPointArn(prop: string, value: string | undefined, accountId: string): boolean {
+  public accessPointArn(prop: string, value: string | undefined, accountId: string, source: string = 'SharedBucket accessPointArns'): boolean {
     if (value === undefined || Token.isUnresolved(value)) {
       return true;
     }
@@ -179,7 +179,7 @@ export class PropsValidator {
     if (!match) {
       const alias = value.endsWith('-s3alias');
       return this.fail(prop, value,
-        "an access point ARN 'arn:aws:s3:<region>:<owner account>:accesspoint/<name>' (SharedBucket accessPointArns)" +
+        `an access point ARN 'arn:aws:s3:<region>:<owner account>:accesspoint/<name>' (${source})` +
         (alias ? ', not its alias: IAM policies name access points only by ARN. Clients may still use the alias as the bucket name' : ''));
     }
     if (ACCOUNT_ID.test(accountId) && match[2] !== accountId) {

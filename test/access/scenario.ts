@@ -277,10 +277,9 @@ export function deployShare(config: ShareConfig): Share {
       sharedPrefix: grant.sharedPrefix,
       access: grant.access,
       allowDelete: grant.allowDelete,
+      // SharingMode.ACCESS_POINTS: the member roles go through the grant's own access point.
+      accessPointArn: organizationAccessPointArns[index],
     });
-    if (organizationAccessPointArns[index] !== undefined) {
-      throw new Error('OrganizationConsumers does not address an access point: prove SharingMode.ACCESS_POINTS organization grants without deployConsumers');
-    }
     memberTemplates.push({ body: members.memberTemplateBody, stackSetName: members.stackSetName, organizationId: grant.organizationId });
   });
 
