@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SharingTarget } from './sharing-path';
 import { AccessLevel } from '../../access-level';
+import { expiryConditions } from '../expiry';
 import { compactS3Statement, Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from '../grant-statements';
 
 /**
@@ -36,6 +37,8 @@ export interface NormalizedOrganizationGrant {
   readonly allowDelete: boolean;
   /** SharingMode.ACCESS_POINTS: the name of the grant's access point. */
   readonly accessPointName?: string;
+  /** When the grant ends (a whole second): its allow statements carry `DateLessThan aws:CurrentTime`. */
+  readonly expires?: Date;
 }
 
 /** The policy variable S3 replaces with the calling principal's account id. */
@@ -49,6 +52,11 @@ export function organizationSid(grant: NormalizedOrganizationGrant): string {
 /** The prefix the members reach: the shared one, or each its own. */
 export function organizationPrefix(grant: NormalizedOrganizationGrant): string {
   return grant.sharedPrefix ?? `${OWN_ACCOUNT_PREFIX}/`;
+}
+
+/** The conditions of every statement of the grant: who the members are, and until when. */
+function grantConditions(target: SharingTarget, grant: NormalizedOrganizationGrant): Conditions[] {
+  return [...memberConditions(target, grant), ...expiryConditions(grant.expires)];
 }
 
 /** The conditions that say who the members are. */
@@ -72,7 +80,7 @@ export function organizationBucketStatement(target: SharingTarget, grant: Normal
   return compactS3Statement(scopeOf(target, grant), {
     sidPrefix: organizationSid(grant),
     principals: [new iam.AnyPrincipal()],
-    conditions: memberConditions(target, grant),
+    conditions: grantConditions(target, grant),
   });
 }
 
@@ -83,7 +91,7 @@ export function organizationAccessPointStatements(
   return s3GrantStatements(scopeOf(target, grant, accessPointArn), {
     sidPrefix: organizationSid(grant),
     principals: [new iam.AnyPrincipal()],
-    conditions: memberConditions(target, grant),
+    conditions: grantConditions(target, grant),
   });
 }
 
@@ -94,6 +102,6 @@ export function organizationKeyStatement(target: SharingTarget, grant: Normalize
     principals: [new iam.AnyPrincipal()],
     keyArn: '*',
     bucketRegion: target.bucketRegion,
-    conditions: memberConditions(target, grant),
+    conditions: grantConditions(target, grant),
   });
 }
