@@ -8,6 +8,7 @@
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../lib';
+import { deployedPolicySize } from '../lib/private/policy-size';
 import { errorMessage, reportedProblems } from './setup/props-errors';
 
 const OWNER = '111111111111';
@@ -179,6 +180,20 @@ describe('SharedBucket consumer grants with expires', () => {
     new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER, prefix: 'a/' }] });
     expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('aws:CurrentTime');
     expect(warningsOf(stack, 'grantExp')).toEqual([]);
+  });
+});
+
+describe('policy budgets count the end', () => {
+  test('each statement that ends is larger by exactly its condition, as the budgets size it', () => {
+    const sizes = (expires?: Expiration) => {
+      const stack = stackOf();
+      const shared = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER, prefix: 'a/', expires }] });
+      const key = shared.encryptionKey.node.defaultChild as any;
+      return [deployedPolicySize(stack, shared.bucket.policy!.document), deployedPolicySize(stack, key.keyPolicy)];
+    };
+    const condition = '"DateLessThan":{"aws:CurrentTime":"2027-06-30T00:00:00Z"},'.length;
+    const [bucketWithout, keyWithout] = sizes();
+    expect(sizes(at(END))).toEqual([bucketWithout + condition, keyWithout + condition]);
   });
 });
 

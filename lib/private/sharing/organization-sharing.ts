@@ -19,6 +19,8 @@ import { compactS3Statement, Conditions, GrantScope, keyGrantStatement, s3GrantS
  *   uses.
  * - Where: each member's own prefix `${aws:PrincipalAccount}/`, a policy variable S3 replaces
  *   with the caller's account, or one shared prefix.
+ * - Until when: a grant with an end (`expires`) has every one of its statements carry
+ *   `DateLessThan aws:CurrentTime <end>` (expiry.ts).
  * - The key: through S3 in the bucket's region, for this bucket. The key policy does not depend
  *   on policy variables (the KMS key policy documentation, "Key policy format", names none), so
  *   with per-account prefixes it names the whole bucket as encryption context (with S3 Bucket
