@@ -8,8 +8,8 @@
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../lib';
-import { deployedPolicySize } from '../lib/private/policy-size';
 import { errorMessage, reportedProblems } from './setup/props-errors';
+import { deployedPolicySize } from '../lib/private/policy-size';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
@@ -267,7 +267,8 @@ describe('ConsumerReader with expires', () => {
       bucketName: BUCKET_NAME, bucketOwnerAccountId: OWNER, thirdPartyRoleArn: `arn:aws:iam::${OWNER}:role/VendorAccess`, expires: at(END),
     });
     const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
-    expect(policies.map(policy => policy.Properties.PolicyDocument.Statement.map((statement: any) => [statement.Sid, endsAt(statement, END)]))).toEqual([
+    const ends = policies.map(policy => policy.Properties.PolicyDocument.Statement.map((statement: any) => [statement.Sid, endsAt(statement, END)]));
+    expect(ends).toEqual([
       [['SharedBucketObjects', true], ['SharedBucketList', true], ['SharedBucketKey', true]],
       [['AssumeThirdPartyAccessRole', true]],
     ]);

@@ -489,7 +489,8 @@ function leanProbeOf(share: Share): Probe {
 
 /** The share proved with the lean probe (through the same access points), whatever its own probe. */
 export function withLeanProbe(share: Share): Share {
-  return { ...share, probe: { ...leanProbeOf(share), ...(share.probe.accessPointArns === undefined ? {} : { accessPointArns: share.probe.accessPointArns }) } };
+  const accessPointArns = share.probe.accessPointArns;
+  return { ...share, probe: { ...leanProbeOf(share), ...(accessPointArns === undefined ? {} : { accessPointArns }) } };
 }
 
 /**

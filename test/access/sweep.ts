@@ -232,7 +232,8 @@ export async function kmsRequests(world: World, principal: string, probe: Probe)
   if (probe.kmsActions !== undefined && catalogue.length !== probe.kmsActions.length) {
     throw new Error(`Some of ${probe.kmsActions.join(', ')} are not KMS actions on keys`);
   }
-  const add = (action: string, options: RequestOptions) => requests.push({ principal, action, resource: keyArn, options: atTime(options, probe.currentTime) });
+  const add = (action: string, options: RequestOptions) =>
+    requests.push({ principal, action, resource: keyArn, options: atTime(options, probe.currentTime) });
   for (const action of catalogue) {
     add(action, {});
     if (!await world.carriesContextKey(action, keyArn, 'kms:ViaService')) {
@@ -335,7 +336,8 @@ export async function dataRequests(
 
 function kmsRequestKey(request: SimulatedRequest): string {
   return JSON.stringify([
-    request.principal, request.action, request.resource, request.options?.viaService, request.options?.encryptionContextArn, request.options?.currentTime,
+    request.principal, request.action, request.resource,
+    request.options?.viaService, request.options?.encryptionContextArn, request.options?.currentTime,
   ]);
 }
 
