@@ -1,8 +1,9 @@
-import { Annotations, CfnOutput, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Expiration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { checkConsumerAtSynth } from './private/agreement';
+import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
@@ -109,6 +110,21 @@ export interface ConsumerReaderProps {
    * @default - direct access to the bucket
    */
   readonly thirdPartyRoleArn?: string;
+
+  /**
+   * When the consumer's access ends: every statement of the identity policy (or the
+   * `sts:AssumeRole` on the owner's role) carries `DateLessThan aws:CurrentTime <end>`, to the
+   * second (`2027-06-30T00:00:00Z`). Use the end of the owner's grant, which the owner's
+   * policies enforce anyway; this side then stops asking for it too. Synth warns when it has
+   * ended (`grantExpired`) or ends within 30 days (`grantExpiresSoon`).
+   *
+   * Must be a fixed time in whole seconds (`Expiration.atDate(new Date('2027-06-30T00:00:00Z'))`,
+   * `Expiration.fromString(...)`); a fraction of a second, the mark of `Expiration.after(...)`,
+   * whose end would move at every synth and never come, is an error (see `ConsumerGrant.expires`).
+   *
+   * @default - the access does not end
+   */
+  readonly expires?: Expiration;
 }
 
 /**
@@ -141,6 +157,7 @@ export class ConsumerReader extends Construct {
       validator.samePartition('thirdPartyRoleArn', props.thirdPartyRoleArn);
     }
     validator.roleName('roleName', props.roleName);
+    const expires = validExpiry(validator, 'expires', props.expires);
     if (validator.accessPointArn('accessPointArn', props.accessPointArn, props.bucketOwnerAccountId)) {
       validator.samePartition('accessPointArn', props.accessPointArn);
     }
@@ -183,6 +200,7 @@ export class ConsumerReader extends Construct {
     }
     validator.throwIfInvalid();
 
+    warnIfExpiring(this, `The access of ${this.node.path} to bucket ${props.bucketName}`, expires);
     const consumerAccount = Stack.of(this).account;
     if (knownAndEqual(props.bucketOwnerAccountId, consumerAccount)) {
       Annotations.of(this).addWarningV2('cdk-cross-account-bucket:consumerIsOwnerAccount',
@@ -203,6 +221,9 @@ export class ConsumerReader extends Construct {
         resources: [props.thirdPartyRoleArn],
       })]
       : this.directAccessStatements(props);
+    for (const conditions of expiryConditions(expires)) {
+      statements.forEach(statement => statement.addConditions(conditions));
+    }
 
     checkConsumerAtSynth({
       construct: this,
@@ -214,6 +235,7 @@ export class ConsumerReader extends Construct {
       allowDelete: props.allowDelete ?? false,
       accessPointArn: props.accessPointArn,
       thirdPartyRoleArn: props.thirdPartyRoleArn,
+      expires,
     });
 
     this.policy = new iam.Policy(this, 'Policy', {

@@ -1,9 +1,10 @@
-import { Aws, CfnOutput, CfnStackSet, Names, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnStackSet, Expiration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { ConsumerReader } from './consumer-reader';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
+import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
 import { PropsValidator, withKnownPartition } from './private/validation';
 
@@ -151,6 +152,20 @@ export interface OrganizationConsumersProps {
    * @default false - an account that leaves loses the role
    */
   readonly retainStacksOnAccountRemoval?: boolean;
+
+  /**
+   * When the member roles' access ends: the end of the owner's `OrganizationGrant.expires`.
+   * Every statement of each member role's identity policy carries
+   * `DateLessThan aws:CurrentTime <end>` (see `ConsumerReader` `expires`); the role itself stays.
+   * Synth warns when it has ended (`grantExpired`) or ends within 30 days (`grantExpiresSoon`).
+   *
+   * Must be a fixed time in whole seconds (`Expiration.atDate(new Date('2027-06-30T00:00:00Z'))`);
+   * a fraction of a second, the mark of `Expiration.after(...)`, is an error (see
+   * `ConsumerGrant.expires`).
+   *
+   * @default - the access does not end
+   */
+  readonly expires?: Expiration;
 }
 
 /**
@@ -221,6 +236,8 @@ export class OrganizationConsumers extends Construct {
     validator.region('stackInstanceRegion', props.stackInstanceRegion);
     validator.percentage('maxConcurrentPercentage', props.maxConcurrentPercentage, 1);
     validator.percentage('failureTolerancePercentage', props.failureTolerancePercentage, 0);
+    // Checked here, so that the error names this construct and its prop, not the member template's reader.
+    validExpiry(validator, 'expires', props.expires);
 
     const member = new MemberTemplate();
     try {
@@ -243,6 +260,7 @@ export class OrganizationConsumers extends Construct {
         roleName,
         assumedBy: props.assumedBy,
         accessPointArn,
+        expires: props.expires,
       });
       (reader.node.findChild('RoleArn') as CfnOutput).description = `ARN of the role ${roleName} of this member account`;
       const synthesis = member.synthesize();

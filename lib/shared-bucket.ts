@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Expiration, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,6 +8,7 @@ import { AccessLevel } from './access-level';
 import { registerSharedBucket } from './private/agreement';
 import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
+import { validExpiry, warnIfExpiring } from './private/expiry';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { AccessPointSharing, defaultAccessPointName, defaultOrganizationAccessPointName } from './private/sharing/access-point-sharing';
@@ -73,6 +74,24 @@ export interface ConsumerGrant {
    * example `owner-shared-1a2b3c4d-7` for the seventh grant
    */
   readonly accessPointName?: string;
+
+  /**
+   * When the grant ends. Every allow statement that serves it (bucket policy, key policy, access
+   * point policy) carries `DateLessThan aws:CurrentTime <end>`, written to the second
+   * (`2027-06-30T00:00:00Z`), so AWS denies its access from that moment on without a deploy;
+   * grants with different ends never share a statement. Synth warns when the grant has ended
+   * (`grantExpired`; it is still written, and denied) or ends within 30 days (`grantExpiresSoon`).
+   *
+   * Must be a fixed time in whole seconds, such as
+   * `Expiration.atDate(new Date('2027-06-30T00:00:00Z'))` or `Expiration.fromString(...)`. A
+   * time with a fraction of a second is an error: it is what `Expiration.after(...)` and
+   * `Expiration.atTimestamp(Date.now() + ...)` give, an end that moves at every synth, so each
+   * deploy would extend the grant and access would never end. (Such an end that happens to fall
+   * on a whole second is not caught.)
+   *
+   * @default - the grant does not end
+   */
+  readonly expires?: Expiration;
 }
 
 /**
@@ -133,6 +152,15 @@ export interface OrganizationGrant {
    * @default - derived from the SharedBucket's construct path, for example `owner-shared-1a2b3c4d-org1`
    */
   readonly accessPointName?: string;
+
+  /**
+   * When the grant ends: its bucket (or access point) and key statements carry
+   * `DateLessThan aws:CurrentTime <end>`, as `ConsumerGrant.expires` describes; give the
+   * member roles the same end (`OrganizationConsumers` `expires`).
+   *
+   * @default - the grant does not end
+   */
+  readonly expires?: Expiration;
 }
 
 /**
@@ -350,6 +378,7 @@ export class SharedBucket extends Construct {
         access: grant.access ?? AccessLevel.READ,
         allowDelete: grant.allowDelete ?? false,
         accessPointArn: this.path.accessPointArns[index] === undefined ? undefined : withKnownPartition(this, this.path.accessPointArns[index]),
+        expires: grant.expires?.date,
       })),
       organizationGrants: () => this.organizationGrantList.map((grant, index) => ({
         organizationId: grant.organizationId,
@@ -360,6 +389,7 @@ export class SharedBucket extends Construct {
         allowDelete: grant.allowDelete ?? false,
         accessPointArn: this.path.organizationAccessPointArns[index] === undefined ? undefined
           : withKnownPartition(this, this.path.organizationAccessPointArns[index]),
+        expires: grant.expires?.date,
       })),
     });
 
@@ -455,9 +485,12 @@ export class SharedBucket extends Construct {
       access: grant.access ?? AccessLevel.READ,
       allowDelete: grant.allowDelete ?? false,
       accessPointName: grant.accessPointName,
+      expires: grant.expires?.date,
     });
 
     this.warnIfKeyNotManaged(keyActions, `account ${grant.accountId}, that consumer's`);
+    warnIfExpiring(this, `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`}`,
+      grant.expires?.date);
 
     if (grant.principalArns === undefined) {
       Annotations.of(this).addWarningV2('cdk-cross-account-bucket:grantToWholeAccount',
@@ -484,8 +517,10 @@ export class SharedBucket extends Construct {
       access: grant.access ?? AccessLevel.READ,
       allowDelete: grant.allowDelete ?? false,
       accessPointName: grant.accessPointName,
+      expires: grant.expires?.date,
     });
     this.warnIfKeyNotManaged(keyActions, `the accounts of organization ${grant.organizationId}, their`);
+    warnIfExpiring(this, `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId})`, grant.expires?.date);
   }
 
   /** An imported key's policy cannot be changed from here; say so rather than pretend. */
@@ -514,6 +549,7 @@ export class SharedBucket extends Construct {
     validator.roleName(`${prop}.roleName`, grant.roleName);
     validator.prefix(`${prop}.sharedPrefix`, grant.sharedPrefix);
     validator.accessLevel(`${prop}.access`, grant.access);
+    validExpiry(validator, `${prop}.expires`, grant.expires);
     this.validateAccessPointName(validator, `${prop}.accessPointName`, grant.accessPointName,
       defaultOrganizationAccessPointName(this, number), namesInUse, `'<path>-org${number}'`);
   }
@@ -551,6 +587,7 @@ export class SharedBucket extends Construct {
     }
     validator.prefix(`${prop}.prefix`, grant.prefix);
     validator.accessLevel(`${prop}.access`, grant.access);
+    validExpiry(validator, `${prop}.expires`, grant.expires);
     this.validateAccessPointName(validator, `${prop}.accessPointName`, grant.accessPointName,
       defaultAccessPointName(this, number), namesInUse, `'<path>-${number}'`);
   }

@@ -24,6 +24,8 @@ export interface OwnerGrant {
   readonly allowDelete: boolean;
   /** SharingMode.ACCESS_POINTS: the grant's access point. */
   readonly accessPointArn?: string;
+  /** When the grant ends (its statements carry `DateLessThan aws:CurrentTime`); undefined: it does not end. */
+  readonly expires?: Date;
 }
 
 /** One organization grant of an owner, normalised. */
@@ -36,6 +38,8 @@ export interface OwnerOrganizationGrant {
   readonly allowDelete: boolean;
   /** SharingMode.ACCESS_POINTS: the grant's access point. */
   readonly accessPointArn?: string;
+  /** When the grant ends; undefined: it does not end. */
+  readonly expires?: Date;
 }
 
 /** A SharedBucket, as the check sees it. */
@@ -72,6 +76,8 @@ export interface ThirdPartyRoleRecord {
   readonly roleName?: string;
   readonly thirdPartyAccountId: string;
   readonly thirdPartyPrincipalArns?: string[];
+  /** When the role's trust and policy end; undefined: they do not end. */
+  readonly expires?: Date;
 }
 
 /** What a ConsumerReader asks for. */
@@ -86,6 +92,8 @@ export interface ConsumerRequest {
   readonly allowDelete: boolean;
   readonly accessPointArn?: string;
   readonly thirdPartyRoleArn?: string;
+  /** When the consumer's identity policy ends; undefined: it does not end. */
+  readonly expires?: Date;
 }
 
 const WARNING_ID = 'cdk-cross-account-bucket:consumerNotGranted';

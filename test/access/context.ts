@@ -27,6 +27,19 @@ export interface RequestOptions {
   readonly externalId?: string;
   /** Whether the caller signed in with MFA. @default false */
   readonly mfa?: boolean;
+  /** When the request is made (`aws:CurrentTime`, ISO 8601). @default PROOF_TIME */
+  readonly currentTime?: string;
+}
+
+/**
+ * The time of every request that states none: fixed, so that no proof depends on the clock
+ * it runs at. AWS sets `aws:CurrentTime` on every request (a global condition key).
+ */
+export const PROOF_TIME = '2026-06-01T00:00:00Z';
+
+/** `aws:CurrentTime` of a request. */
+export function requestTime(options: RequestOptions | undefined): string {
+  return options?.currentTime ?? PROOF_TIME;
 }
 
 /** Keys a request carries because of what it does: they must apply to the action, or the test is wrong. */
@@ -56,6 +69,7 @@ function ambientKeys(
     // Multi-valued: an account's path from its organization's root down to its OU.
     'aws:PrincipalOrgPaths': asList(world.organizationPathOf(principal.account)),
     'aws:MultiFactorAuthPresent': String(options.mfa ?? false),
+    'aws:CurrentTime': requestTime(options),
     'aws:ResourceAccount': target.account,
     // Plain HTTP has no TLS version.
     's3:TlsVersion': service === 's3' && secure ? options.tlsVersion ?? '1.3' : undefined,

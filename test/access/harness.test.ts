@@ -8,7 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { requestContext } from './context';
+import { PROOF_TIME, requestContext } from './context';
 import { intends, Reach, TrustIntent, trustIntends } from './intent';
 import { DeployEnvironment, physicalKeyId, TemplateResolver, TemplateResources } from './resolve';
 import { deployedKeyArn, PolicyDocument, Principal, ResourceTarget, SimulatedRequest, World } from './world';
@@ -234,6 +234,14 @@ describe('requestContext', () => {
     expect(context).toMatchObject({ 'sts:ExternalId': 'ext-1', 'aws:MultiFactorAuthPresent': 'true' });
   });
 
+  test('every request carries aws:CurrentTime: PROOF_TIME, or the time it states', async () => {
+    for (const [action, resource] of [['s3:GetObject', `${BUCKET_ARN}/data/x`], ['kms:Decrypt', KEY_ARN], ['sts:AssumeRole', OWNER_ROLE]]) {
+      expect(await requestContext(new World(), consumer, action, resource, inOwner, {})).toHaveProperty(['aws:CurrentTime'], PROOF_TIME);
+      expect(await requestContext(new World(), consumer, action, resource, inOwner, { currentTime: '2030-01-01T00:00:00Z' }))
+        .toHaveProperty(['aws:CurrentTime'], '2030-01-01T00:00:00Z');
+    }
+  });
+
   test('refuses a key the action does not carry', async () => {
     await expect(requestContext(new World(), consumer, 's3:GetObject', `${BUCKET_ARN}/data/x`, inOwner, { listPrefix: 'data/' }))
       .rejects.toThrow(/s3:GetObject on arn:aws:s3:::data-bucket\/data\/x does not carry s3:prefix/);
@@ -358,6 +366,11 @@ describe('intent', () => {
     ['Decrypt through S3 in another region', {}, request('kms:Decrypt', KEY_ARN, { viaService: 's3.us-east-1.amazonaws.com', encryptionContextArn: BUCKET_ARN }), false],
     ['Decrypt called directly', {}, request('kms:Decrypt', KEY_ARN, { encryptionContextArn: BUCKET_ARN }), false],
     ['GenerateDataKey by a reader', {}, request('kms:GenerateDataKey', KEY_ARN, { viaService: VIA_S3, encryptionContextArn: BUCKET_ARN }), false],
+    ['a read a second before the end', { expires: '2027-06-30T00:00:00Z' }, request('s3:GetObject', `${BUCKET_ARN}/data/x`, { currentTime: '2027-06-29T23:59:59Z' }), true],
+    ['a read at the end', { expires: '2027-06-30T00:00:00Z' }, request('s3:GetObject', `${BUCKET_ARN}/data/x`, { currentTime: '2027-06-30T00:00:00Z' }), false],
+    ['Decrypt after the end', { expires: '2027-06-30T00:00:00Z' },
+      request('kms:Decrypt', KEY_ARN, { viaService: VIA_S3, encryptionContextArn: BUCKET_ARN, currentTime: '2028-01-01T00:00:00Z' }), false],
+    ['a read at PROOF_TIME, before the end', { expires: '2027-06-30T00:00:00Z' }, request('s3:GetObject', `${BUCKET_ARN}/data/x`), true],
   ])('intends: %s', (_name, overrides, probe, expected) => {
     expect(intends([reach(overrides)], probe)).toBe(expected);
   });
@@ -375,6 +388,8 @@ describe('intent', () => {
     ['no external id', trust, assume(CONSUMER_ROLE, { mfa: true }), false],
     ['another account', trust, assume('arn:aws:iam::333333333333:role/ConsumerReader', { externalId: 'ext-123', mfa: true }), false],
     ['a principal not listed', { ...trust, principalArns: [`arn:aws:iam::${CONSUMER}:role/Other`] }, assume(CONSUMER_ROLE, { externalId: 'ext-123', mfa: true }), false],
+    ['before the end', { ...trust, expires: '2027-06-30T00:00:00Z' }, assume(CONSUMER_ROLE, { externalId: 'ext-123', mfa: true, currentTime: '2027-06-29T23:59:59Z' }), true],
+    ['at the end', { ...trust, expires: '2027-06-30T00:00:00Z' }, assume(CONSUMER_ROLE, { externalId: 'ext-123', mfa: true, currentTime: '2027-06-30T00:00:00Z' }), false],
   ])('trustIntends: %s', (_name, intent, probe, expected) => {
     expect(trustIntends(intent, probe)).toBe(expected);
   });

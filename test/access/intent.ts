@@ -3,6 +3,7 @@
  * action table (lib/private/access-actions.ts): if the library grants one action more, or one
  * condition less, the proofs see a request allowed that this file does not intend.
  */
+import { requestTime } from './context';
 import type { SimulatedRequest } from './world';
 
 export type Level = 'read' | 'write' | 'read-write';
@@ -49,6 +50,17 @@ export interface Reach {
    * @default false
    */
   readonly keyOnly?: boolean;
+  /**
+   * The grant's end (ISO 8601): nothing is intended at or after it (`aws:CurrentTime` of the
+   * request not before it).
+   * @default - no end
+   */
+  readonly expires?: string;
+}
+
+/** Whether a request made at `requestTime` is before `expires` (no end: always). */
+export function beforeEnd(expires: string | undefined, request: SimulatedRequest): boolean {
+  return expires === undefined || Date.parse(requestTime(request.options)) < Date.parse(expires);
 }
 
 const OBJECT_ACTIONS: Record<Level, string[]> = {
@@ -72,6 +84,9 @@ export function intends(reaches: readonly Reach[], request: SimulatedRequest): b
 function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
   const options = request.options ?? {};
   const service = request.action.split(':')[0];
+  if (!beforeEnd(reach.expires, request)) {
+    return false;
+  }
   if (service === 'kms') {
     const context = options.encryptionContextArn;
     return reach.keyArn !== undefined
@@ -125,6 +140,8 @@ export interface TrustIntent {
   readonly principalArns?: string[];
   readonly externalId: string;
   readonly requireMfa: boolean;
+  /** The role's end (ISO 8601): no AssumeRole at or after it. @default - no end */
+  readonly expires?: string;
 }
 
 export function trustIntends(trust: TrustIntent, request: SimulatedRequest): boolean {
@@ -135,5 +152,6 @@ export function trustIntends(trust: TrustIntent, request: SimulatedRequest): boo
     && account === trust.trustedAccount
     && (trust.principalArns === undefined || trust.principalArns.includes(request.principal))
     && options.externalId === trust.externalId
-    && (!trust.requireMfa || options.mfa === true);
+    && (!trust.requireMfa || options.mfa === true)
+    && beforeEnd(trust.expires, request);
 }

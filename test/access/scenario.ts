@@ -2,7 +2,7 @@
  * Builds owner and consumer stacks from a share configuration, deploys them into a World, and
  * proves for each principal that the requests allowed are exactly the intended ones.
  */
-import { App, Stack, Token } from 'aws-cdk-lib';
+import { App, Expiration, Stack, Token } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, CfnAccessPoint, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { parseAccessPointResource } from './access-point-arn';
@@ -28,6 +28,10 @@ export interface GrantConfig {
   readonly allowDelete?: boolean;
   /** Role names in the consumer account named in principalArns; undefined for the whole account. */
   readonly roleNames?: string[];
+  /** The grant's end (`expires`, ISO 8601 in whole seconds). @default - no end */
+  readonly expires?: string;
+  /** The end of the grant's ConsumerReaders (their own `expires`). @default - the grant's `expires` */
+  readonly consumerExpires?: string;
 }
 
 /** An organization grant of the owner (SharedBucket organizationGrants). */
@@ -38,6 +42,8 @@ export interface OrganizationGrantConfig {
   readonly sharedPrefix?: string;
   readonly access: AccessLevel;
   readonly allowDelete?: boolean;
+  /** The grant's end, and its OrganizationConsumers' (`expires`, ISO 8601 in whole seconds). @default - no end */
+  readonly expires?: string;
 }
 
 /** An account's place in an organization, as AWS Organizations reports it. */
@@ -56,6 +62,8 @@ export interface ThirdPartyConfig {
   readonly requireMfa?: boolean;
   /** Role names of the third-party account named in the trust policy; undefined for any. */
   readonly roleNames?: string[];
+  /** The role's end, and its ConsumerReaders' (`expires`, ISO 8601 in whole seconds). @default - no end */
+  readonly expires?: string;
 }
 
 export interface ShareConfig {
@@ -142,6 +150,11 @@ export function roleArn(accountId: string, roleName: string): string {
   return `arn:aws:iam::${accountId}:role/${roleName}`;
 }
 
+/** An end of the configuration as an Expiration. */
+function expiration(time: string | undefined): Expiration | undefined {
+  return time === undefined ? undefined : Expiration.fromString(time);
+}
+
 /** Name of the role a ConsumerReader creates for grant `index` when the grant names no roles. */
 function readerRoleName(index: number): string {
   return `Grant${index}Reader`;
@@ -168,13 +181,14 @@ export function deployShare(config: ShareConfig): Share {
     sharingMode: config.sharingMode,
     organizationId: config.organizationId,
     minimumTlsVersion: config.minimumTlsVersion,
-    organizationGrants: config.organizationGrants,
+    organizationGrants: config.organizationGrants?.map(({ expires, ...grant }) => ({ ...grant, expires: expiration(expires) })),
     consumers: config.grants.map(grant => ({
       accountId: grant.accountId,
       prefix: grant.prefix,
       access: grant.access,
       allowDelete: grant.allowDelete,
       principalArns: grant.roleNames?.map(name => roleArn(grant.accountId, name)),
+      expires: expiration(grant.expires),
     })),
   });
   const keyArn = deployedKeyArn(sharedBucket.encryptionKey);
@@ -192,6 +206,7 @@ export function deployShare(config: ShareConfig): Share {
       requireMfa: thirdParty.requireMfa,
       thirdPartyPrincipalArns: thirdParty.roleNames?.map(name => roleArn(thirdParty.accountId, name)),
       roleName,
+      expires: expiration(thirdParty.expires),
     });
     const arn = roleArn(OWNER, roleName);
     const trust: TrustIntent = {
@@ -200,6 +215,7 @@ export function deployShare(config: ShareConfig): Share {
       principalArns: thirdParty.roleNames?.map(name => roleArn(thirdParty.accountId, name)),
       externalId: thirdParty.externalId,
       requireMfa: thirdParty.requireMfa ?? false,
+      ...(thirdParty.expires === undefined ? {} : { expires: thirdParty.expires }),
     };
     return { config: thirdParty, roleArn: arn, trust };
   });
@@ -227,6 +243,7 @@ export function deployShare(config: ShareConfig): Share {
         access: grant.access,
         allowDelete: grant.allowDelete,
         roleName,
+        expires: expiration(grant.consumerExpires ?? grant.expires),
       });
     }
   });
@@ -237,6 +254,7 @@ export function deployShare(config: ShareConfig): Share {
         bucketOwnerAccountId: OWNER,
         thirdPartyRoleArn: arn,
         roleName,
+        expires: expiration(thirdParty.expires),
       });
     }
   });
@@ -279,6 +297,7 @@ export function deployShare(config: ShareConfig): Share {
       allowDelete: grant.allowDelete,
       // SharingMode.ACCESS_POINTS: the member roles go through the grant's own access point.
       accessPointArn: organizationAccessPointArns[index],
+      expires: expiration(grant.expires),
     });
     memberTemplates.push({ body: members.memberTemplateBody, stackSetName: members.stackSetName, organizationId: grant.organizationId });
   });
@@ -333,7 +352,9 @@ function fail(part: unknown): never {
  * (`grantIndex`) reaches the bucket only through its access point, and the owner's key policy
  * leaves the choice of objects to the access point (`keyScope: 'bucket'`).
  */
-export function reachOf(share: Share, grant: { prefix?: string; access: AccessLevel; allowDelete?: boolean }, grantIndex?: number): Reach {
+export function reachOf(
+  share: Share, grant: { prefix?: string; access: AccessLevel; allowDelete?: boolean; expires?: string }, grantIndex?: number,
+): Reach {
   const accessPointArn = grantIndex === undefined ? undefined : share.accessPointArns[grantIndex];
   return {
     bucketArn: share.bucketArn,
@@ -344,6 +365,7 @@ export function reachOf(share: Share, grant: { prefix?: string; access: AccessLe
     region: REGION,
     minimumTlsVersion: share.config.minimumTlsVersion ?? 1.2,
     ...(accessPointArn === undefined ? {} : { accessPointArn, keyScope: 'bucket' as const }),
+    ...(grant.expires === undefined ? {} : { expires: grant.expires }),
   };
 }
 
@@ -354,7 +376,8 @@ export function reachOf(share: Share, grant: { prefix?: string; access: AccessLe
  */
 export function consumerReaderReach(share: Share, grant: GrantConfig, grantIndex: number): Reach {
   const keyArn = share.config.keylessConsumers === true ? `arn:aws:kms:${REGION}:${OWNER}:key/*` : share.keyArn;
-  return { ...reachOf(share, grant, grantIndex), keyScope: 'prefix', keyArn };
+  const expires = grant.consumerExpires ?? grant.expires;
+  return { ...reachOf(share, { ...grant, expires }, grantIndex), keyScope: 'prefix', keyArn };
 }
 
 /**
@@ -416,6 +439,7 @@ export function organizationReaches(share: Share, principal: string): Reach[] {
       minimumTlsVersion: share.config.minimumTlsVersion ?? 1.2,
       keyScope: grant.sharedPrefix === undefined || accessPointArn !== undefined ? 'bucket' as const : 'prefix' as const,
       ...(accessPointArn === undefined ? {} : { accessPointArn }),
+      ...(grant.expires === undefined ? {} : { expires: grant.expires }),
     }];
   });
 }
@@ -458,7 +482,22 @@ function consumerSideProbes(share: Share, own: string[]): Probe[] | undefined {
 }
 
 function leanProbeOf(share: Share): Probe {
-  return probeFor(share.probe.bucketName, prefixesOf(share.config), true);
+  const lean = probeFor(share.probe.bucketName, prefixesOf(share.config), true);
+  return share.probe.currentTime === undefined ? lean : { ...lean, currentTime: share.probe.currentTime };
+}
+
+/** The share proved with the lean probe (through the same access points), whatever its own probe. */
+export function withLeanProbe(share: Share): Share {
+  const accessPointArns = share.probe.accessPointArns;
+  return { ...share, probe: { ...leanProbeOf(share), ...(accessPointArns === undefined ? {} : { accessPointArns }) } };
+}
+
+/**
+ * The share with every request of its proofs made at `currentTime` (`aws:CurrentTime`): the same
+ * deployed policies, proved before and after a grant's end.
+ */
+export function shareAt(share: Share, currentTime: string): Share {
+  return { ...share, probe: { ...share.probe, currentTime } };
 }
 
 /** The access points through which `reaches` intend S3 requests. */
@@ -499,7 +538,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
           intended: request => intends(owner, request) && intends(consumer, request),
           probes: consumerSideProbes(share, accessPointsOf(consumer)),
         });
-      } else {
+      } else if (!world.principals.has(arn)) {
         world.addPrincipal(arn);
       }
       result.push({
@@ -518,7 +557,9 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
     if (config.grants.every(grant => grant.accountId !== account || grant.roleNames === undefined)) {
       continue;
     }
-    const arn = world.addPrincipal(roleArn(account, 'NotNamedByTheOwner'), ALLOW_EVERYTHING);
+    const unnamed = roleArn(account, 'NotNamedByTheOwner');
+    // Declared once: a share may be proved several times (shareAt).
+    const arn = world.principals.has(unnamed) ? unnamed : world.addPrincipal(unnamed, ALLOW_EVERYTHING);
     const owner = ownerReaches(share, arn);
     result.push({
       arn,
@@ -548,6 +589,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
             region: REGION,
             minimumTlsVersion: config.minimumTlsVersion ?? 1.2,
             ...(share.organizationAccessPointArns[index] === undefined ? {} : { accessPointArn: share.organizationAccessPointArns[index] }),
+            ...(grant.expires === undefined ? {} : { expires: grant.expires }),
           }));
         result.push({
           arn,
@@ -638,7 +680,7 @@ export async function proveTrust(share: Share): Promise<Outcome[]> {
       if (!share.world.principals.has(caller)) {
         share.world.addPrincipal(caller, ALLOW_EVERYTHING);
       }
-      outcomes.push(...await evaluate(share.world, assumeRoleRequests(caller, arn, thirdParty.externalId),
+      outcomes.push(...await evaluate(share.world, assumeRoleRequests(caller, arn, thirdParty.externalId, share.probe.currentTime),
         request => trustIntends(trust, request), { identity: [ALLOW_EVERYTHING] }));
     }
   }

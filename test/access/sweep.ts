@@ -28,6 +28,8 @@ export interface Probe {
   readonly accessPointArns?: string[];
   /** Make the requests straight to the bucket as well. @default true */
   readonly direct?: boolean;
+  /** Make every request at this time (`aws:CurrentTime`, ISO 8601). @default PROOF_TIME (context.ts) */
+  readonly currentTime?: string;
 }
 
 /**
@@ -169,7 +171,8 @@ function routesOf(world: World, probe: Probe): Route[] {
 export async function s3Requests(world: World, principal: string, probe: Probe): Promise<SimulatedRequest[]> {
   const bucket = world.bucket(probe.bucketName);
   const requests: SimulatedRequest[] = [];
-  const add = (action: string, resource: string, options: RequestOptions = {}) => requests.push({ principal, action, resource, options });
+  const add = (action: string, resource: string, options: RequestOptions = {}) =>
+    requests.push({ principal, action, resource, options: atTime(options, probe.currentTime) });
   const catalogue = (await s3Actions()).filter(({ action }) => probe.s3Actions?.includes(action) ?? true);
   if (probe.s3Actions !== undefined && catalogue.length !== probe.s3Actions.length) {
     throw new Error(`Some of ${probe.s3Actions.join(', ')} are not S3 actions on buckets or objects`);
@@ -229,33 +232,40 @@ export async function kmsRequests(world: World, principal: string, probe: Probe)
   if (probe.kmsActions !== undefined && catalogue.length !== probe.kmsActions.length) {
     throw new Error(`Some of ${probe.kmsActions.join(', ')} are not KMS actions on keys`);
   }
+  const add = (action: string, options: RequestOptions) =>
+    requests.push({ principal, action, resource: keyArn, options: atTime(options, probe.currentTime) });
   for (const action of catalogue) {
-    requests.push({ principal, action, resource: keyArn, options: {} });
+    add(action, {});
     if (!await world.carriesContextKey(action, keyArn, 'kms:ViaService')) {
       continue;
     }
     const takesContext = await world.carriesContextKey(action, keyArn, 'kms:EncryptionContext:aws:s3:arn');
     if (takesContext) {
       // Directly, not through S3, but carrying this bucket's encryption context as S3 would.
-      requests.push({ principal, action, resource: keyArn, options: { encryptionContextArn: bucket.arn } });
+      add(action, { encryptionContextArn: bucket.arn });
     }
-    requests.push({ principal, action, resource: keyArn, options: { viaService: `s3.${otherRegion}.amazonaws.com`, ...(takesContext ? { encryptionContextArn: bucket.arn } : {}) } });
+    add(action, { viaService: `s3.${otherRegion}.amazonaws.com`, ...(takesContext ? { encryptionContextArn: bucket.arn } : {}) });
     for (const encryptionContextArn of takesContext ? contexts : [undefined]) {
-      requests.push({ principal, action, resource: keyArn, options: { viaService: viaS3, encryptionContextArn } });
+      add(action, { viaService: viaS3, encryptionContextArn });
     }
   }
   return requests;
 }
 
-/** AssumeRole with the right, a wrong and no external id, each with and without MFA. */
-export function assumeRoleRequests(principal: string, roleArn: string, externalId: string): SimulatedRequest[] {
+/** AssumeRole with the right, a wrong and no external id, each with and without MFA (at `currentTime`, if given). */
+export function assumeRoleRequests(principal: string, roleArn: string, externalId: string, currentTime?: string): SimulatedRequest[] {
   const requests: SimulatedRequest[] = [];
   for (const id of [externalId, `${externalId}-wrong`, undefined]) {
     for (const mfa of [false, true]) {
-      requests.push({ principal, action: 'sts:AssumeRole', resource: roleArn, options: { externalId: id, mfa } });
+      requests.push({ principal, action: 'sts:AssumeRole', resource: roleArn, options: atTime({ externalId: id, mfa }, currentTime) });
     }
   }
   return requests;
+}
+
+/** `options` at `currentTime`; unchanged without one (the request is then made at PROOF_TIME). */
+function atTime(options: RequestOptions, currentTime: string | undefined): RequestOptions {
+  return currentTime === undefined ? options : { ...options, currentTime };
 }
 
 export interface Outcome {
@@ -308,7 +318,7 @@ export async function dataRequests(
       principal: s3.request.principal,
       action,
       resource: bucket.keyArn!,
-      options: { viaService: `s3.${bucket.region}.amazonaws.com`, encryptionContextArn },
+      options: atTime({ viaService: `s3.${bucket.region}.amazonaws.com`, encryptionContextArn }, s3.request.options?.currentTime),
     }));
     const kms: Outcome[] = [];
     for (const request of keyRequests) {
@@ -325,7 +335,10 @@ export async function dataRequests(
 }
 
 function kmsRequestKey(request: SimulatedRequest): string {
-  return JSON.stringify([request.principal, request.action, request.resource, request.options?.viaService, request.options?.encryptionContextArn]);
+  return JSON.stringify([
+    request.principal, request.action, request.resource,
+    request.options?.viaService, request.options?.encryptionContextArn, request.options?.currentTime,
+  ]);
 }
 
 /** Summary of a proof, for reports. */

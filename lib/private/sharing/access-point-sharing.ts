@@ -8,6 +8,7 @@ import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
 import { AccessLevel } from '../../access-level';
 import { accessActions } from '../access-actions';
 import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
+import { expiryConditions, expiryText } from '../expiry';
 import { accountPrincipal, keyUseConditions, oneOrMany, principalConditions, s3GrantStatements, statement } from '../grant-statements';
 import { policyBudget, PolicyBudget, PolicyKind } from '../policy-size';
 
@@ -83,7 +84,7 @@ export class AccessPointSharing implements SharingPath {
   /**
    * The grant gets an access point of its own, whose policy holds it;
    * the bucket policy delegates the actions in use to the owner's access points; the key policy
-   * lists the consumer accounts once per set of KMS actions (readers, writers).
+   * lists the consumer accounts once per set of KMS actions (readers, writers) and end.
    */
   public addGrant(grant: NormalizedGrant): string[] {
     const scope = scopeOf(this.target, grant);
@@ -97,12 +98,12 @@ export class AccessPointSharing implements SharingPath {
     this.accessPoint(this.accessPointStack(number), `AccessPoint${number}`, name, s3GrantStatements({ ...scope, accessPointArn }, {
       sidPrefix: 'Consumer',
       principals: [accountPrincipal(grant.accountId)],
-      conditions: principalConditions(grant.principalArns, this.target.organizationId),
+      conditions: [...principalConditions(grant.principalArns, this.target.organizationId), ...expiryConditions(grant.expires)],
     }));
 
     const actions = accessActions(scope.access, scope.allowDelete);
     this.delegate([...actions.objectActions, ...actions.bucketActions]);
-    this.grantKeyThroughAccessPoints(actions.keyActions, grant.accountId);
+    this.grantKeyThroughAccessPoints(actions.keyActions, grant.accountId, grant.expires);
     return actions.keyActions;
   }
 
@@ -170,10 +171,12 @@ export class AccessPointSharing implements SharingPath {
    * decrypt), listing the consumer accounts once each: usable only through S3 in the bucket's
    * region and only for this bucket. Which objects is for the access point and the bucket policy
    * to decide; a statement per grant would make the key policy the bound at a hundred-odd
-   * consumers.
+   * consumers. Grants with different ends (`expires`) never share a statement: each carries its
+   * own end, in its statement id too (`ReadingConsumersKeyUntil20270630000000`).
    */
-  private grantKeyThroughAccessPoints(actions: string[], accountId: string): void {
-    const key = actions.join(',');
+  private grantKeyThroughAccessPoints(actions: string[], accountId: string, expires: Date | undefined): void {
+    const until = expires === undefined ? '' : expiryText(expires);
+    const key = `${actions.join(',')}|${until}`;
     const existing = this.keyActionGrants.get(key);
     // With an organization, the statement names the organization (aws:PrincipalOrgID) and no
     // account: it stays the same size for ten thousand consumers. Which objects S3 may decrypt
@@ -186,13 +189,15 @@ export class AccessPointSharing implements SharingPath {
       }
       return;
     }
-    const sid = actions.includes('kms:GenerateDataKey') ? 'WritingConsumersKey' : 'ReadingConsumersKey';
+    const sid = (actions.includes('kms:GenerateDataKey') ? 'WritingConsumersKey' : 'ReadingConsumersKey')
+      + (until === '' ? '' : `Until${until.replace(/\D/g, '')}`);
     const keyStatement = statement(sid, {
       sidPrefix: sid,
       principals: [new iam.AnyPrincipal()],
       conditions: [
         keyUseConditions({ bucketArn: this.target.bucketArn, access: AccessLevel.READ, allowDelete: false }, this.target.bucketRegion),
         ...principalConditions(undefined, this.target.organizationId),
+        ...expiryConditions(expires),
       ],
     }, actions, ['*']);
     if (!byOrganization) {

@@ -4,6 +4,7 @@ import { NormalizedOrganizationGrant, organizationBucketStatement, organizationK
 import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
 import { accessActions } from '../access-actions';
 import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
+import { expiryConditions, expiryText } from '../expiry';
 import {
   accountPrincipal, compactS3Statement, GrantScope, keyGrantStatement, listsWithinPrefix, oneOrMany, principalConditions,
 } from '../grant-statements';
@@ -18,8 +19,8 @@ interface MergedGrants {
 
 /**
  * SharingMode.BUCKET_POLICY: each grant in the bucket policy and the key policy, merged with the
- * grants of the same scope, one statement per policy for objects and listing, and one denial of
- * listings that name no prefix.
+ * grants of the same scope and the same end (`expires`), one statement per policy for objects
+ * and listing, and one denial of listings that name no prefix.
  */
 export class BucketPolicySharing implements SharingPath {
   public readonly budgetWayOut = 'Way out: sharingMode: SharingMode.ACCESS_POINTS gives each consumer an access point of its own, so that the bucket policy ' +
@@ -55,12 +56,14 @@ export class BucketPolicySharing implements SharingPath {
       ? { ...grantScope, prefix: `${OWN_ACCOUNT_PREFIX}/` }
       : grantScope;
     const namesPrincipals = grant.principalArns !== undefined;
-    const key = [namesPrincipals ? 'principals' : 'accounts', scope.access, scope.allowDelete, scope.prefix ?? '\u0000'].join('|');
+    // Grants with different ends never share a statement: each statement carries one end.
+    const key = [namesPrincipals ? 'principals' : 'accounts', scope.access, scope.allowDelete, scope.prefix ?? '\u0000',
+      grant.expires === undefined ? '' : expiryText(grant.expires)].join('|');
     const existing = this.mergedGrants.get(key);
     const account = accountPrincipal(grant.accountId);
     if (existing === undefined) {
       const sidPrefix = `Grant${this.mergedGrants.size + 1}`;
-      const conditions = principalConditions(grant.principalArns, this.target.organizationId);
+      const conditions = [...principalConditions(grant.principalArns, this.target.organizationId), ...expiryConditions(grant.expires)];
       const bucketStatement = compactS3Statement(scope, { sidPrefix, principals: [account], conditions });
       this.target.bucket.addToResourcePolicy(bucketStatement);
       const keyStatement = keyGrantStatement(scope, {

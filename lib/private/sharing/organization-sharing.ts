@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SharingTarget } from './sharing-path';
 import { AccessLevel } from '../../access-level';
+import { expiryConditions } from '../expiry';
 import { compactS3Statement, Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from '../grant-statements';
 
 /**
@@ -18,6 +19,8 @@ import { compactS3Statement, Conditions, GrantScope, keyGrantStatement, s3GrantS
  *   uses.
  * - Where: each member's own prefix `${aws:PrincipalAccount}/`, a policy variable S3 replaces
  *   with the caller's account, or one shared prefix.
+ * - Until when: a grant with an end (`expires`) has every one of its statements carry
+ *   `DateLessThan aws:CurrentTime <end>` (expiry.ts).
  * - The key: through S3 in the bucket's region, for this bucket. The key policy does not depend
  *   on policy variables (the KMS key policy documentation, "Key policy format", names none), so
  *   with per-account prefixes it names the whole bucket as encryption context (with S3 Bucket
@@ -36,6 +39,8 @@ export interface NormalizedOrganizationGrant {
   readonly allowDelete: boolean;
   /** SharingMode.ACCESS_POINTS: the name of the grant's access point. */
   readonly accessPointName?: string;
+  /** When the grant ends (a whole second): its allow statements carry `DateLessThan aws:CurrentTime`. */
+  readonly expires?: Date;
 }
 
 /** The policy variable S3 replaces with the calling principal's account id. */
@@ -49,6 +54,11 @@ export function organizationSid(grant: NormalizedOrganizationGrant): string {
 /** The prefix the members reach: the shared one, or each its own. */
 export function organizationPrefix(grant: NormalizedOrganizationGrant): string {
   return grant.sharedPrefix ?? `${OWN_ACCOUNT_PREFIX}/`;
+}
+
+/** The conditions of every statement of the grant: who the members are, and until when. */
+function grantConditions(target: SharingTarget, grant: NormalizedOrganizationGrant): Conditions[] {
+  return [...memberConditions(target, grant), ...expiryConditions(grant.expires)];
 }
 
 /** The conditions that say who the members are. */
@@ -72,7 +82,7 @@ export function organizationBucketStatement(target: SharingTarget, grant: Normal
   return compactS3Statement(scopeOf(target, grant), {
     sidPrefix: organizationSid(grant),
     principals: [new iam.AnyPrincipal()],
-    conditions: memberConditions(target, grant),
+    conditions: grantConditions(target, grant),
   });
 }
 
@@ -83,7 +93,7 @@ export function organizationAccessPointStatements(
   return s3GrantStatements(scopeOf(target, grant, accessPointArn), {
     sidPrefix: organizationSid(grant),
     principals: [new iam.AnyPrincipal()],
-    conditions: memberConditions(target, grant),
+    conditions: grantConditions(target, grant),
   });
 }
 
@@ -94,6 +104,6 @@ export function organizationKeyStatement(target: SharingTarget, grant: Normalize
     principals: [new iam.AnyPrincipal()],
     keyArn: '*',
     bucketRegion: target.bucketRegion,
-    conditions: memberConditions(target, grant),
+    conditions: grantConditions(target, grant),
   });
 }

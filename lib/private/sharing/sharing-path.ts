@@ -37,6 +37,8 @@ export interface NormalizedGrant {
   readonly access: AccessLevel;
   readonly allowDelete: boolean;
   readonly accessPointName?: string;
+  /** When the grant ends (a whole second): its allow statements carry `DateLessThan aws:CurrentTime`. */
+  readonly expires?: Date;
 }
 
 /** What a path writes into: the SharedBucket's bucket and key, and what it knows at synth. */
