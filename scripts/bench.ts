@@ -359,7 +359,7 @@ interface LargeRow {
 /** One synth in a child process, or undefined when it ran past `capSeconds`. */
 function timeSynthInChild(mode: Mode, n: number, builtinValidation: boolean, capSeconds: number): number | undefined {
   const child = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin'), '--transpile-only', join(__dirname, 'bench', 'time-synth.ts'),
-    mode, String(n), builtinValidation ? 'on' : 'off'], { encoding: 'utf8', timeout: capSeconds * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 20 });
+    mode, String(n), builtinValidation ? 'on' : 'off'], { encoding: 'utf8', timeout: capSeconds * 1000, killSignal: 'SIGKILL', maxBuffer: 1_048_576 });
   if (child.error !== undefined && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     return undefined;
   }
