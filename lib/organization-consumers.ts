@@ -6,7 +6,7 @@ import { ConsumerReader } from './consumer-reader';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
 import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
-import { PropsValidator, withKnownPartition } from './private/validation';
+import { accessPointRegion, knownAndDifferent, PropsValidator, withKnownPartition } from './private/validation';
 
 /**
  * The account a service-managed StackSet is created from (CloudFormation `CallAs`).
@@ -224,8 +224,7 @@ export class OrganizationConsumers extends Construct {
     validator.prefix('sharedPrefix', sharedPrefix);
     if (bucketOwnerAccountId !== undefined && validator.accessPointArn('accessPointArn', accessPointArn, bucketOwnerAccountId, 'SharedBucket organizationAccessPointArns')) {
       validator.samePartition('accessPointArn', accessPointArn);
-      const accessPointRegion = accessPointArn?.split(':')[3];
-      if (accessPointRegion !== undefined && bucketRegion !== undefined && accessPointRegion !== bucketRegion) {
+      if (knownAndDifferent(accessPointRegion(accessPointArn), bucketRegion)) {
         validator.fail('accessPointArn', accessPointArn, `an access point in the bucket's region ${bucketRegion}: an access point lives in the region of its bucket`);
       }
     }
