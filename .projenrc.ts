@@ -34,6 +34,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   srcdir: 'lib',
   libdir: 'build',
   entrypoint: 'build/index.js',
+  // The CLI over cdk.out (README "Reviewing access"): compiled by jsii with the library, no
+  // runtime dependency of its own.
+  bin: { 'cdk-cross-account-bucket': 'build/cli/main.js' },
   testdir: 'test',
 
   // jsii packages for every language the project's machines can build. NuGet is left out: no
