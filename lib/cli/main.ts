@@ -8,6 +8,7 @@
  * (bad arguments, a folder that is no cloud assembly, ...), printed as one line on standard error.
  */
 import { CliError } from './assembly';
+import { REVIEW_SUMMARY, runReview } from './review';
 
 /** Where a command writes. */
 export interface Output {
@@ -19,6 +20,7 @@ export interface Output {
 export type Subcommand = (args: string[], output: Output) => number;
 
 const SUBCOMMANDS: Record<string, { readonly summary: string; readonly run: () => Subcommand }> = {
+  review: { summary: REVIEW_SUMMARY, run: () => runReview },
 };
 
 const USAGE = () => [

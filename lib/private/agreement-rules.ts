@@ -108,11 +108,11 @@ export interface OrganizationConsumersAsk {
 /** Whether a value is known only at deployment; checks on such values are skipped. */
 export type IsUnknown = (value: unknown) => boolean;
 
-/** The disagreement of a ConsumerReader with the owners, and the owner it names. */
+/** The disagreement of a consumer with the owners, and the owner construct it names. */
 export interface Disagreement {
   readonly message: string;
-  /** The construct path of the owner side the message names (SharedBucket or ThirdPartyAccessRole). */
-  readonly ownerPath: string;
+  /** The owner side the message names: the SharedBucket, or the ThirdPartyAccessRole whose trust differs. */
+  readonly owner: OwnerBucket | OwnerThirdPartyRole;
 }
 
 /**
@@ -154,7 +154,7 @@ export function consumerDisagreement(owners: OwnerSide, request: ConsumerAsk, is
   if (matching.length === 0) {
     const other = sameName.find(owner => owner.accountId !== undefined);
     return other === undefined ? undefined : {
-      ownerPath: other.path,
+      owner: other,
       message: `${who} names bucket ${request.bucketName} of account ${request.bucketOwnerAccountId}, but SharedBucket ${other.path} ` +
         `of that name belongs to account ${other.accountId}: set bucketOwnerAccountId: '${other.accountId}'.`,
     };
@@ -167,7 +167,7 @@ export function consumerDisagreement(owners: OwnerSide, request: ConsumerAsk, is
   const ownerName = `SharedBucket ${owner.path}`;
   if (grants.length === 0) {
     return {
-      ownerPath: owner.path,
+      owner,
       message: `${who} (account ${consumerAccount}) is not granted by ${ownerName}: no grant names account ${consumerAccount}. ` +
         `Add a grant ${describeGrant(consumerAccount, request)} to the SharedBucket, or check the ConsumerReader's stack account.`,
     };
@@ -178,7 +178,7 @@ export function consumerDisagreement(owners: OwnerSide, request: ConsumerAsk, is
   }
   const closest = differences.reduce((best, candidate) => candidate.differences.length < best.differences.length ? candidate : best);
   return {
-    ownerPath: owner.path,
+    owner,
     message: `${who} (account ${consumerAccount}) is covered only in part by ${ownerName}: the closest grant, ` +
       `${describeGrant(consumerAccount, closest.grant)}, differs in ${closest.differences.join('; ')}.`,
   };
@@ -200,7 +200,7 @@ export function organizationConsumersDisagreement(
     return undefined;
   }
   const message = organizationMessage(owner, request, isUnknown);
-  return message === undefined ? undefined : { ownerPath: owner.path, message };
+  return message === undefined ? undefined : { owner, message };
 }
 
 function organizationMessage(owner: OwnerBucket, request: OrganizationConsumersAsk, isUnknown: IsUnknown): string | undefined {
@@ -310,7 +310,7 @@ function thirdPartyDisagreement(
     const named = roles.filter(candidate => candidate.roleName !== undefined).map(candidate => `'${candidate.roleName}' (${candidate.path})`);
     const generated = roles.filter(candidate => candidate.roleName === undefined).map(candidate => candidate.path);
     return {
-      ownerPath: owner.path,
+      owner,
       message: `${who} assumes ${request.thirdPartyRoleArn}, but no ThirdPartyAccessRole of SharedBucket ${owner.path} has the roleName '${roleName}'` +
         (named.length > 0 ? `; the ones with a fixed name: ${named.join(', ')}` : '') +
         (generated.length > 0 ? `; ${generated.join(', ')} get a generated name: set roleName on them` : '') + '.',
@@ -330,7 +330,7 @@ function thirdPartyDisagreement(
     }
   }
   return differences.length === 0 ? undefined : {
-    ownerPath: role.path,
+    owner: role,
     message: `${who} cannot assume ThirdPartyAccessRole ${role.path}: its trust policy differs in ${differences.join('; ')}.`,
   };
 }
