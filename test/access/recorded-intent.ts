@@ -132,7 +132,6 @@ export function recordedRoleReaches(share: RecordedShare, roleArn: string): Reac
 
 /** The reaches with absent and undefined fields alike, in a stable order: for comparing two derivations. */
 export function canonicalReaches(reaches: readonly Reach[]): string[] {
-  return reaches
-    .map(reach => JSON.stringify(Object.fromEntries(Object.entries(reach).filter(([, value]) => value !== undefined).sort(([a], [b]) => a.localeCompare(b)))))
-    .sort();
+  const defined = (reach: Reach) => Object.entries(reach).filter(([, value]) => value !== undefined);
+  return reaches.map(reach => JSON.stringify(Object.fromEntries(defined(reach).sort(([a], [b]) => a.localeCompare(b))))).sort();
 }
