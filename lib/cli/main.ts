@@ -8,6 +8,7 @@
  * (bad arguments, a folder that is no cloud assembly, ...), printed as one line on standard error.
  */
 import { CliError } from './assembly';
+import { runExplain } from './explain';
 
 /** Where a command writes. */
 export interface Output {
@@ -19,6 +20,7 @@ export interface Output {
 export type Subcommand = (args: string[], output: Output) => number;
 
 const SUBCOMMANDS: Record<string, { readonly summary: string; readonly run: () => Subcommand }> = {
+  explain: { summary: 'whether the grants this library wrote allow one S3 request, and why (not)', run: () => runExplain },
 };
 
 const USAGE = () => [
