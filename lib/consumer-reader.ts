@@ -6,6 +6,8 @@ import { checkConsumerAtSynth } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
+import { RECORD_VERSION } from './private/record';
+import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
 
 /**
@@ -237,6 +239,25 @@ export class ConsumerReader extends Construct {
       thirdPartyRoleArn: props.thirdPartyRoleArn,
       expires,
     });
+
+    const throughRole = props.thirdPartyRoleArn !== undefined;
+    writeRecord(this, () => ({
+      version: RECORD_VERSION,
+      kind: 'ConsumerReader',
+      accountId: knownAccount(this),
+      roleArn: known(this.knownRoleArn(props)),
+      bucketName: known(props.bucketName),
+      bucketOwnerAccountId: known(props.bucketOwnerAccountId),
+      bucketRegion: known(props.bucketRegion ?? parseKeyArn(props.encryptionKeyArn)?.region ?? accessPointRegion(props.accessPointArn)
+        ?? (throughRole ? undefined : Stack.of(this).region)),
+      prefix: props.prefix ?? null,
+      access: throughRole ? null : recordedAccess(props.access ?? AccessLevel.READ),
+      allowDelete: throughRole ? null : props.allowDelete ?? false,
+      expires: recordedExpiry(expires),
+      encryptionKeyArn: known(props.encryptionKeyArn),
+      accessPointArn: known(props.accessPointArn),
+      thirdPartyRoleArn: known(props.thirdPartyRoleArn),
+    }));
 
     this.policy = new iam.Policy(this, 'Policy', {
       document: new iam.PolicyDocument({ statements }),

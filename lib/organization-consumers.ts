@@ -6,6 +6,8 @@ import { ConsumerReader } from './consumer-reader';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
 import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
+import { RECORD_VERSION } from './private/record';
+import { known, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, PropsValidator, withKnownPartition } from './private/validation';
 
 /**
@@ -236,7 +238,7 @@ export class OrganizationConsumers extends Construct {
     validator.percentage('maxConcurrentPercentage', props.maxConcurrentPercentage, 1);
     validator.percentage('failureTolerancePercentage', props.failureTolerancePercentage, 0);
     // Checked here, so that the error names this construct and its prop, not the member template's reader.
-    validExpiry(validator, 'expires', props.expires);
+    const expires = validExpiry(validator, 'expires', props.expires);
 
     const member = new MemberTemplate();
     try {
@@ -282,6 +284,21 @@ export class OrganizationConsumers extends Construct {
     });
 
     this.stackSetName = props.stackSetName ?? defaultStackSetName(this);
+    writeRecord(this, () => ({
+      version: RECORD_VERSION,
+      kind: 'OrganizationConsumers',
+      bucketName: bucketName!,
+      bucketOwnerAccountId: bucketOwnerAccountId!,
+      bucketRegion: bucketRegion!,
+      organizationalUnitIds: [...props.organizationalUnitIds],
+      roleName: roleName!,
+      sharedPrefix: sharedPrefix ?? null,
+      access: recordedAccess(props.access ?? AccessLevel.READ),
+      allowDelete: props.allowDelete ?? false,
+      expires: recordedExpiry(expires),
+      accessPointArn: accessPointArn ?? null,
+      stackSetName: known(this.stackSetName),
+    }));
     this.stackSet = new CfnStackSet(this, 'StackSet', {
       stackSetName: this.stackSetName,
       description: `The role ${roleName} in every account of the organizational units, for the S3 bucket ${bucketName} of account ${bucketOwnerAccountId}`,

@@ -10,10 +10,15 @@ import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
 import { validExpiry, warnIfExpiring } from './private/expiry';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
+import { RECORD_VERSION, RecordedGrant } from './private/record';
+import {
+  BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
+} from './private/record-writer';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { AccessPointSharing, defaultAccessPointName, defaultOrganizationAccessPointName } from './private/sharing/access-point-sharing';
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
-import { SharingPath, SharingTarget } from './private/sharing/sharing-path';
+import { NormalizedOrganizationGrant } from './private/sharing/organization-sharing';
+import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { knownAndDifferent, knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { SharingMode } from './sharing-mode';
 
@@ -291,6 +296,10 @@ export class SharedBucket extends Construct {
   private readonly consumerGrants: ConsumerGrant[] = [];
   private readonly organizationGrantList: OrganizationGrant[] = [];
   private readonly organizationId?: string;
+  /** What the review record says of each grant, built from what the sharing path was given. */
+  private readonly recordedGrants: RecordedGrant[] = [];
+  private readonly recordedOrganizationGrants: RecordedGrant[] = [];
+  private readonly narrowing: BucketNarrowing;
   /** Where the grants are written: the path of the sharing mode. */
   private readonly path: SharingPath;
 
@@ -360,6 +369,8 @@ export class SharedBucket extends Construct {
     this.path = this.sharingMode === SharingMode.ACCESS_POINTS ? new AccessPointSharing(target) : new BucketPolicySharing(target);
 
     this.organizationId = props.organizationId;
+    this.narrowing = { organizationId: props.organizationId, minimumTlsVersion: settings.minimumTlsVersion };
+    BUCKET_NARROWINGS.set(this, this.narrowing);
     for (const grant of props.consumers ?? []) {
       this.addGrant(grant);
     }
@@ -392,6 +403,17 @@ export class SharedBucket extends Construct {
         expires: grant.expires?.date,
       })),
     });
+
+    writeRecord(this, () => ({
+      version: RECORD_VERSION,
+      kind: 'SharedBucket',
+      bucketName: known(this.bucketName),
+      ownerAccountId: knownAccount(this),
+      region: knownRegion(this),
+      sharingMode: this.sharingMode === SharingMode.ACCESS_POINTS ? 'ACCESS_POINTS' : 'BUCKET_POLICY',
+      encryptionKeyArn: knownArn(this, this.encryptionKey.keyArn),
+      grants: [...this.recordedGrants, ...this.recordedOrganizationGrants],
+    }));
 
     // After every grant is in: the policies' deployed sizes against their AWS limits.
     this.node.addValidation({ validate: () => checkPolicyBudgets(this, this.policyBudgets(), this.path.budgetWayOut) });
@@ -477,7 +499,7 @@ export class SharedBucket extends Construct {
 
   private addGrant(grant: ConsumerGrant): void {
     this.consumerGrants.push(grant);
-    const keyActions = this.path.addGrant({
+    const normalized: NormalizedGrant = {
       number: this.consumerGrants.length,
       accountId: grant.accountId,
       principalArns: grant.principalArns,
@@ -486,7 +508,9 @@ export class SharedBucket extends Construct {
       allowDelete: grant.allowDelete ?? false,
       accessPointName: grant.accessPointName,
       expires: grant.expires?.date,
-    });
+    };
+    const keyActions = this.path.addGrant(normalized);
+    this.recordedGrants.push(recordConsumerGrant(this, normalized, this.narrowing, this.path.accessPointArns[normalized.number - 1]));
 
     this.warnIfKeyNotManaged(keyActions, `account ${grant.accountId}, that consumer's`);
     warnIfExpiring(this, `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`}`,
@@ -508,7 +532,7 @@ export class SharedBucket extends Construct {
 
   private writeOrganizationGrant(grant: OrganizationGrant): void {
     this.organizationGrantList.push(grant);
-    const keyActions = this.path.addOrganizationGrant({
+    const normalized: NormalizedOrganizationGrant = {
       number: this.organizationGrantList.length,
       organizationId: grant.organizationId,
       organizationalUnitPaths: grant.organizationalUnitPaths,
@@ -518,7 +542,10 @@ export class SharedBucket extends Construct {
       allowDelete: grant.allowDelete ?? false,
       accessPointName: grant.accessPointName,
       expires: grant.expires?.date,
-    });
+    };
+    const keyActions = this.path.addOrganizationGrant(normalized);
+    this.recordedOrganizationGrants.push(recordOrganizationGrant(this, normalized, this.narrowing,
+      this.path.organizationAccessPointArns[normalized.number - 1]));
     this.warnIfKeyNotManaged(keyActions, `the accounts of organization ${grant.organizationId}, their`);
     warnIfExpiring(this, `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId})`, grant.expires?.date);
   }

@@ -6,7 +6,9 @@ import { registerThirdPartyRole } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyKind } from './private/policy-size';
-import { knownAndDifferent, knownAndEqual, PropsValidator } from './private/validation';
+import { RECORD_VERSION, ThirdPartyRoleRecordData } from './private/record';
+import { BUCKET_NARROWINGS, known, knownAccount, narrowing, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
+import { knownAndDifferent, knownAndEqual, knownPartition, PropsValidator } from './private/validation';
 import { SharedBucket } from './shared-bucket';
 
 /**
@@ -195,6 +197,7 @@ export class ThirdPartyAccessRole extends Construct {
     });
     this.role = role;
     this.roleArn = role.roleArn;
+    writeRecord(this, () => this.record(props, expires));
     this.node.addValidation({
       validate: () => checkPolicyBudgets(this, [
         policyBudget(PolicyKind.TRUST_POLICY, role, role.assumeRolePolicy),
@@ -207,6 +210,31 @@ export class ThirdPartyAccessRole extends Construct {
       description: 'ARN of the role the third party assumes (ConsumerReader thirdPartyRoleArn)',
       value: role.roleArn,
     });
+  }
+
+  /** What the review record says of this role: one grant of its SharedBucket's, through the role. External ids are never recorded. */
+  private record(props: ThirdPartyAccessRoleProps, expires: Date | undefined): ThirdPartyRoleRecordData {
+    const bucket = BUCKET_NARROWINGS.get(props.sharedBucket);
+    const account = knownAccount(this);
+    return {
+      version: RECORD_VERSION,
+      kind: 'ThirdPartyAccessRole',
+      sharedBucketPath: props.sharedBucket.node.path,
+      bucketName: known(props.sharedBucket.bucketName),
+      grant: {
+        accountId: props.thirdPartyAccountId,
+        principalArns: props.thirdPartyPrincipalArns === undefined ? null : [...props.thirdPartyPrincipalArns],
+        prefix: props.prefix ?? null,
+        access: recordedAccess(props.access ?? AccessLevel.READ),
+        allowDelete: props.allowDelete ?? false,
+        expires: recordedExpiry(expires),
+        through: 'thirdPartyRole',
+        roleArn: props.roleName !== undefined && account !== null
+          ? `arn:${knownPartition(this) ?? 'aws'}:iam::${account}:role/${props.roleName}` : known(this.roleArn),
+        // Known: a SharedBucket registers its narrowing in its constructor.
+        narrowing: narrowing(undefined, bucket!.minimumTlsVersion, { mfaRequired: props.requireMfa ?? false }),
+      },
+    };
   }
 
   /** Choices that are allowed but widen who may try the role: each a warning naming the prop that narrows it. */

@@ -99,9 +99,12 @@ export interface ConsumerReaderRecordData {
   readonly bucketName: string | null;
   readonly bucketOwnerAccountId: string | null;
   readonly bucketRegion: string | null;
+  /** The prefix asked for; null for the whole bucket, and with thirdPartyRoleArn (the owner's role decides). */
   readonly prefix: string | null;
-  readonly access: RecordedAccess;
-  readonly allowDelete: boolean;
+  /** The access asked for; null with thirdPartyRoleArn (the owner's role decides). */
+  readonly access: RecordedAccess | null;
+  /** Whether DeleteObject is asked for; null with thirdPartyRoleArn (the owner's role decides). */
+  readonly allowDelete: boolean | null;
   readonly expires: string | null;
   /** The key ARN the policy names; null for any key of the owner (`key/*`) through S3. */
   readonly encryptionKeyArn: string | null;
@@ -124,7 +127,10 @@ export interface OrganizationConsumersRecordData {
   readonly access: RecordedAccess;
   readonly allowDelete: boolean;
   readonly expires: string | null;
-  readonly stackSetName: string;
+  /** The organization grant's access point the member roles go through; null when they use the bucket. */
+  readonly accessPointArn: string | null;
+  /** The StackSet's name; null when only deployment knows it. */
+  readonly stackSetName: string | null;
 }
 
 export type RecordData =
