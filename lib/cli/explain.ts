@@ -347,7 +347,7 @@ function checkGrant(bucket: BucketRecord, grant: RecordedGrant, caller: Caller, 
   const prefix = prefixFor(grant, caller);
   if (prefix !== null && !request.key.startsWith(prefix)) {
     const perAccount = grant.prefix !== null && grant.prefix.includes(OWN_ACCOUNT_PREFIX_PLACEHOLDER)
-      ? ` (each member account reaches its own ${grant.prefix}, for ${caller.account} ${prefix})` : '';
+      ? ` (each member account reaches its own ${grant.prefix}: account ${caller.account} reaches ${prefix})` : '';
     reasons.push(isBucketAction(action)
       ? `listing with prefix '${request.key}' is outside the grant's prefix ${prefix}${perAccount}: s3:prefix must start with ${prefix}`
       : `key ${request.key} is outside the grant's prefix ${prefix}${perAccount}`);
@@ -357,7 +357,7 @@ function checkGrant(bucket: BucketRecord, grant: RecordedGrant, caller: Caller, 
   const actions = accessActions(grant.access as AccessLevel, grant.allowDelete);
   if (![...actions.objectActions, ...actions.bucketActions].includes(action)) {
     reasons.push(action === 's3:DeleteObject'
-      ? `the grant does not allow delete (allowDelete is off); s3:DeleteObject needs allowDelete: true`
+      ? 'the grant does not allow delete (allowDelete is off); s3:DeleteObject needs allowDelete: true'
       : `access ${grant.access} does not include ${action}; ${levelsWith(action)} does`);
   }
 
@@ -404,8 +404,11 @@ export function explain(records: FoundRecord[], request: ExplainRequest, source:
       principal: request.principal, action, resource, key: request.key, accessPoint: request.accessPoint ?? null, at: isoSeconds(request.at),
     },
     bucket: {
-      bucketName: bucket.data.bucketName, ownerAccountId: bucket.data.ownerAccountId, region: bucket.data.region,
-      stack: bucket.found.stack, path: constructPath(bucket.found.path),
+      bucketName: bucket.data.bucketName,
+      ownerAccountId: bucket.data.ownerAccountId,
+      region: bucket.data.region,
+      stack: bucket.found.stack,
+      path: constructPath(bucket.found.path),
     },
     note: SCOPE_NOTE,
   };
@@ -413,7 +416,13 @@ export function explain(records: FoundRecord[], request: ExplainRequest, source:
 
   if (!grantableActions().has(action)) {
     return {
-      ...base, allowed: false, grant: null, provided: [], misses: [], requestMust: [], consumerSide: [],
+      ...base,
+      allowed: false,
+      grant: null,
+      provided: [],
+      misses: [],
+      requestMust: [],
+      consumerSide: [],
       reasons: [...notes, `${action} is an action cdk-cross-account-bucket never grants, at any access level: its grants carry only ` +
         `${[...grantableActions()].join(', ')} (s3:DeleteObject only with allowDelete)${neverGrantedWhy(action)}`],
     };
@@ -429,7 +438,13 @@ export function explain(records: FoundRecord[], request: ExplainRequest, source:
         'access from within the owner account comes from their own IAM policies, which explain does not evaluate.'
       : '';
     return {
-      ...base, allowed: false, grant: null, provided: [], misses: [], requestMust: [], consumerSide: [],
+      ...base,
+      allowed: false,
+      grant: null,
+      provided: [],
+      misses: [],
+      requestMust: [],
+      consumerSide: [],
       reasons: [...notes, `no grant of ${bucketLabel(bucket)} is for account ${caller.account}.${owner}`,
         ...(bucket.grants.length === 0 ? ['The bucket has no grants.'] : [
           `The bucket's grants go to: ${bucket.grants.map(({ grant }) => `${who(grant)} (prefix ${grant.prefix ?? 'the whole bucket'})`).join('; ')}.`,
@@ -443,7 +458,12 @@ export function explain(records: FoundRecord[], request: ExplainRequest, source:
   const chosen = allowing.find(check => check.provided.length === 0) ?? allowing[0];
   if (chosen !== undefined) {
     return {
-      ...base, allowed: true, grant: chosen.grant, provided: chosen.provided, misses: [], reasons: notes,
+      ...base,
+      allowed: true,
+      grant: chosen.grant,
+      provided: chosen.provided,
+      misses: [],
+      reasons: notes,
       requestMust: requestMust(bucket, chosen.grant.grant, caller, action, request),
       consumerSide: consumerSide(bucket, chosen.grant.grant, caller, action, resource),
     };
@@ -454,9 +474,14 @@ export function explain(records: FoundRecord[], request: ExplainRequest, source:
       `${ownAccount.map(({ grant }) => prefixFor(grant, caller) ?? '(the whole bucket)').join(', ')}; none allows this request`
     : `no grant of ${bucketLabel(bucket)} allows this request for account ${caller.account}`;
   return {
-    ...base, allowed: false, grant: null, provided: [], requestMust: [], consumerSide: [],
+    ...base,
+    allowed: false,
+    grant: null,
+    provided: [],
+    requestMust: [],
+    consumerSide: [],
     reasons: [...notes, summary],
-    misses: checks.map(check => ({ grant: check.grant, reasons: [...check.reasons, ...check.provided.map(text => `and only provided ${text}`)] })),
+    misses: checks.map(check => ({ grant: check.grant, reasons: [...check.reasons, ...check.provided.map(text => `(it also requires that ${text})`)] })),
   };
 }
 
@@ -513,8 +538,10 @@ function consumerSide(bucket: BucketRecord, grant: RecordedGrant, caller: Caller
   const key = bucket.data.encryptionKeyArn
     ?? `the bucket's key (arn:${caller.partition}:kms:${bucket.data.region ?? '<region>'}:${bucket.data.ownerAccountId ?? '<owner>'}:key/<id>, ` +
       'the EncryptionKeyArn output of the owner stack)';
-  const side = [`${caller.arn} needs an identity policy in account ${caller.account} that allows ${action} on ${resource}` +
-    `${isBucketAction(action) ? ' (with s3:prefix as listed)' : ''} (a ConsumerReader writes it).`];
+  const holder = caller.principalArn ?? `The role ${caller.roleName} (of the session ${caller.arn})`;
+  const writer = grant.accountId === null ? 'OrganizationConsumers writes it for its member roles' : 'a ConsumerReader writes it';
+  const side = [`${holder} needs an identity policy in account ${caller.account} that allows ${action} on ${resource}` +
+    `${isBucketAction(action) ? ' (with s3:prefix as listed)' : ''} (${writer}).`];
   const via = `through S3 only (kms:ViaService s3.${bucket.data.region ?? '<region>'}.amazonaws.com)`;
   if (action === 's3:GetObject') {
     side.push(`SSE-KMS: kms:Decrypt on ${key}, ${via}.`);
