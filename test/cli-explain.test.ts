@@ -291,6 +291,21 @@ describe('errors: one line, exit 2', () => {
   });
 });
 
+test('a whole-bucket grant: any key, and listing without a prefix', () => {
+  const listing = ask(varied, { principal: ANALYTICS, action: 'ListBucket', key: '', bucket: SECOND_BUCKET });
+  expect(listing.allowed).toBe(true);
+  expect(listing.requestMust).toContain('Listing may name any prefix (here \'\').');
+  expect(ask(varied, { principal: ANALYTICS, action: 'GetObject', key: 'any/where.csv', bucket: SECOND_BUCKET }).allowed).toBe(true);
+  expect(ask(varied, { principal: ANALYTICS, action: 'PutObject', key: 'any/where.csv', bucket: SECOND_BUCKET }).allowed).toBe(false);
+});
+
+test('explain --help: the options and the exit codes; the command list names explain', () => {
+  const help = run(['explain', '--help']);
+  expect(help.code).toBe(0);
+  expect(help.out).toMatch(/--principal ARN.*\n(.*\n)*.*--access-point ARN.*\n(.*\n)*Exit codes: 0 allowed, 1 denied \(why on standard output\), 2 error\./);
+  expect(run(['--help']).out).toMatch(/\n {2}explain {2}whether the grants this library wrote allow one S3 request/);
+});
+
 test('--json: the explanation for machines, the same verdict', () => {
   const result = run(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 'PutObject', '--key', 'analytics/a.csv', '--json']);
   expect(result.code).toBe(1);
