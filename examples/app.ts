@@ -16,15 +16,8 @@
  *                           use the owner's keys only through S3 for this bucket)
  */
 import { App } from 'aws-cdk-lib';
-import { ExistingBucketOwnerStack } from './existing-bucket';
-import { addOrganizationStacks, organizationSetup } from './organization';
-import { addExampleStacks, exampleSetup } from './stacks';
+import { addExampleApp } from './example-app';
 
 const app = new App();
-const setup = exampleSetup(process.env);
-addExampleStacks(app, setup);
-// The owner account again, sharing a bucket it already had (existingBucket).
-new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
-// Sharing with an organization: the owner's grants and the management account's StackSets.
-addOrganizationStacks(app, { setup, organization: organizationSetup(process.env) });
+addExampleApp(app, process.env);
 app.synth();

@@ -5,12 +5,14 @@
  */
 import { App } from 'aws-cdk-lib';
 import { intends, Level, Reach, trustIntends } from './intent';
+import { canonicalReaches, recordedOwnerReaches, recordedRoleReaches } from './recorded-intent';
 import { roleArn } from './scenario';
 import { assumeRoleRequests, dataRequests, evaluate, expectExactly, kmsRequests, probeFor, s3Requests } from './sweep';
 import { ALLOW_EVERYTHING, deployedKeyArn, World } from './world';
 import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
 } from '../../examples/stacks';
+import { readRecords } from '../../lib/cli/assembly';
 
 test.each([
   ['name no key (as written before the owner deployed)', false],
@@ -19,7 +21,8 @@ test.each([
   // The ARN this harness deploys the owner's key with, for the consumer to name when it does.
   const keyArn = deployedKeyArn(addExampleStacks(new App(), exampleSetup()).owner.sharedBucket.encryptionKey);
   const setup = exampleSetup(namesKey ? { SHARED_BUCKET_KEY_ARN: keyArn } : {});
-  const { owner, consumer, thirdParty } = addExampleStacks(new App(), setup);
+  const app = new App();
+  const { owner, consumer, thirdParty } = addExampleStacks(app, setup);
   const world = new World().addStack(owner).addStack(consumer).addStack(thirdParty);
 
   const reach = (prefix: string, level: Level, allowDelete: boolean = false): Reach => ({
@@ -33,6 +36,12 @@ test.each([
     [vendorAccess, [reach('vendor-exports/', 'read')]],
     [vendor, []],
   ];
+  // The review record says the same (recorded-intent.ts): what the evaluator allows below is what the CLI reports.
+  const recorded = { records: readRecords(app.synth().directory), bucketArn: `arn:aws:s3:::${setup.bucketName}`, keyArn, config: {} };
+  for (const [principal, reaches] of expected) {
+    const fromRecord = principal === vendorAccess ? recordedRoleReaches(recorded, principal) : recordedOwnerReaches(recorded, principal);
+    expect(canonicalReaches(fromRecord)).toEqual(canonicalReaches(reaches));
+  }
   const probe = probeFor(setup.bucketName, ['analytics/', 'ingest/', 'vendor-exports/']);
   const allowedActions: Record<string, string[]> = {};
   for (const [principal, reaches] of expected) {

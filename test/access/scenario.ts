@@ -7,11 +7,13 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, CfnAccessPoint, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { parseAccessPointResource } from './access-point-arn';
 import { intends, Level, Reach, TrustIntent, trustIntends } from './intent';
+import { canonicalReaches, recordedOwnerReaches, recordedRoleReaches } from './recorded-intent';
 import {
   assumeRoleRequests, dataRequests, evaluate, expectExactly, kmsRequests, Outcome, Probe, probeFor, ProofSummary, s3Requests,
 } from './sweep';
 import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, deployedKeyArn, PolicyDocument, SimulatedRequest, World } from './world';
 import { AccessLevel, ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
+import { FoundRecord, readRecords } from '../../lib/cli/assembly';
 
 export const OWNER = '111111111111';
 export const OUTSIDER = '999999999999';
@@ -130,6 +132,8 @@ export interface Share {
   readonly accessPointArns: string[];
   /** SharingMode.ACCESS_POINTS: each organization grant's access point ARN, in their order. */
   readonly organizationAccessPointArns: string[];
+  /** The review records of the share's cloud assembly, as the CLI reads them (recorded-intent.ts). */
+  readonly records: FoundRecord[];
 }
 
 /**
@@ -326,7 +330,29 @@ export function deployShare(config: ShareConfig): Share {
     thirdPartyRoles,
     accessPointArns,
     organizationAccessPointArns,
+    // Synthesized already (World.addStack): the cached assembly.
+    records: readRecords(app.synth().directory),
   };
+}
+
+/**
+ * The intent of `principal` on the owner's side, from the review record, after checking that it
+ * is the intent of the configuration (`fromConfiguration`): the proofs then show that the
+ * evaluator allows exactly what the record says.
+ */
+function recordedIntent(principal: string, fromRecord: Reach[], fromConfiguration: Reach[]): Reach[] {
+  const recorded = canonicalReaches(fromRecord);
+  const configured = canonicalReaches(fromConfiguration);
+  if (JSON.stringify(recorded) !== JSON.stringify(configured)) {
+    throw new Error(`The review record says ${principal} reaches\n  ${recorded.join('\n  ') || '(nothing)'}\n` +
+      `but the configuration means\n  ${configured.join('\n  ') || '(nothing)'}`);
+  }
+  return fromRecord;
+}
+
+/** ownerReaches, from the review record (checked against the configuration). */
+function recordedOwnerIntent(share: Share, principal: string): Reach[] {
+  return recordedIntent(principal, recordedOwnerReaches(share, principal), ownerReaches(share, principal));
 }
 
 /** An ARN the owner stack built from its own account, region and partition, as a plain string. */
@@ -529,7 +555,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
   config.grants.forEach((grant, index) => {
     for (const roleName of grant.roleNames ?? [readerRoleName(index)]) {
       const arn = roleArn(grant.accountId, roleName);
-      const owner = ownerReaches(share, arn);
+      const owner = recordedOwnerIntent(share, arn);
       const consumer = [consumerReaderReach(share, grant, index)];
       if (config.deployConsumers ?? true) {
         result.push({
@@ -560,7 +586,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
     const unnamed = roleArn(account, 'NotNamedByTheOwner');
     // Declared once: a share may be proved several times (shareAt).
     const arn = world.principals.has(unnamed) ? unnamed : world.addPrincipal(unnamed, ALLOW_EVERYTHING);
-    const owner = ownerReaches(share, arn);
+    const owner = recordedOwnerIntent(share, arn);
     result.push({
       arn,
       description: `${arn}, a role no grant names, allowing itself everything`,
@@ -574,7 +600,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
   for (const account of Object.keys(config.memberships ?? {})) {
     for (const roleName of [...organizationRoleNames, 'NotTheMemberRole']) {
       const arn = roleArn(account, roleName);
-      const owner = ownerReaches(share, arn);
+      const owner = recordedOwnerIntent(share, arn);
       const deployed = (config.deployConsumers ?? true) && world.principals.has(arn);
       if (deployed) {
         const consumer = (config.organizationGrants ?? [])
@@ -619,7 +645,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
     probes: ownerSideProbes(share, [OUTSIDER_ACCESS_POINT]),
   });
   share.thirdPartyRoles.forEach(({ config: thirdParty, roleArn: accessRole }, index) => {
-    const reach = [reachOf(share, thirdParty)];
+    const reach = recordedIntent(accessRole, recordedRoleReaches(share, accessRole), [reachOf(share, thirdParty)]);
     result.push({
       arn: accessRole,
       description: `${accessRole}, the owner's ThirdPartyAccessRole, once assumed`,
@@ -627,11 +653,12 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
     });
     for (const roleName of thirdParty.roleNames ?? [`ThirdParty${index}Integration`]) {
       const arn = roleArn(thirdParty.accountId, roleName);
+      const thirdPartyOwner = recordedOwnerIntent(share, arn);
       result.push({
         arn,
         description: `${arn}, a third party, allowing itself everything, directly on the bucket`,
         identity: [ALLOW_EVERYTHING],
-        intended: request => intends(ownerReaches(share, arn), request),
+        intended: request => intends(thirdPartyOwner, request),
       });
     }
   });

@@ -1,0 +1,17 @@
+import { App } from 'aws-cdk-lib';
+import { ExistingBucketOwnerStack } from './existing-bucket';
+import { addOrganizationStacks, organizationSetup } from './organization';
+import { addExampleStacks, exampleSetup } from './stacks';
+
+/**
+ * Every stack of the example app (examples/app.ts) in `app`, configured from `env` as app.ts
+ * documents: the README's review table and diagram are generated from it (scripts/readme-review.ts).
+ */
+export function addExampleApp(app: App, env: Record<string, string | undefined>): void {
+  const setup = exampleSetup(env);
+  addExampleStacks(app, setup);
+  // The owner account again, sharing a bucket it already had (existingBucket).
+  new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
+  // Sharing with an organization: the owner's grants and the management account's StackSets.
+  addOrganizationStacks(app, { setup, organization: organizationSetup(env) });
+}
