@@ -8,6 +8,7 @@
  * (bad arguments, a folder that is no cloud assembly, ...), printed as one line on standard error.
  */
 import { CliError } from './assembly';
+import { runExplain } from './explain';
 import { REVIEW_SUMMARY, runReview } from './review';
 
 /** Where a command writes. */
@@ -21,6 +22,7 @@ export type Subcommand = (args: string[], output: Output) => number;
 
 const SUBCOMMANDS: Record<string, { readonly summary: string; readonly run: () => Subcommand }> = {
   review: { summary: REVIEW_SUMMARY, run: () => runReview },
+  explain: { summary: 'whether the grants this library wrote allow one S3 request, and why (not)', run: () => runExplain },
 };
 
 const USAGE = () => [
