@@ -221,6 +221,7 @@ export class ThirdPartyAccessRole extends Construct {
       kind: 'ThirdPartyAccessRole',
       sharedBucketPath: props.sharedBucket.node.path,
       bucketName: known(props.sharedBucket.bucketName),
+      roleName: known(props.roleName),
       grant: {
         accountId: props.thirdPartyAccountId,
         principalArns: props.thirdPartyPrincipalArns === undefined ? null : [...props.thirdPartyPrincipalArns],

@@ -3,7 +3,7 @@ import {
   consumerDisagreement, ConsumerAsk, IsUnknown, organizationConsumersDisagreement, OrganizationConsumersAsk, OwnerBucket, OwnerGrant,
   OwnerOrganizationGrant, OwnerSide, OwnerThirdPartyRole,
 } from '../private/agreement-rules';
-import { RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../private/record';
+import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../private/record';
 import { SharingMode } from '../sharing-mode';
 import { FoundRecord } from './assembly';
 
@@ -47,12 +47,6 @@ export interface Unchecked {
   readonly reason: string;
 }
 
-/**
- * The prefix the record shows for an organization grant whose members each get their own
- * (lib/private/record-writer.ts OWN_ACCOUNT_RECORDED_PREFIX; that file needs aws-cdk-lib, which
- * the CLI does not load).
- */
-export const OWN_ACCOUNT_RECORDED_PREFIX = '<account id>/';
 
 /** A construct path as the findings name it: the metadata key without its leading '/'. */
 export function constructPath(path: string): string {
@@ -191,7 +185,7 @@ function ownerSide(records: FoundRecord[]): OwnerIndex {
       const role: OwnerThirdPartyRole = {
         path: place.path,
         bucketName: data.bucketName,
-        roleName: data.grant.roleArn === null || data.grant.roleArn === undefined ? undefined : lastSegment(data.grant.roleArn),
+        roleName: data.roleName ?? (data.grant.roleArn === null || data.grant.roleArn === undefined ? undefined : lastSegment(data.grant.roleArn)),
         thirdPartyAccountId: data.grant.accountId,
         thirdPartyPrincipalArns: defined(data.grant.principalArns),
         expires: date(data.grant.expires),

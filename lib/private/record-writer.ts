@@ -1,7 +1,7 @@
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { expiryText } from './expiry';
-import { RECORD_METADATA_TYPE, RecordData, RecordedAccess, RecordedGrant, RecordedNarrowing, RecordedPath } from './record';
+import { OWN_ACCOUNT_RECORDED_PREFIX, RECORD_METADATA_TYPE, RecordData, RecordedAccess, RecordedGrant, RecordedNarrowing, RecordedPath } from './record';
 import { NormalizedOrganizationGrant } from './sharing/organization-sharing';
 import { NormalizedGrant } from './sharing/sharing-path';
 import { knownPartition, withKnownPartition } from './validation';
@@ -45,8 +45,6 @@ export function recordedExpiry(expires: Date | undefined): string | null {
   return expires === undefined ? null : expiryText(expires);
 }
 
-/** The prefix the record shows for an organization grant whose members each get their own. */
-export const OWN_ACCOUNT_RECORDED_PREFIX = '<account id>/';
 
 /** What every grant of a SharedBucket is narrowed by, whichever its kind. */
 export interface BucketNarrowing {

@@ -20,6 +20,9 @@ export const RECORD_VERSION = 1;
 
 export type RecordedAccess = 'READ' | 'WRITE' | 'READ_WRITE';
 
+/** The prefix recorded for an organization grant whose members each get their own (`<account id>/`). */
+export const OWN_ACCOUNT_RECORDED_PREFIX = '<account id>/';
+
 /** Which policy carries the grant on the owner's side. */
 export type RecordedPath = 'bucketPolicy' | 'accessPoint' | 'thirdPartyRole' | 'organization';
 
@@ -85,6 +88,8 @@ export interface ThirdPartyRoleRecordData {
   /** The SharedBucket's construct path. */
   readonly sharedBucketPath: string;
   readonly bucketName: string | null;
+  /** The role's name; null when CloudFormation generates it. */
+  readonly roleName: string | null;
   readonly grant: RecordedGrant;
 }
 
