@@ -186,6 +186,15 @@ project.addTask('compare', {
   receiveArgs: true,
 });
 
+// README "Reviewing access": the compiled CLI's review table, diagram and explained Access
+// Denied for the example app. `npx projen readme:review -- --update-readme` rewrites them
+// (test/readme-review.test.ts keeps them true).
+project.addTask('readme:review', {
+  description: 'Print the review table, diagram and explained Access Denied of README "Reviewing access" (run compile first)',
+  exec: 'ts-node --transpile-only scripts/readme-review.ts',
+  receiveArgs: true,
+});
+
 // Scale benchmark (README "Scaling to many consumers"): policy sizes per consumer, largest
 // policy against its limit, maximum consumers per mode, and synth time against plain
 // aws-cdk-lib at equal N. A script, not a timed test: `npm run bench`.
@@ -238,6 +247,8 @@ const smokeTypescript = project.addTask('smoke:typescript', {
       cwd: quickstart,
     },
     { exec: 'npx --no-install cdk synth --quiet --output ../../cdk.out.quickstart', cwd: quickstart },
+    // The package's bin, as installed from the tarball, reads what the quick start recorded.
+    { exec: 'npx --no-install cdk-cross-account-bucket review ../../cdk.out.quickstart', cwd: quickstart },
   ],
 });
 const smokePython = project.addTask('smoke:python', {

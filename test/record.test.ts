@@ -136,6 +136,7 @@ describe('the review record', () => {
         kind: 'ThirdPartyAccessRole',
         sharedBucketPath: 'Owner/Shared',
         bucketName: 'recorded-bucket',
+        roleName: 'VendorAccess',
         grant: {
           accountId: VENDOR,
           principalArns: null,
