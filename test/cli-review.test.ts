@@ -111,8 +111,9 @@ describe('the example app, one assembly', () => {
     const run = review(example, '--json');
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout);
-    expect(Object.keys(json)).toEqual(['buckets', 'findings']);
+    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked']);
     expect(json.findings).toEqual([]);
+    expect(json.unchecked).toEqual([]);
     expect(json.buckets).toEqual([{
       bucketName: `cdk-cross-account-bucket-example-${OWNER}`,
       ownerAccountId: OWNER,

@@ -413,19 +413,14 @@ export function explain(records: FoundRecord[], request: ExplainRequest, source:
     note: SCOPE_NOTE,
   };
   const notes = operationNote === undefined ? [] : [operationNote];
+  // Denied before any grant is weighed: nothing provided, missed or required.
+  const deniedBefore = (reasons: string[]) => ({
+    ...base, allowed: false, grant: null, provided: [], misses: [], requestMust: [], consumerSide: [], reasons,
+  });
 
   if (!grantableActions().has(action)) {
-    return {
-      ...base,
-      allowed: false,
-      grant: null,
-      provided: [],
-      misses: [],
-      requestMust: [],
-      consumerSide: [],
-      reasons: [...notes, `${action} is an action cdk-cross-account-bucket never grants, at any access level: its grants carry only ` +
-        `${[...grantableActions()].join(', ')} (s3:DeleteObject only with allowDelete)${neverGrantedWhy(action)}`],
-    };
+    return deniedBefore([...notes, `${action} is an action cdk-cross-account-bucket never grants, at any access level: its grants carry only ` +
+        `${[...grantableActions()].join(', ')} (s3:DeleteObject only with allowDelete)${neverGrantedWhy(action)}`]);
   }
 
   // The grants that can serve the caller: its account's, its organization's, and the third-party roles it is or may assume.
@@ -437,19 +432,10 @@ export function explain(records: FoundRecord[], request: ExplainRequest, source:
       ? ` ${caller.account} is the owner's account: this library grants its principals nothing beyond its third-party roles; ` +
         'access from within the owner account comes from their own IAM policies, which explain does not evaluate.'
       : '';
-    return {
-      ...base,
-      allowed: false,
-      grant: null,
-      provided: [],
-      misses: [],
-      requestMust: [],
-      consumerSide: [],
-      reasons: [...notes, `no grant of ${bucketLabel(bucket)} is for account ${caller.account}.${owner}`,
-        ...(bucket.grants.length === 0 ? ['The bucket has no grants.'] : [
-          `The bucket's grants go to: ${bucket.grants.map(({ grant }) => `${who(grant)} (prefix ${grant.prefix ?? 'the whole bucket'})`).join('; ')}.`,
-        ])],
-    };
+    return deniedBefore([...notes, `no grant of ${bucketLabel(bucket)} is for account ${caller.account}.${owner}`,
+      ...(bucket.grants.length === 0 ? ['The bucket has no grants.'] : [
+        `The bucket's grants go to: ${bucket.grants.map(({ grant }) => `${who(grant)} (prefix ${grant.prefix ?? 'the whole bucket'})`).join('; ')}.`,
+      ])]);
   }
 
   const checks = relevant.map(grant => ({ grant, ...checkGrant(bucket, grant.grant, caller, action, request) }));

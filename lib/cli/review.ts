@@ -85,7 +85,7 @@ export const runReview: Subcommand = (args: string[], output: Output): number =>
   const buckets = reviewBuckets(records);
   const { findings, unchecked, checked } = reviewFindings(records);
   if (format === 'json') {
-    output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings }, undefined, 2));
+    output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings, unchecked }, undefined, 2));
   } else if (format === 'mermaid') {
     // Findings as mermaid comments: the output stays a diagram to paste as it is.
     output.out([...mermaidDiagram(buckets), ...findingLines(findings, unchecked, checked).map(line => `%% ${line}`)].join('\n'));

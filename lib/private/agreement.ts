@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { AccessLevel } from '../access-level';
 import { SharingMode } from '../sharing-mode';
 import {
-  consumerDisagreement, organizationConsumersDisagreement, OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
+  ConsumerAsk, consumerDisagreement, organizationConsumersDisagreement, OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
 } from './agreement-rules';
 
 /**
@@ -58,20 +58,9 @@ export interface ThirdPartyRoleRecord {
   readonly expires?: Date;
 }
 
-/** What a ConsumerReader asks for. */
-export interface ConsumerRequest {
+/** What a ConsumerReader asks for, as it hands it over: the rules' ask, with the construct for its path and account. */
+export interface ConsumerRequest extends Omit<ConsumerAsk, 'path' | 'accountId'> {
   readonly construct: IConstruct;
-  readonly bucketName: string;
-  readonly bucketOwnerAccountId: string;
-  /** The role's ARN when known at synth (a fixed roleName, or a role imported by ARN). */
-  readonly principalArn?: string;
-  readonly prefix?: string;
-  readonly access: AccessLevel;
-  readonly allowDelete: boolean;
-  readonly accessPointArn?: string;
-  readonly thirdPartyRoleArn?: string;
-  /** When the consumer's identity policy ends; undefined: it does not end. */
-  readonly expires?: Date;
 }
 
 const WARNING_ID = 'cdk-cross-account-bucket:consumerNotGranted';
