@@ -119,6 +119,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // policy document once and hands the simulator the validated policy.
     '@cloud-copilot/iam-policy@0.1.109',
     'fast-check@4.10.2',
+    // smoke runs the Python package's check beside the others (see the smoke task).
+    'concurrently@10.0.7',
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
@@ -283,10 +285,13 @@ project.addTask('smoke', {
   description: 'Smoke-test the TypeScript, Python, Java and Go packages (run package-all first)',
   steps: [
     { spawn: 'synth:example' },
-    { spawn: smokeTypescript.name },
-    { spawn: smokePython.name },
-    { spawn: smokeJava.name },
-    { spawn: smokeGo.name },
+    // The Python check (a venv, aws-cdk-lib's wheel, a synth: about a minute on one core) runs
+    // beside the TypeScript, Java and Go ones, which share the other core; each one's output is
+    // printed whole when it ends, and a failure stops the other.
+    {
+      exec: `concurrently --group --kill-others-on-fail --names python,typescript+java+go "npx projen ${smokePython.name}" ` +
+        `"npx projen ${smokeTypescript.name} && npx projen ${smokeJava.name} && npx projen ${smokeGo.name}"`,
+    },
     { exec: `${smokeVenv}/bin/python -m pytest -q examples` },
   ],
 });
