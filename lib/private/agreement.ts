@@ -1,9 +1,9 @@
 import { Annotations, Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { AccessLevel } from '../access-level';
 import { SharingMode } from '../sharing-mode';
 import {
-  ConsumerAsk, consumerDisagreement, organizationConsumersDisagreement, OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
+  ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement,
+  OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
 } from './agreement-rules';
 
 /**
@@ -31,19 +31,9 @@ export interface SharedBucketRecord {
   organizationGrants(): OwnerOrganizationGrant[];
 }
 
-/** What an OrganizationConsumers rolls out to the accounts of its units. */
-export interface OrganizationConsumersRequest {
+/** What an OrganizationConsumers rolls out, as it hands it over: the rules' ask, with the construct for its path. */
+export interface OrganizationConsumersRequest extends Omit<OrganizationConsumersAsk, 'path'> {
   readonly construct: IConstruct;
-  readonly bucketName: string;
-  readonly bucketOwnerAccountId: string;
-  readonly roleName: string;
-  readonly sharedPrefix?: string;
-  readonly access: AccessLevel;
-  readonly allowDelete: boolean;
-  /** StackSet targets: OU ids and root ids. */
-  readonly organizationalUnitIds: string[];
-  /** The organization grant's access point the member roles go through. */
-  readonly accessPointArn?: string;
 }
 
 /** A ThirdPartyAccessRole, as the check sees it. */
