@@ -10,7 +10,7 @@ import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
 import { validExpiry, warnIfExpiring } from './private/expiry';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { RECORD_VERSION, RecordedGrant } from './private/record';
+import { RECORD_VERSION } from './private/record';
 import {
   BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
 } from './private/record-writer';
@@ -296,9 +296,12 @@ export class SharedBucket extends Construct {
   private readonly consumerGrants: ConsumerGrant[] = [];
   private readonly organizationGrantList: OrganizationGrant[] = [];
   private readonly organizationId?: string;
-  /** What the review record says of each grant, built from what the sharing path was given. */
-  private readonly recordedGrants: RecordedGrant[] = [];
-  private readonly recordedOrganizationGrants: RecordedGrant[] = [];
+  /**
+   * The grants as the sharing path was given them: the agreement check and the review record
+   * read these, so what they report is what the policies were written from.
+   */
+  private readonly normalizedGrants: NormalizedGrant[] = [];
+  private readonly normalizedOrganizationGrants: NormalizedOrganizationGrant[] = [];
   private readonly narrowing: BucketNarrowing;
   /** Where the grants are written: the path of the sharing mode. */
   private readonly path: SharingPath;
@@ -382,25 +385,25 @@ export class SharedBucket extends Construct {
       construct: this,
       bucketName: this.bucketName,
       sharingMode: this.sharingMode,
-      grants: () => this.consumerGrants.map((grant, index) => ({
+      grants: () => this.normalizedGrants.map((grant, index) => ({
         accountId: grant.accountId,
         principalArns: grant.principalArns,
         prefix: grant.prefix,
-        access: grant.access ?? AccessLevel.READ,
-        allowDelete: grant.allowDelete ?? false,
+        access: grant.access,
+        allowDelete: grant.allowDelete,
         accessPointArn: this.path.accessPointArns[index] === undefined ? undefined : withKnownPartition(this, this.path.accessPointArns[index]),
-        expires: grant.expires?.date,
+        expires: grant.expires,
       })),
-      organizationGrants: () => this.organizationGrantList.map((grant, index) => ({
+      organizationGrants: () => this.normalizedOrganizationGrants.map((grant, index) => ({
         organizationId: grant.organizationId,
         organizationalUnitPaths: grant.organizationalUnitPaths,
         roleName: grant.roleName,
         sharedPrefix: grant.sharedPrefix,
-        access: grant.access ?? AccessLevel.READ,
-        allowDelete: grant.allowDelete ?? false,
+        access: grant.access,
+        allowDelete: grant.allowDelete,
         accessPointArn: this.path.organizationAccessPointArns[index] === undefined ? undefined
           : withKnownPartition(this, this.path.organizationAccessPointArns[index]),
-        expires: grant.expires?.date,
+        expires: grant.expires,
       })),
     });
 
@@ -412,7 +415,11 @@ export class SharedBucket extends Construct {
       region: knownRegion(this),
       sharingMode: this.sharingMode === SharingMode.ACCESS_POINTS ? 'ACCESS_POINTS' : 'BUCKET_POLICY',
       encryptionKeyArn: knownArn(this, this.encryptionKey.keyArn),
-      grants: [...this.recordedGrants, ...this.recordedOrganizationGrants],
+      grants: [
+        ...this.normalizedGrants.map((grant, index) => recordConsumerGrant(this, grant, this.narrowing, this.path.accessPointArns[index])),
+        ...this.normalizedOrganizationGrants.map((grant, index) =>
+          recordOrganizationGrant(this, grant, this.narrowing, this.path.organizationAccessPointArns[index])),
+      ],
     }));
 
     // After every grant is in: the policies' deployed sizes against their AWS limits.
@@ -509,8 +516,8 @@ export class SharedBucket extends Construct {
       accessPointName: grant.accessPointName,
       expires: grant.expires?.date,
     };
+    this.normalizedGrants.push(normalized);
     const keyActions = this.path.addGrant(normalized);
-    this.recordedGrants.push(recordConsumerGrant(this, normalized, this.narrowing, this.path.accessPointArns[normalized.number - 1]));
 
     this.warnIfKeyNotManaged(keyActions, `account ${grant.accountId}, that consumer's`);
     warnIfExpiring(this, `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`}`,
@@ -543,9 +550,8 @@ export class SharedBucket extends Construct {
       accessPointName: grant.accessPointName,
       expires: grant.expires?.date,
     };
+    this.normalizedOrganizationGrants.push(normalized);
     const keyActions = this.path.addOrganizationGrant(normalized);
-    this.recordedOrganizationGrants.push(recordOrganizationGrant(this, normalized, this.narrowing,
-      this.path.organizationAccessPointArns[normalized.number - 1]));
     this.warnIfKeyNotManaged(keyActions, `the accounts of organization ${grant.organizationId}, their`);
     warnIfExpiring(this, `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId})`, grant.expires?.date);
   }
