@@ -121,6 +121,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@4.10.2',
     // smoke runs the Python package's check beside the others (see the smoke task).
     'concurrently@10.0.7',
+    // The policy analyzer's solver (lib/analyzer/solver.ts): z3's WebAssembly build, about 35 MB.
+    // Not a dependency of the published package: the constructs never load it, and the analyzer
+    // asks its users to install it (README), so no user pays for it in every language's package.
+    'z3-solver@5.2.0',
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],

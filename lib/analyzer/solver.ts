@@ -1,0 +1,414 @@
+/**
+ * The solver: z3 (the `z3-solver` package, Microsoft's WebAssembly build), loaded on first use.
+ *
+ * Formulas reach z3 as SMT-LIB text. Strings take part the way Zelkova lets them (Backes et al.,
+ * "Semantic-based Automated Reasoning for AWS Access Policies using SMT", FMCAD 2018, section IV):
+ * every test of a string variable against a pattern is a Boolean atom; the Boolean and arithmetic
+ * skeleton is solved first, and each string variable's atoms, as that solution sets them, are then
+ * checked together in one regular-membership query (`str.in_re v (re.inter ...)`), which z3's
+ * derivative-based regex solver answers in milliseconds. An unrealizable combination comes back as
+ * a lemma (a minimal set of atoms that cannot hold together) and the skeleton is solved again.
+ * Asking z3 the whole formula at once with its string theory was tried first: a containment of two
+ * key patterns took it minutes, the same question as one membership milliseconds.
+ */
+import { createRequire } from 'module';
+import { join } from 'path';
+import { smtString, smtVariable } from './pattern';
+import { FALSE, Term, TRUE, not, or } from './terms';
+
+/** z3-solver is an optional dependency: the constructs never load it, the analyzer does. */
+export const Z3_PACKAGE = 'z3-solver';
+export const Z3_VERSION = '5.2.0';
+
+export class AnalyzerUnavailableError extends Error {}
+export class SolverUnknownError extends Error {}
+
+interface Z3Module {
+  init(): Promise<{ Z3: any; em: any }>;
+}
+
+function loadZ3Module(): Z3Module {
+  const attempts: string[] = [];
+  for (const base of [__filename, join(process.cwd(), 'package.json')]) {
+    try {
+      return createRequire(base)(Z3_PACKAGE) as Z3Module;
+    } catch (error) {
+      attempts.push(base);
+    }
+  }
+  throw new AnalyzerUnavailableError(
+    `the analyzer needs the npm package ${Z3_PACKAGE} (about 35 MB, not installed with the constructs): run \`npm install --save-dev ${Z3_PACKAGE}@${Z3_VERSION}\` in your project`);
+}
+
+interface Z3Runtime {
+  readonly Z3: any;
+  readonly em: any;
+}
+
+let runtime: Promise<Z3Runtime> | undefined;
+
+async function z3(): Promise<Z3Runtime> {
+  runtime ??= loadZ3Module().init();
+  return runtime;
+}
+
+/**
+ * Ends z3's worker threads so that the process can exit. Solvers made before are unusable after.
+ */
+export async function shutdownSolver(): Promise<void> {
+  if (!runtime) return;
+  const { em } = await runtime;
+  runtime = undefined;
+  em.PThread.terminateAllThreads();
+}
+
+/** z3-solver runs one asynchronous call at a time in the whole process: every context queues here. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * One z3 context driven with SMT-LIB text.
+ *
+ * The script goes to z3 in memory this class allocates and frees only once z3 has answered.
+ * z3-solver's own `eval_smtlib2_string` passes it through emscripten's `ccall`, which puts the
+ * string on the stack and releases it when the call returns, while z3 still reads it on its worker
+ * thread: seen here as scripts z3 read garbled (2 of 3,000 calls), never with this allocation
+ * (0 of 5,000).
+ */
+class SmtContext {
+  constructor(private readonly em: any, private readonly context: unknown) {}
+
+  public run(script: string): Promise<string> {
+    const result = queue.then(() => this.evaluate(script));
+    queue = result.catch(() => undefined);
+    return result.then(output => {
+      const text = String(output);
+      const error = /\(error "([^"]*)"\)/.exec(text);
+      if (error) throw new Error(`z3 rejected the formula: ${error[1]}`);
+      return text;
+    });
+  }
+
+  private async evaluate(script: string): Promise<string> {
+    const bytes = new TextEncoder().encode(script);
+    const pointer: number = this.em._malloc(bytes.length + 1);
+    try {
+      this.em.HEAPU8.set(bytes, pointer);
+      this.em.HEAPU8[pointer + bytes.length] = 0;
+      return await this.em.async_call(() => this.em._async_Z3_eval_smtlib2_string(this.context, pointer));
+    } finally {
+      this.em._free(pointer);
+    }
+  }
+}
+
+export type SortName = 'Bool' | 'Int' | 'Real';
+
+interface Atom {
+  readonly name: string;
+  readonly variables: readonly string[];
+  /** `str.in_re` of one variable in this regular expression. */
+  readonly regex?: string;
+  /** Any other constraint over string variables. */
+  readonly constraint?: string;
+}
+
+interface Literal {
+  readonly atom: Atom;
+  readonly value: boolean;
+}
+
+/** A satisfying assignment: every declared variable's value, as z3 printed it, decoded. */
+export interface SolverModel {
+  readonly strings: ReadonlyMap<string, string>;
+  readonly numbers: ReadonlyMap<string, number>;
+  readonly booleans: ReadonlyMap<string, boolean>;
+}
+
+export class Solver {
+  public static async create(): Promise<Solver> {
+    const { Z3, em } = await z3();
+    const make = () => {
+      const config = Z3.mk_config();
+      Z3.set_param_value(config, 'model', 'true');
+      const context = Z3.mk_context(config);
+      Z3.del_config(config);
+      return new SmtContext(em, context);
+    };
+    const solver = new Solver(make(), make());
+    await solver.strings.run('(set-option :timeout 20000)');
+    return solver;
+  }
+
+  private readonly atoms = new Map<string, Atom>();
+  private readonly atomsByName = new Map<string, Atom>();
+  private readonly stringDomains = new Map<string, string>();
+  private readonly stringLengths = new Map<string, number>();
+  private readonly declared = new Map<string, SortName>();
+  private readonly realizable = new Map<string, Map<string, string> | undefined>();
+  /** Declarations made since the last call into z3, sent with the next one. */
+  private pendingSkeleton: string[] = [];
+  private pendingStrings: string[] = [];
+  /** Lemmas learned by earlier questions, asserted at the base level. */
+  private readonly lemmas: string[] = [];
+  /** Statistics for the bench: skeleton checks and string checks made. */
+  public readonly statistics = { skeletonChecks: 0, stringChecks: 0, lemmas: 0 };
+
+  private constructor(private readonly skeleton: SmtContext, private readonly strings: SmtContext) {}
+
+  /**
+   * Declares a string variable whose values lie in `domain` (a regular expression), of `length`
+   * characters if given (as a length, not a bounded loop: z3 decides the one in milliseconds where
+   * the other takes it seconds).
+   */
+  public declareString(name: string, domain = 're.all', length?: number): void {
+    if (this.stringDomains.has(name)) return;
+    this.stringDomains.set(name, domain);
+    if (length !== undefined) this.stringLengths.set(name, length);
+    this.pendingStrings.push(`(declare-const ${smtVariable(name)} String)`);
+  }
+
+  public hasString(name: string): boolean {
+    return this.stringDomains.has(name);
+  }
+
+  /** Declares a Bool, Int or Real variable of the skeleton. */
+  public declare(name: string, sort: SortName): string {
+    const symbol = smtVariable(name);
+    const existing = this.declared.get(name);
+    if (existing && existing !== sort) throw new Error(`${name} is declared as ${existing}, not ${sort}`);
+    if (!existing) {
+      this.declared.set(name, sort);
+      this.pendingSkeleton.push(`(declare-const ${symbol} ${sort})`);
+    }
+    return symbol;
+  }
+
+  /** The atom "variable ∈ regex". */
+  public membership(variable: string, regex: string): Term {
+    this.declareUnknown(variable);
+    return this.atom(`${variable}\u0000${regex}`, () => ({ variables: [variable], regex }));
+  }
+
+  /** An atom for a constraint over several string variables (a pattern that refers to a variable). */
+  public constraint(variables: readonly string[], constraint: string): Term {
+    variables.forEach(variable => this.declareUnknown(variable));
+    return this.atom(`${[...variables].sort().join(',')}\u0000${constraint}`, () => ({ variables: [...new Set(variables)], constraint }));
+  }
+
+  /** Values of the template the analyzer could not resolve are string variables of their own. */
+  private declareUnknown(variable: string): void {
+    if (this.stringDomains.has(variable)) return;
+    if (!variable.startsWith('unknown:')) throw new Error(`string variable ${variable} is not declared`);
+    this.declareString(variable);
+  }
+
+  private atom(key: string, make: () => Omit<Atom, 'name'>): Term {
+    let atom = this.atoms.get(key);
+    if (!atom) {
+      atom = { name: `atom!${this.atoms.size}`, ...make() };
+      this.atoms.set(key, atom);
+      this.atomsByName.set(atom.name, atom);
+      this.pendingSkeleton.push(`(declare-const ${smtVariable(atom.name)} Bool)`);
+    }
+    return smtVariable(atom.name);
+  }
+
+  /**
+   * A request that satisfies `formula`, or undefined when none does. Throws SolverUnknownError
+   * when z3 gives up (its time limit), never answering "none" for what it did not decide.
+   */
+  public async solve(formula: Term): Promise<SolverModel | undefined> {
+    if (formula === FALSE) return undefined;
+    const learned: string[] = [];
+    await this.flush();
+    await this.skeleton.run('(push)');
+    try {
+      await this.skeleton.run(`(assert ${formula})`);
+      for (;;) {
+        this.statistics.skeletonChecks++;
+        const verdict = (await this.skeleton.run('(check-sat)')).trim();
+        if (verdict === 'unsat') return undefined;
+        if (verdict !== 'sat') throw new SolverUnknownError(`z3 answered ${verdict}`);
+        const inPlay = atomsIn(formula);
+        const values = await this.values(inPlay, [...this.declared.keys()]);
+        const literals: Literal[] = inPlay.map(name => ({ atom: this.atomsByName.get(name)!, value: values.get(name) === 'true' }));
+        const strings = new Map<string, string>();
+        let refuted = false;
+        for (const component of components(literals)) {
+          const witness = await this.realize(component);
+          if (witness) {
+            witness.forEach((value, variable) => strings.set(variable, value));
+            continue;
+          }
+          const core = await this.minimize(component);
+          const lemma = or(...core.map(literal => literal.value ? not(smtVariable(literal.atom.name)) : smtVariable(literal.atom.name)));
+          this.statistics.lemmas++;
+          learned.push(lemma);
+          await this.skeleton.run(`(assert ${lemma})`);
+          refuted = true;
+        }
+        if (refuted) continue;
+        for (const variable of this.stringDomains.keys()) {
+          if (!strings.has(variable)) strings.set(variable, await this.anyValue(variable));
+        }
+        const numbers = new Map<string, number>();
+        const booleans = new Map<string, boolean>();
+        for (const [name, sort] of this.declared) {
+          const raw = values.get(name);
+          if (raw === undefined) continue;
+          if (sort === 'Bool') booleans.set(name, raw === 'true');
+          else numbers.set(name, parseNumber(raw));
+        }
+        return { strings, numbers, booleans };
+      }
+    } finally {
+      await this.skeleton.run('(pop)');
+      // A lemma holds of every string, whatever the formula: keep it for the next questions.
+      for (const lemma of learned) {
+        await this.skeleton.run(`(assert ${lemma})`);
+        this.lemmas.push(lemma);
+      }
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingSkeleton.length > 0) await this.skeleton.run(this.pendingSkeleton.splice(0).join(''));
+    if (this.pendingStrings.length > 0) await this.strings.run(this.pendingStrings.splice(0).join(''));
+  }
+
+  private async values(atoms: string[], variables: string[]): Promise<Map<string, string>> {
+    const names = [...atoms, ...variables];
+    const out = new Map<string, string>();
+    for (let start = 0; start < names.length; start += 500) {
+      const chunk = names.slice(start, start + 500);
+      const text = await this.skeleton.run(`(get-value (${chunk.map(smtVariable).join(' ')}))`);
+      for (const [name, value] of parseValues(text)) out.set(name, value);
+    }
+    return out;
+  }
+
+  /** Values of the component's variables that make its literals true, or undefined if none exist. */
+  private async realize(literals: readonly Literal[]): Promise<Map<string, string> | undefined> {
+    const key = literals.map(literal => `${literal.value ? '' : '!'}${literal.atom.name}`).sort().join(' ');
+    if (this.realizable.has(key)) return this.realizable.get(key);
+    const variables = [...new Set(literals.flatMap(literal => literal.atom.variables))];
+    const assertions: string[] = [];
+    for (const variable of variables) {
+      const regexes = [this.stringDomains.get(variable)!];
+      let equal: string | undefined;
+      for (const literal of literals) {
+        if (literal.atom.regex === undefined || literal.atom.variables[0] !== variable) continue;
+        regexes.push(literal.value ? literal.atom.regex : `(re.comp ${literal.atom.regex})`);
+        // A membership in one literal string is an equation, which z3 propagates into the
+        // constraints over several variables; as a membership it takes z3 seconds there.
+        const literalText = /^\(str\.to_re ("(?:[^"]|"")*")\)$/.exec(literal.atom.regex);
+        if (literal.value && literalText) equal = literalText[1];
+      }
+      const regex = regexes.length === 1 ? regexes[0] : `(re.inter ${regexes.join(' ')})`;
+      if (equal !== undefined) assertions.push(`(assert (= ${smtVariable(variable)} ${equal}))`);
+      const length = this.stringLengths.get(variable);
+      if (length !== undefined) assertions.push(`(assert (= (str.len ${smtVariable(variable)}) ${length}))`);
+      assertions.push(`(assert (str.in_re ${smtVariable(variable)} ${regex}))`);
+    }
+    for (const literal of literals) {
+      if (literal.atom.constraint !== undefined) {
+        assertions.push(`(assert ${literal.value ? literal.atom.constraint : `(not ${literal.atom.constraint})`})`);
+      }
+    }
+    this.statistics.stringChecks++;
+    await this.flush();
+    const output = await this.strings.run(`(push)${assertions.join('')}(check-sat)`);
+    let witness: Map<string, string> | undefined;
+    try {
+      const verdict = output.trim();
+      if (verdict === 'sat') {
+        const text = await this.strings.run(`(get-value (${variables.map(smtVariable).join(' ')}))`);
+        witness = new Map([...parseValues(text)].map(([name, value]) => [name, decodeString(value)]));
+      } else if (verdict !== 'unsat') {
+        throw new SolverUnknownError(`z3 could not decide whether strings exist that satisfy ${assertions.join(' ')}: ${verdict}`);
+      }
+    } finally {
+      await this.strings.run('(pop)');
+    }
+    this.realizable.set(key, witness);
+    return witness;
+  }
+
+  /** A smallest set of the literals that still cannot hold together (deletion-based). */
+  private async minimize(literals: readonly Literal[]): Promise<Literal[]> {
+    let core = [...literals];
+    for (let index = core.length - 1; index >= 0 && core.length > 1; index--) {
+      const without = core.filter((_, other) => other !== index);
+      if (!(await this.realize(without))) core = without;
+    }
+    return core;
+  }
+
+  private async anyValue(variable: string): Promise<string> {
+    const witness = await this.realize([{ atom: { name: `domain!${variable}`, variables: [variable], regex: 're.all' }, value: true }]);
+    return witness?.get(variable) ?? '';
+  }
+}
+
+/** The atoms a formula mentions (a lemma about an atom the formula does not mention cannot matter). */
+function atomsIn(formula: string): string[] {
+  const names = new Set<string>();
+  for (const match of formula.matchAll(/\|(atom![0-9]+)\|/g)) names.add(match[1]);
+  return [...names];
+}
+
+/** Groups literals whose atoms share string variables. */
+function components(literals: readonly Literal[]): Literal[][] {
+  const parent = new Map<string, string>();
+  const find = (variable: string): string => {
+    let root = variable;
+    while (parent.get(root) !== undefined && parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(variable, root);
+    return root;
+  };
+  for (const literal of literals) {
+    const [first, ...rest] = literal.atom.variables;
+    if (!parent.has(first)) parent.set(first, first);
+    for (const other of rest) {
+      if (!parent.has(other)) parent.set(other, other);
+      parent.set(find(other), find(first));
+    }
+  }
+  const groups = new Map<string, Literal[]>();
+  for (const literal of literals) {
+    const root = find(literal.atom.variables[0]);
+    groups.set(root, [...(groups.get(root) ?? []), literal]);
+  }
+  return [...groups.values()];
+}
+
+/** Reads `((name value) ...)` as z3 prints get-value. */
+function parseValues(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const pattern = /\((\|(?:[^|])*\||[^\s()|]+)\s+("(?:[^"]|"")*"|\((?:[^()]|\([^()]*\))*\)|[^\s()]+)\)/g;
+  for (const match of text.matchAll(pattern)) {
+    const name = match[1].startsWith('|') ? match[1].slice(1, -1) : match[1];
+    out.set(name, match[2]);
+  }
+  return out;
+}
+
+/** Decodes an SMT-LIB string literal as z3 prints it. */
+export function decodeString(literal: string): string {
+  const body = literal.startsWith('"') ? literal.slice(1, -1) : literal;
+  return body
+    .replace(/""/g, '"')
+    .replace(/\\u\{([0-9a-fA-F]+)\}/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
+}
+
+function parseNumber(raw: string): number {
+  const trimmed = raw.trim();
+  const negative = /^\(- (.*)\)$/.exec(trimmed);
+  if (negative) return -parseNumber(negative[1]);
+  const ratio = /^\(\/ (\S+) (\S+)\)$/.exec(trimmed);
+  if (ratio) return parseNumber(ratio[1]) / parseNumber(ratio[2]);
+  return Number(trimmed);
+}
+
+export { smtString, TRUE };
