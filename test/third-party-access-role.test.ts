@@ -530,6 +530,22 @@ describe('ThirdPartyAccessRole', () => {
       });
     });
 
+    test('a thirdPartyPrincipalArns list token is refused at construction, naming the prop and the way out', () => {
+      // The trust policy would take it, but the review record then holds no list and `review` stopped with an internal error.
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME });
+      const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' }).valueAsList;
+      expect(() => newAccessRole({ thirdPartyPrincipalArns: roles }, { stack, sharedBucket }))
+        .toThrow(/ThirdPartyAccessRole 'Owner\/Access' has invalid props:\n {2}- thirdPartyPrincipalArns is '\{"Ref":"Roles"\}': expected a list of IAM role or user ARNs written item by item, not a list token.*Way out/);
+    });
+
+    test('thirdPartyPrincipalArns items that are tokens are written as they are', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME });
+      newAccessRole({ thirdPartyPrincipalArns: [new CfnParameter(stack, 'Role').valueAsString] }, { stack, sharedBucket });
+      expectTrustCondition(stack, { ArnEquals: { 'aws:PrincipalArn': [{ Ref: 'Role' }] }, StringEquals: { 'sts:ExternalId': EXTERNAL_ID } });
+    });
+
     test('a thirdPartyAccountId token is used as is, with literal thirdPartyPrincipalArns', () => {
       const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
       const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME });

@@ -115,9 +115,31 @@ export class PropsValidator {
     return true;
   }
 
+  /**
+   * A list whose items synth can count: not a list token (a `CommaDelimitedList` parameter's
+   * `valueAsList`, `Fn.split` of a value known only at deployment, an imported list). Each item
+   * is written on its own (a `*` appended, merged with the items of other grants, recorded for
+   * `review`), which a list token, one opaque value until deployment, does not allow; aws-cdk-lib
+   * would otherwise fail at synth with an error of its internals that names no prop. An item may
+   * still be a token of its own. Returns false for a list token.
+   */
+  public listKnownAtSynth(prop: string, values: string[] | undefined, items: string): boolean {
+    if (values === undefined || !Token.isUnresolved(values)) {
+      return true;
+    }
+    return this.fail(prop, JSON.stringify(Stack.of(this.scope).resolve(values)),
+      `a list of ${items} written item by item, not a list token (a CommaDelimitedList parameter's valueAsList, Fn.split, ` +
+      'Fn.importListValue): its length and items are known only at deployment, and each item is written on its own. Way out: ' +
+      'list the items, each of which may be a token of its own (one String parameter per item, or ' +
+      '[Fn.select(0, list), Fn.select(1, list)] for a list of known length)');
+  }
+
   /** IAM role or user ARNs, each of `accountId`. */
   public principalArns(prop: string, values: string[] | undefined, accountId: string): boolean {
-    if (values === undefined || Token.isUnresolved(values)) {
+    if (!this.listKnownAtSynth(prop, values, 'IAM role or user ARNs')) {
+      return false;
+    }
+    if (values === undefined) {
       return true;
     }
     if (values.length === 0) {
@@ -209,7 +231,10 @@ export class PropsValidator {
    * `organizationId`, where that is a valid id.
    */
   public organizationalUnitPaths(prop: string, values: string[] | undefined, organizationId: string | undefined): boolean {
-    if (values === undefined || Token.isUnresolved(values)) {
+    if (!this.listKnownAtSynth(prop, values, 'organizational unit paths')) {
+      return false;
+    }
+    if (values === undefined) {
       return true;
     }
     if (values.length === 0) {
