@@ -1,4 +1,4 @@
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../lib';
@@ -632,6 +632,12 @@ describe('ConsumerReader', () => {
   });
 
   describe('tokens', () => {
+    test('a prefix token that resolves at synth is checked at synth like a literal one', () => {
+      const { stack } = newReader({ prefix: Lazy.string({ produce: () => '*' }) });
+      expect(() => Template.fromStack(stack)).toThrow(
+        "ConsumerReader 'Consumer/Reader' has an invalid prop: prefix (a token, resolved at synth) is '*': expected a literal key prefix without the policy wildcards");
+    });
+
     test('bucketName, bucketOwnerAccountId, encryptionKeyArn and prefix may be tokens', () => {
       const stack = consumerStack();
       const parameter = (id: string) => new CfnParameter(stack, id).valueAsString;

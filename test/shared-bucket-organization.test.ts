@@ -2,7 +2,7 @@
  * SharedBucket organization grants: one statement per grant in the bucket policy (or an access
  * point of its own) and in the key policy, whatever the number of member accounts.
  */
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccessLevel, OrganizationGrant, SharedBucket, SharedBucketProps, SharingMode } from '../lib';
 import { errorMessage, reportedProblems } from './setup/props-errors';
@@ -177,6 +177,13 @@ describe('SharedBucket organization grants', () => {
       new SharedBucket(stack, 'Shared', { bucketName: BUCKET, organizationGrants: [{ ...GRANT, organizationalUnitPaths: [path] }] });
       const paths = withSid(statements(Template.fromStack(stack), 'AWS::S3::BucketPolicy'), 'Organization1').Condition['ForAnyValue:StringLike'];
       expect(paths).toEqual({ 'aws:PrincipalOrgPaths': [{ 'Fn::Join': ['', [{ Ref: 'Path' }, '*']] }] });
+    });
+
+    test('a sharedPrefix token that resolves at synth is checked at synth like a literal one', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      new SharedBucket(stack, 'Shared', { bucketName: BUCKET, organizationGrants: [{ ...GRANT, sharedPrefix: Lazy.string({ produce: () => '*' }) }] });
+      expect(() => Template.fromStack(stack)).toThrow(
+        "SharedBucket 'Owner/Shared' has an invalid prop: organizationGrants[0].sharedPrefix (a token, resolved at synth) is '*': expected a literal key prefix");
     });
 
     test("an organizationId on SharedBucketProps that contradicts the grant's", () => {

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -1164,6 +1164,31 @@ describe('SharedBucket', () => {
         Condition: Match.exact({ StringLikeIfExists: { 's3:prefix': { 'Fn::Join': ['', [{ Ref: 'Prefix' }, '*']] } } }),
       });
       expect(listingDenial(built)).toEqual(expectedListingDenial());
+    });
+
+    test.each([
+      ['*', "expected a literal key prefix without the policy wildcards '*' or '?'"],
+      ['data', "expected a key prefix ending in '/', such as 'data/'"],
+    ])('a prefix token that resolves at synth to %p is checked at synth like a literal one', (resolved, expected) => {
+      const stack = ownerStack();
+      const shared = new SharedBucket(stack, 'Shared', { consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: Lazy.string({ produce: () => resolved }) }] });
+      shared.addConsumer({ accountId: OTHER_ACCOUNT, prefix: Lazy.string({ produce: () => resolved }) });
+      let message = '';
+      try {
+        Template.fromStack(stack);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      const expectedProblem = (prop: string) =>
+        `SharedBucket 'Owner/Shared' has an invalid prop: ${prop} (a token, resolved at synth) is '${resolved}': ${expected}`;
+      expect(message).toContain(expectedProblem('consumers[0].prefix'));
+      expect(message).toContain(expectedProblem('addConsumer(grant).prefix'));
+    });
+
+    test('a prefix token that resolves at synth to a valid prefix is written as that prefix', () => {
+      const stack = ownerStack();
+      const built = build({ bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: Lazy.string({ produce: () => 'data/' }) }] }, stack);
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Resource: [bucketArn(), objectsArn('data/*')] });
     });
 
     test('a bucket name parameter is accepted and used as the bucket name', () => {

@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel, SharedBucket, ThirdPartyAccessRole, ThirdPartyAccessRoleProps } from '../lib';
@@ -528,6 +528,12 @@ describe('ThirdPartyAccessRole', () => {
           Statement: [Match.objectLike({ Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } } })],
         },
       });
+    });
+
+    test('a prefix token that resolves at synth is checked at synth like a literal one', () => {
+      const { stack } = newAccessRole({ prefix: Lazy.string({ produce: () => 'exports' }) });
+      expect(() => Template.fromStack(stack)).toThrow(
+        "ThirdPartyAccessRole 'Owner/Access' has an invalid prop: prefix (a token, resolved at synth) is 'exports': expected a key prefix ending in '/'");
     });
 
     test('a thirdPartyPrincipalArns list token is refused at construction, naming the prop and the way out', () => {

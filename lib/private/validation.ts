@@ -36,6 +36,8 @@ const ACCESS_POINT_ARN = new RegExp(`^arn:${PARTITION}:s3:([a-z0-9-]+):(\\d{12})
  */
 export class PropsValidator {
   private readonly problems: string[] = [];
+  /** Prefixes given as tokens: checked at synth, once resolved (see `prefix`). */
+  private readonly prefixesAtSynth: Array<{ readonly prop: string; readonly value: string }> = [];
 
   /**
    * @param calledThrough the public function the user called, whose frame and every frame above
@@ -48,9 +50,14 @@ export class PropsValidator {
     private readonly calledThrough: Function = scope.constructor,
   ) {}
 
-  /** Throws if any problem was found. */
+  /**
+   * Throws if any problem was found. Otherwise the checks that wait for synth (prefixes given as
+   * tokens) are registered on the construct: only for props that were accepted, so a grant
+   * refused here leaves no check behind.
+   */
   public throwIfInvalid(): void {
     if (this.problems.length === 0) {
+      this.checkPrefixesAtSynth();
       return;
     }
     const error = new Error(
@@ -66,6 +73,33 @@ export class PropsValidator {
       error.stack = wholeStack;
     }
     throw error;
+  }
+
+  /**
+   * A prefix given as a token may resolve at synth (a `Lazy`, a value computed from other
+   * constructs): then it is checked like a literal one, since `Lazy.string({ produce: () => '*' })`
+   * would otherwise grant the whole bucket, and one resolving to 'data' also 'data-archive/'. What
+   * resolves only at deployment (a parameter, an import, a reference to a resource) stays
+   * unchecked: CloudFormation substitutes it after every check of this library has run.
+   */
+  private checkPrefixesAtSynth(): void {
+    if (this.prefixesAtSynth.length === 0) {
+      return;
+    }
+    const prefixes = [...this.prefixesAtSynth];
+    this.scope.node.addValidation({
+      validate: () => {
+        const stack = Stack.of(this.scope);
+        const atSynth = new PropsValidator(this.scope, this.constructName);
+        for (const { prop, value } of prefixes) {
+          const resolved: unknown = stack.resolve(value);
+          if (typeof resolved === 'string') {
+            atSynth.prefix(`${prop} (a token, resolved at synth)`, resolved);
+          }
+        }
+        return atSynth.problems.map(problem => `${this.constructName} '${this.scope.node.path}' has an invalid prop: ${problem}`);
+      },
+    });
   }
 
   /** Records a problem: `<prop> is '<value>': expected <expected>`. Returns false for chaining. */
@@ -87,7 +121,11 @@ export class PropsValidator {
    * policy variable '${'.
    */
   public prefix(prop: string, value: string | undefined): boolean {
-    if (value === undefined || Token.isUnresolved(value)) {
+    if (value === undefined) {
+      return true;
+    }
+    if (Token.isUnresolved(value)) {
+      this.prefixesAtSynth.push({ prop, value });
       return true;
     }
     if (value === '') {
