@@ -70,6 +70,7 @@ class Registry {
             path: owner.construct.node.path,
             bucketName: owner.bucketName,
             accountId: Token.isUnresolved(account) ? undefined : account,
+            region: Token.isUnresolved(Stack.of(owner.construct).region) ? undefined : Stack.of(owner.construct).region,
             sharingMode: owner.sharingMode,
             grants: owner.grants(),
             organizationGrants: owner.organizationGrants(),
@@ -116,6 +117,19 @@ export function registerThirdPartyRole(record: ThirdPartyRoleRecord): void {
   const registry = registryOf(record.construct);
   registry.thirdPartyRoles.push(record);
   registry.changed();
+}
+
+/**
+ * The SharedBucket of this name and owner account in the app of `scope`, or undefined when no such
+ * owner is in the app. Call it at synth (a Lazy, an aspect): the owner may be constructed after
+ * the consumer.
+ */
+export function sharedBucketInApp(scope: IConstruct, bucketName: string, bucketOwnerAccountId: string): IConstruct | undefined {
+  if (Token.isUnresolved(bucketName) || Token.isUnresolved(bucketOwnerAccountId)) {
+    return undefined;
+  }
+  return registryOf(scope).sharedBuckets.find(candidate => candidate.bucketName === bucketName
+    && Stack.of(candidate.construct).account === bucketOwnerAccountId)?.construct;
 }
 
 /** Checks the reader against the owner constructs of its app at synth. */

@@ -92,6 +92,11 @@ export interface ShareConfig {
    */
   readonly keylessConsumers?: boolean;
   /**
+   * The region of the consumers' stacks (default: the owner's). Their ConsumerReaders set no
+   * bucketRegion: the bucket's comes from the owner's SharedBucket in the same app.
+   */
+  readonly consumerRegion?: string;
+  /**
    * Share a bucket the owner app already defines (`existingBucket`): SSE-KMS with its own key,
    * versioned, Block Public Access, BucketOwnerEnforced, without access logs.
    * @default false (SharedBucket creates the bucket)
@@ -230,7 +235,7 @@ export function deployShare(config: ShareConfig): Share {
   const consumerStack = (accountId: string) => {
     let stack = consumerStacks.get(accountId);
     if (stack === undefined) {
-      stack = new Stack(app, `Consumer${accountId}`, { env: { account: accountId, region: REGION } });
+      stack = new Stack(app, `Consumer${accountId}`, { env: { account: accountId, region: config.consumerRegion ?? REGION } });
       consumerStacks.set(accountId, stack);
     }
     return stack;
