@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnOutput, Expiration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Expiration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
@@ -9,6 +9,7 @@ import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './pr
 import { RECORD_VERSION } from './private/record';
 import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
+import { addWarning } from './private/warnings';
 
 /**
  * Properties of a ConsumerReader.
@@ -212,7 +213,7 @@ export class ConsumerReader extends Construct {
     warnIfExpiring(this, `The access of ${this.node.path} to bucket ${props.bucketName}`, expires);
     const consumerAccount = Stack.of(this).account;
     if (knownAndEqual(props.bucketOwnerAccountId, consumerAccount)) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:consumerIsOwnerAccount',
+      addWarning(this, 'cdk-cross-account-bucket:consumerIsOwnerAccount',
         `bucketOwnerAccountId ${props.bucketOwnerAccountId} is this stack's own account. ConsumerReader is for ` +
         'another account\'s bucket; within one account use bucket.grantRead(role) and friends.');
     }
@@ -322,7 +323,7 @@ export class ConsumerReader extends Construct {
         const why = owner === undefined
           ? `no SharedBucket ${props.bucketName} of account ${props.bucketOwnerAccountId} is in this app to take the region from`
           : `the region of SharedBucket ${owner.node.path} is known only at deployment`;
-        Annotations.of(this).addWarningV2('cdk-cross-account-bucket:bucketRegionAssumed',
+        addWarning(this, 'cdk-cross-account-bucket:bucketRegionAssumed',
           `bucketRegion is not set, and ${why}: the bucket is assumed to be in ${assumed}, and the role may use the owner's key ` +
           'only through S3 there (kms:ViaService). S3 calls KMS from the bucket\'s own region, so if the bucket is elsewhere the role ' +
           'can never decrypt. Set bucketRegion to the bucket\'s region, or acknowledge this warning if it is this one.');

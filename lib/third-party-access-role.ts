@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, Expiration, Names, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Expiration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -12,6 +12,7 @@ import { checkPolicyBudgets, policyBudget, PolicyKind } from './private/policy-s
 import { RECORD_VERSION, ThirdPartyRoleRecordData } from './private/record';
 import { BUCKET_NARROWINGS, known, knownAccount, narrowing, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { knownAndDifferent, knownAndEqual, knownPartition, PropsValidator } from './private/validation';
+import { addWarning } from './private/warnings';
 import { SharedBucket } from './shared-bucket';
 
 /**
@@ -143,7 +144,7 @@ export class ThirdPartyAccessRole extends Construct {
     validator.throwIfInvalid();
 
     if (knownAndEqual(props.thirdPartyAccountId, ownerAccount)) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:thirdPartyIsOwnerAccount',
+      addWarning(this, 'cdk-cross-account-bucket:thirdPartyIsOwnerAccount',
         `thirdPartyAccountId ${props.thirdPartyAccountId} is the account that owns the bucket. ` +
         'An external id protects against confused deputies across accounts; within one account grant access with identity policies instead.');
     }
@@ -228,7 +229,7 @@ export class ThirdPartyAccessRole extends Construct {
         ],
       }));
     } else if (!(key instanceof kms.Key)) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:keyPolicyNotManaged',
+      addWarning(this, 'cdk-cross-account-bucket:keyPolicyNotManaged',
         `The SharedBucket's encryptionKey ${key.keyArn} is imported, so its key policy cannot be changed here. Unless it lets ` +
         'this account\'s IAM policies use the key (a statement for the account root, as in AWS\'s default key policy), or allows ' +
         `this role ${keyActions.join(' and ')} through S3, the role cannot use the key, and its requests for encrypted objects are denied.`);
@@ -276,7 +277,7 @@ export class ThirdPartyAccessRole extends Construct {
 
   /** Choices that are allowed but widen who may try the role: each a warning naming the prop that narrows it. */
   private warnAboutPermissiveChoices(props: ThirdPartyAccessRoleProps): void {
-    const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-cross-account-bucket:${id}`, message);
+    const warn = (id: string, message: string) => addWarning(this, `cdk-cross-account-bucket:${id}`, message);
     if (props.thirdPartyPrincipalArns === undefined) {
       warn('thirdPartyTrustsWholeAccount',
         `thirdPartyPrincipalArns is not set: any principal of account ${props.thirdPartyAccountId} that its own IAM policies allow may try the ` +

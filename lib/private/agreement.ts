@@ -1,10 +1,11 @@
-import { Annotations, Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { SharingMode } from '../sharing-mode';
 import {
   ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement,
   OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
 } from './agreement-rules';
+import { addWarning } from './warnings';
 
 /**
  * Owner and consumer checked against each other at synth: when a ConsumerReader and the
@@ -143,7 +144,7 @@ export function checkConsumerAtSynth(request: ConsumerRequest): void {
           accountId: Stack.of(request.construct).account,
         }, Token.isUnresolved);
         if (finding !== undefined) {
-          Annotations.of(request.construct).addWarningV2(WARNING_ID, finding.message);
+          addWarning(request.construct, WARNING_ID, finding.message);
         }
       }
     },
@@ -161,7 +162,7 @@ export function checkOrganizationConsumersAtSynth(request: OrganizationConsumers
           path: request.construct.node.path,
         }, Token.isUnresolved);
         if (finding !== undefined) {
-          Annotations.of(request.construct).addWarningV2(WARNING_ID, finding.message);
+          addWarning(request.construct, WARNING_ID, finding.message);
         }
       }
     },
