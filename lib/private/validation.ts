@@ -32,7 +32,9 @@ const ACCESS_POINT_ARN = new RegExp(`^arn:${PARTITION}:s3:([a-z0-9-]+):(\\d{12})
 /**
  * Collects every problem with one construct's props and throws once, naming the construct path,
  * each property, its value and what is expected. Values that are unresolved tokens are skipped:
- * they are not known until deploy time.
+ * they are not known until deploy time. Two exceptions: a list token where each item is written
+ * on its own is an error (`listKnownAtSynth`), and a prefix token is checked again at synth, once
+ * resolved (`prefix`).
  */
 export class PropsValidator {
   private readonly problems: string[] = [];
