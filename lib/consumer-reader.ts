@@ -1,14 +1,15 @@
-import { Annotations, CfnOutput, Expiration, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Expiration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
-import { checkConsumerAtSynth } from './private/agreement';
+import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { RECORD_VERSION } from './private/record';
 import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
+import { addWarning } from './private/warnings';
 
 /**
  * Properties of a ConsumerReader.
@@ -41,9 +42,12 @@ export interface ConsumerReaderProps {
 
   /**
    * Region of the bucket, for the `kms:ViaService` condition (and the key ARN without
-   * `encryptionKeyArn`).
+   * `encryptionKeyArn`). S3 calls KMS from the bucket's region only, so with another region here
+   * the role can never decrypt.
    *
-   * @default - the region of `encryptionKeyArn`, else of `accessPointArn`, else of this stack
+   * @default - the region of `encryptionKeyArn`, else of `accessPointArn`, else of the owner's
+   * SharedBucket when it is in the same CDK app, else of this stack (synth then warns:
+   * `bucketRegionAssumed`)
    */
   readonly bucketRegion?: string;
 
@@ -143,6 +147,9 @@ export class ConsumerReader extends Construct {
   /** The identity policy attached to the role. */
   public readonly policy: iam.Policy;
 
+  /** The bucket's region where the props fix it: bucketRegion, or the region of encryptionKeyArn or accessPointArn. */
+  private readonly fixedBucketRegion?: string;
+
   constructor(scope: Construct, id: string, props: ConsumerReaderProps) {
     super(scope, id);
 
@@ -201,11 +208,12 @@ export class ConsumerReader extends Construct {
       }
     }
     validator.throwIfInvalid();
+    this.fixedBucketRegion = props.bucketRegion ?? keyRegion ?? accessPointRegionName;
 
     warnIfExpiring(this, `The access of ${this.node.path} to bucket ${props.bucketName}`, expires);
     const consumerAccount = Stack.of(this).account;
     if (knownAndEqual(props.bucketOwnerAccountId, consumerAccount)) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:consumerIsOwnerAccount',
+      addWarning(this, 'cdk-cross-account-bucket:consumerIsOwnerAccount',
         `bucketOwnerAccountId ${props.bucketOwnerAccountId} is this stack's own account. ConsumerReader is for ` +
         'another account\'s bucket; within one account use bucket.grantRead(role) and friends.');
     }
@@ -237,8 +245,12 @@ export class ConsumerReader extends Construct {
       allowDelete: props.allowDelete ?? false,
       accessPointArn: props.accessPointArn,
       thirdPartyRoleArn: props.thirdPartyRoleArn,
+      bucketRegion: this.fixedBucketRegion,
       expires,
     });
+    if (props.thirdPartyRoleArn === undefined && this.fixedBucketRegion === undefined) {
+      this.warnIfRegionAssumedAtSynth(props);
+    }
 
     const throughRole = props.thirdPartyRoleArn !== undefined;
     writeRecord(this, () => ({
@@ -248,8 +260,7 @@ export class ConsumerReader extends Construct {
       roleArn: known(this.knownRoleArn(props)),
       bucketName: known(props.bucketName),
       bucketOwnerAccountId: known(props.bucketOwnerAccountId),
-      bucketRegion: known(props.bucketRegion ?? parseKeyArn(props.encryptionKeyArn)?.region ?? accessPointRegion(props.accessPointArn)
-        ?? (throughRole ? undefined : Stack.of(this).region)),
+      bucketRegion: known(throughRole ? undefined : this.bucketRegionAtSynth(props)),
       prefix: props.prefix ?? null,
       access: throughRole ? null : recordedAccess(props.access ?? AccessLevel.READ),
       allowDelete: throughRole ? null : props.allowDelete ?? false,
@@ -276,6 +287,47 @@ export class ConsumerReader extends Construct {
     new CfnOutput(this, 'RoleArn', {
       description: 'ARN of the consumer role (list it in the owner\'s principalArns to narrow the grant to it)',
       value: this.role.roleArn,
+    });
+  }
+
+  /**
+   * The bucket's region as synth knows it: fixed by the props, else the region of the owner's
+   * SharedBucket when it is in this app, else this stack's. Call it at synth: the owner may be
+   * constructed after this reader.
+   */
+  private bucketRegionAtSynth(props: ConsumerReaderProps): string {
+    if (this.fixedBucketRegion !== undefined) {
+      return this.fixedBucketRegion;
+    }
+    const owner = sharedBucketInApp(this, props.bucketName, props.bucketOwnerAccountId);
+    const ownerRegion = owner === undefined ? undefined : Stack.of(owner).region;
+    return ownerRegion !== undefined && !Token.isUnresolved(ownerRegion) ? ownerRegion : Stack.of(this).region;
+  }
+
+  /**
+   * Without a region from the props or from an owner in this app, the bucket is assumed to be in
+   * this stack's region: say so, since in any other region the role can never decrypt.
+   */
+  private warnIfRegionAssumedAtSynth(props: ConsumerReaderProps): void {
+    Aspects.of(this).add({
+      visit: node => {
+        if (node !== this) {
+          return;
+        }
+        const owner = sharedBucketInApp(this, props.bucketName, props.bucketOwnerAccountId);
+        if (owner !== undefined && !Token.isUnresolved(Stack.of(owner).region)) {
+          return;
+        }
+        const region = Stack.of(this).region;
+        const assumed = Token.isUnresolved(region) ? 'the region this stack is deployed to' : `this stack's region ${region}`;
+        const why = owner === undefined
+          ? `no SharedBucket ${props.bucketName} of account ${props.bucketOwnerAccountId} is in this app to take the region from`
+          : `the region of SharedBucket ${owner.node.path} is known only at deployment`;
+        addWarning(this, 'cdk-cross-account-bucket:bucketRegionAssumed',
+          `bucketRegion is not set, and ${why}: the bucket is assumed to be in ${assumed}, and the role may use the owner's key ` +
+          'only through S3 there (kms:ViaService). S3 calls KMS from the bucket\'s own region, so if the bucket is elsewhere the role ' +
+          'can never decrypt. Set bucketRegion to the bucket\'s region, or acknowledge this warning if it is this one.');
+      },
     });
   }
 
@@ -326,8 +378,9 @@ export class ConsumerReader extends Construct {
     // account in the bucket's region: still only through S3 there, and only for this bucket's
     // objects (kms:EncryptionContext:aws:s3:arn), so the role can use a key only where S3 uses it
     // for this bucket. The owner's key policy decides which key that is.
-    const bucketRegion = props.bucketRegion ?? parseKeyArn(props.encryptionKeyArn)?.region
-      ?? accessPointRegion(props.accessPointArn) ?? stack.region;
+    // The owner's region, when it is in this app, is known only once the app is complete: a Lazy.
+    // Where it equals the fallback, this stack's region, the template is the same as with that.
+    const bucketRegion = this.fixedBucketRegion ?? Lazy.string({ produce: () => this.bucketRegionAtSynth(props) });
     const keyArn = props.encryptionKeyArn ?? `arn:${stack.partition}:kms:${bucketRegion}:${props.bucketOwnerAccountId}:key/*`;
     statements.push(keyGrantStatement(grantScope, { sidPrefix, keyArn, bucketRegion }));
     return statements;

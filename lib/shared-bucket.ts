@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Expiration, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Expiration, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -20,6 +20,7 @@ import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
 import { NormalizedOrganizationGrant } from './private/sharing/organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { knownAndDifferent, knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
+import { addWarning } from './private/warnings';
 import { SharingMode } from './sharing-mode';
 
 /**
@@ -347,7 +348,7 @@ export class SharedBucket extends Construct {
       this.bucketArn = `arn:${Stack.of(this).partition}:s3:::${this.bucketName}`;
       this.bucket = props.existingBucket;
       for (const missing of existing!.missingDefaults) {
-        Annotations.of(this).addWarningV2(`cdk-cross-account-bucket:${missing.id}`, missing.message);
+        addWarning(this, `cdk-cross-account-bucket:${missing.id}`, missing.message);
       }
       // A bucket this library creates gets these from its props (enforceSSL, minimumTLSVersion).
       this.denyInsecureTransport(settings.minimumTlsVersion);
@@ -446,7 +447,7 @@ export class SharedBucket extends Construct {
     if (props.serverAccessLogsBucket instanceof s3.Bucket
       && !FeatureFlags.of(props.serverAccessLogsBucket).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY)) {
       // CDK would then switch the user's log bucket to the LogDeliveryWrite ACL.
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:logBucketUsesAcl',
+      addWarning(this, 'cdk-cross-account-bucket:logBucketUsesAcl',
         `serverAccessLogsBucket ${props.serverAccessLogsBucket.node.path} receives logs through the LogDeliveryWrite ACL, ` +
         `which turns ACLs back on for it. Set the feature flag ${cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY} ` +
         'in cdk.json (or on the scope of that bucket) so that log delivery is granted by bucket policy instead.');
@@ -524,14 +525,14 @@ export class SharedBucket extends Construct {
       grant.expires?.date);
 
     if (grant.principalArns === undefined) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:grantToWholeAccount',
+      addWarning(this, 'cdk-cross-account-bucket:grantToWholeAccount',
         `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`} names no principalArns: ` +
         `any principal of account ${grant.accountId} that the account's own IAM policies allow may use it. ` +
         'Narrow it with principalArns (the consumer\'s roles), or acknowledge this warning if the whole account is meant.');
     }
 
     if (knownAndEqual(grant.accountId, Stack.of(this).account)) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:consumerIsOwnerAccount',
+      addWarning(this, 'cdk-cross-account-bucket:consumerIsOwnerAccount',
         `Consumer ${grant.accountId} is the account that owns the bucket. Cross-account grants are not needed ` +
         'within one account: grant its roles access with identity policies (for example bucket.grantRead(role)).');
     }
@@ -559,7 +560,7 @@ export class SharedBucket extends Construct {
   /** An imported key's policy cannot be changed from here; say so rather than pretend. */
   private warnIfKeyNotManaged(keyActions: string[], whose: string): void {
     if (!(this.encryptionKey instanceof kms.Key)) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:keyPolicyNotManaged',
+      addWarning(this, 'cdk-cross-account-bucket:keyPolicyNotManaged',
         'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
         `${keyActions.join(' and ')} through S3 for ${whose} requests ` +
         'are denied (the key policy of a key this library creates shows the exact form).');

@@ -1,14 +1,18 @@
-import { Annotations, CfnOutput, Duration, Expiration, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Expiration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
+import { accessActions } from './private/access-actions';
 import { registerThirdPartyRole } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
-import { Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
+import { accountPrincipal, Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
+import { keyPolicyDelegatesToAccount } from './private/key-policy';
 import { checkPolicyBudgets, policyBudget, PolicyKind } from './private/policy-size';
 import { RECORD_VERSION, ThirdPartyRoleRecordData } from './private/record';
 import { BUCKET_NARROWINGS, known, knownAccount, narrowing, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { knownAndDifferent, knownAndEqual, knownPartition, PropsValidator } from './private/validation';
+import { addWarning } from './private/warnings';
 import { SharedBucket } from './shared-bucket';
 
 /**
@@ -140,7 +144,7 @@ export class ThirdPartyAccessRole extends Construct {
     validator.throwIfInvalid();
 
     if (knownAndEqual(props.thirdPartyAccountId, ownerAccount)) {
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:thirdPartyIsOwnerAccount',
+      addWarning(this, 'cdk-cross-account-bucket:thirdPartyIsOwnerAccount',
         `thirdPartyAccountId ${props.thirdPartyAccountId} is the account that owns the bucket. ` +
         'An external id protects against confused deputies across accounts; within one account grant access with identity policies instead.');
     }
@@ -176,15 +180,27 @@ export class ThirdPartyAccessRole extends Construct {
       allowDelete: props.allowDelete ?? false,
     };
     const sidPrefix = 'SharedBucket';
+    const bucketRegion = Stack.of(sharedBucket).region;
+    const keyStatement = keyGrantStatement(grantScope, {
+      sidPrefix,
+      keyArn: sharedBucket.encryptionKey.keyArn,
+      bucketRegion,
+      conditions: untilTheEnd,
+    });
+    // The role's own policy is not enough where the key policy does not let the account's IAM
+    // policies grant the key (keyPolicyDelegatesToAccount): the key policy must then allow the
+    // role itself. Keys that do delegate keep their key policy as it was.
+    const key = sharedBucket.encryptionKey;
+    const keyActions = accessActions(grantScope.access, grantScope.allowDelete).keyActions;
+    const keyPolicyMustNameRole = key instanceof kms.Key && !keyPolicyDelegatesToAccount(key, keyActions);
+    // With a generated role name, the key policy can name the role only by its ARN attribute; the
+    // role's key statement then goes into a policy of its own, or the role and the key would each
+    // wait for the other.
+    const keyStatementApart = keyPolicyMustNameRole && props.roleName === undefined;
     const permissions = new iam.PolicyDocument({
       statements: [
         ...s3GrantStatements(grantScope, { sidPrefix, conditions: untilTheEnd }),
-        keyGrantStatement(grantScope, {
-          sidPrefix,
-          keyArn: sharedBucket.encryptionKey.keyArn,
-          bucketRegion: Stack.of(sharedBucket).region,
-          conditions: untilTheEnd,
-        }),
+        ...(keyStatementApart ? [] : [keyStatement]),
       ],
     });
 
@@ -197,11 +213,32 @@ export class ThirdPartyAccessRole extends Construct {
     });
     this.role = role;
     this.roleArn = role.roleArn;
+    const keyAccess = keyStatementApart ? new iam.Policy(this, 'KeyAccess', { statements: [keyStatement], roles: [role] }) : undefined;
+    if (keyPolicyMustNameRole) {
+      const account = Stack.of(this).account;
+      // As for consumer grants: the account as principal, narrowed to the role by aws:PrincipalArn,
+      // so that the key policy never names a principal IAM may not know yet.
+      (key as kms.Key).addToResourcePolicy(keyGrantStatement(grantScope, {
+        sidPrefix: Names.uniqueId(this),
+        principals: [accountPrincipal(account)],
+        keyArn: '*',
+        bucketRegion,
+        conditions: [
+          { ArnEquals: { 'aws:PrincipalArn': props.roleName === undefined ? role.roleArn : `arn:${Stack.of(this).partition}:iam::${account}:role/${props.roleName}` } },
+          ...untilTheEnd,
+        ],
+      }));
+    } else if (!(key instanceof kms.Key)) {
+      addWarning(this, 'cdk-cross-account-bucket:keyPolicyNotManaged',
+        `The SharedBucket's encryptionKey ${key.keyArn} is imported, so its key policy cannot be changed here. Unless it lets ` +
+        'this account\'s IAM policies use the key (a statement for the account root, as in AWS\'s default key policy), or allows ' +
+        `this role ${keyActions.join(' and ')} through S3, the role cannot use the key, and its requests for encrypted objects are denied.`);
+    }
     writeRecord(this, () => this.record(props, expires));
     this.node.addValidation({
       validate: () => checkPolicyBudgets(this, [
         policyBudget(PolicyKind.TRUST_POLICY, role, role.assumeRolePolicy),
-        policyBudget(PolicyKind.ROLE_INLINE_POLICIES, role, permissions),
+        policyBudget(PolicyKind.ROLE_INLINE_POLICIES, role, permissions, ...(keyAccess === undefined ? [] : [keyAccess.document])),
       ], 'Way out: name fewer thirdPartyPrincipalArns (the trust policy lists each one), or one role they all use ' +
         '(the limit is IAM\'s default quota for trust policies; the inline policy has a fixed size).'),
     });
@@ -240,7 +277,7 @@ export class ThirdPartyAccessRole extends Construct {
 
   /** Choices that are allowed but widen who may try the role: each a warning naming the prop that narrows it. */
   private warnAboutPermissiveChoices(props: ThirdPartyAccessRoleProps): void {
-    const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-cross-account-bucket:${id}`, message);
+    const warn = (id: string, message: string) => addWarning(this, `cdk-cross-account-bucket:${id}`, message);
     if (props.thirdPartyPrincipalArns === undefined) {
       warn('thirdPartyTrustsWholeAccount',
         `thirdPartyPrincipalArns is not set: any principal of account ${props.thirdPartyAccountId} that its own IAM policies allow may try the ` +

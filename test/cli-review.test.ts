@@ -301,6 +301,7 @@ describe('the CLI matches consumers with the rules of the synth-time check', () 
     ['delete', pair({ allowDelete: true })],
     ['an account no grant names', pair({}, { consumers: [{ ...GRANT, accountId: VENDOR, principalArns: undefined }] })],
     ['another owner account', pair({ bucketOwnerAccountId: '444444444444' })],
+    ['another bucket region', pair({ bucketRegion: 'us-east-1' })],
     ['the access point', pair({ accessPointArn: `arn:aws:s3:${REGION}:${OWNER}:accesspoint/analytics` }, accessPoints)],
     ['straight to the bucket in access point mode', pair({}, accessPoints)],
     ['another access point', pair({ accessPointArn: `arn:aws:s3:${REGION}:${OWNER}:accesspoint/other` }, accessPoints)],
@@ -354,6 +355,17 @@ describe('the CLI matches consumers with the rules of the synth-time check', () 
 
   test('the comparison can fail: a disagreement gives a finding', () => {
     expect(both(pair({ prefix: 'reports/' })).findings).toHaveLength(1);
+  });
+
+  test("a consumer in another region, synthesized apart from its owner without bucketRegion: a finding naming the bucket's region", () => {
+    // Its own app cannot know the owner's region: synth warned bucketRegionAssumed, and its key statement names us-east-1.
+    const consumerInUsEast1 = (app: App) => {
+      const stack = new Stack(app, 'Consumer', { env: { account: CONSUMER, region: 'us-east-1' } });
+      new ConsumerReader(stack, 'AnalyticsReader', { bucketName: BUCKET, bucketOwnerAccountId: OWNER, prefix: 'analytics/', roleName: 'AnalyticsReader' });
+    };
+    const result = reviewFindings([...recordsOf(ownerApp()), ...recordsOf(consumerInUsEast1)]);
+    expect(result.findings.map(finding => finding.message)).toEqual([expect.stringContaining(
+      `differs in the region: the consumer may use the key only through S3 in us-east-1 (kms:ViaService s3.us-east-1.amazonaws.com), and the bucket is in ${REGION}`)]);
   });
 
   test('a consumer whose owner is in no assembly given: not checked, no finding', () => {

@@ -1,7 +1,7 @@
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, CfnParameter, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AccessLevel, ConsumerReader, ConsumerReaderProps } from '../lib';
+import { AccessLevel, ConsumerReader, ConsumerReaderProps, SharedBucket } from '../lib';
 import { errorMessage, reportedProblems } from './setup/props-errors';
 
 const OWNER = '111111111111';
@@ -439,8 +439,71 @@ describe('ConsumerReader', () => {
           StringLike: { 'kms:EncryptionContext:aws:s3:arn': [s3Arn(BUCKET_NAME), s3Arn(`${BUCKET_NAME}/partner-a/*`)] },
         },
       });
-      // Nothing to warn about: the role can read as soon as the owner's grant is deployed.
-      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+      // The owner is in no stack of this app: the only warning is that its region is assumed to be this stack's.
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(warning => warning.entry.data)).toEqual([
+        expect.stringMatching(/^bucketRegion is not set, and no SharedBucket shared-data-bucket of account 111111111111 is in this app to take the region from: the bucket is assumed to be in this stack's region eu-west-1.*\[ack: cdk-cross-account-bucket:bucketRegionAssumed\]$/),
+      ]);
+    });
+
+    describe('the bucket region, when no prop fixes it', () => {
+      /** An owner SharedBucket in eu-west-1 and a consumer stack in us-east-1, in one app. */
+      function crossRegion(readerProps: Partial<ConsumerReaderProps> = {}): { consumer: Stack } {
+        const app = new App();
+        const owner = new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } });
+        new SharedBucket(owner, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER, prefix: 'partner-a/' }] });
+        const consumer = new Stack(app, 'Consumer', { env: { account: CONSUMER, region: 'us-east-1' } });
+        newReader({ prefix: 'partner-a/', ...readerProps }, consumer);
+        return { consumer };
+      }
+
+      test("is the owner's, when its SharedBucket is in this app: a consumer in another region can decrypt", () => {
+        const { consumer } = crossRegion();
+
+        const key = statementWithSid(policyStatements(consumer), 'SharedBucketKey');
+        expect(key.Condition.StringEquals).toEqual({ 'kms:ViaService': `s3.${REGION}.amazonaws.com` });
+        expect(key.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:${OWNER}:key/*`]] });
+        expect(Annotations.fromStack(consumer).findWarning('*', Match.anyValue())).toEqual([]);
+      });
+
+      test('is taken from an owner constructed after the reader too', () => {
+        const app = new App();
+        const consumer = new Stack(app, 'Consumer', { env: { account: CONSUMER, region: 'us-east-1' } });
+        newReader({ prefix: 'partner-a/' }, consumer);
+        const owner = new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } });
+        new SharedBucket(owner, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER, prefix: 'partner-a/' }] });
+
+        expect(statementWithSid(policyStatements(consumer), 'SharedBucketKey').Condition.StringEquals)
+          .toEqual({ 'kms:ViaService': `s3.${REGION}.amazonaws.com` });
+      });
+
+      test("a bucketRegion other than the owner's in this app is a consumerNotGranted warning naming the region", () => {
+        const { consumer } = crossRegion({ bucketRegion: 'us-east-1' });
+
+        expect(statementWithSid(policyStatements(consumer), 'SharedBucketKey').Condition.StringEquals)
+          .toEqual({ 'kms:ViaService': 's3.us-east-1.amazonaws.com' });
+        Annotations.fromStack(consumer).hasWarning('/Consumer/Reader', Match.stringLikeRegexp(
+          `differs in the region: the consumer may use the key only through S3 in us-east-1 .*and the bucket is in ${REGION}, so its role can never decrypt; ` +
+          `set bucketRegion: '${REGION}'.*consumerNotGranted`));
+      });
+
+      test('without an owner in this app, the warning names the region assumed, and may be acknowledged', () => {
+        const stack = new Stack(new App(), 'Consumer', { env: { account: CONSUMER, region: 'us-east-1' } });
+        newReader({ prefix: 'partner-a/' }, stack);
+        Annotations.fromStack(stack).hasWarning('/Consumer/Reader',
+          Match.stringLikeRegexp("the bucket is assumed to be in this stack's region us-east-1.*bucketRegionAssumed"));
+
+        const acknowledged = new Stack(new App(), 'Consumer', { env: { account: CONSUMER, region: 'us-east-1' } });
+        CoreAnnotations.of(newReader({ prefix: 'partner-a/' }, acknowledged).reader)
+          .acknowledgeWarning('cdk-cross-account-bucket:bucketRegionAssumed', 'The bucket is in us-east-1.');
+        expect(Annotations.fromStack(acknowledged).findWarning('*', Match.anyValue())).toEqual([]);
+      });
+
+      test('bucketRegion, or the region of encryptionKeyArn, fixes the region: no warning', () => {
+        for (const props of [{ bucketRegion: 'us-east-2' }, { encryptionKeyArn: KEY_ARN }]) {
+          const { stack } = newReader({ prefix: 'partner-a/', ...props });
+          expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+        }
+      });
     });
 
     test('without a key, writers get GenerateDataKey and Decrypt on the owner keys, for the whole bucket when there is no prefix', () => {
@@ -632,6 +695,12 @@ describe('ConsumerReader', () => {
   });
 
   describe('tokens', () => {
+    test('a prefix token that resolves at synth is checked at synth like a literal one', () => {
+      const { stack } = newReader({ prefix: Lazy.string({ produce: () => '*' }) });
+      expect(() => Template.fromStack(stack)).toThrow(
+        "ConsumerReader 'Consumer/Reader' has an invalid prop: prefix (a token, resolved at synth) is '*': expected a literal key prefix without the policy wildcards");
+    });
+
     test('bucketName, bucketOwnerAccountId, encryptionKeyArn and prefix may be tokens', () => {
       const stack = consumerStack();
       const parameter = (id: string) => new CfnParameter(stack, id).valueAsString;

@@ -181,6 +181,16 @@ describe('OrganizationConsumers', () => {
       Template.fromStack(stack).hasResourceProperties('AWS::CloudFormation::StackSet', { StackSetName: 'analytics-readers' });
     });
 
+    test('organizationalUnitIds may be a list token: the StackSet targets are one list, and nothing is written item by item', () => {
+      const stack = managementStack();
+      const units = new CfnParameter(stack, 'Units', { type: 'CommaDelimitedList' });
+      newConsumers({ organizationalUnitIds: units.valueAsList }, stack);
+
+      Template.fromStack(stack).hasResourceProperties('AWS::CloudFormation::StackSet', {
+        StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: { Ref: 'Units' } } }],
+      });
+    });
+
     test('organizational unit ids may be tokens of this app: the StackSet is a resource of this stack', () => {
       const stack = managementStack();
       const unit = new CfnParameter(stack, 'Unit');

@@ -2,7 +2,7 @@
  * SharedBucket organization grants: one statement per grant in the bucket policy (or an access
  * point of its own) and in the key policy, whatever the number of member accounts.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccessLevel, OrganizationGrant, SharedBucket, SharedBucketProps, SharingMode } from '../lib';
 import { errorMessage, reportedProblems } from './setup/props-errors';
@@ -159,6 +159,31 @@ describe('SharedBucket organization grants', () => {
       const message = errorMessage(() => build({ organizationGrants: [{ ...GRANT, ...grant } as OrganizationGrant] }));
       expect(message).toMatch(expected);
       expect(reportedProblems(message)).toHaveLength(1);
+    });
+
+    test('an organizationalUnitPaths list token is refused at construction, naming the prop and the way out', () => {
+      // Before: aws-cdk-lib failed at synth with "Cannot concatenate strings in a tokenized string array".
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const paths = new CfnParameter(stack, 'Paths', { type: 'CommaDelimitedList' }).valueAsList;
+      const message = errorMessage(() => new SharedBucket(stack, 'Shared', { organizationGrants: [{ ...GRANT, organizationalUnitPaths: paths }] }));
+      expect(message).toMatch(/^SharedBucket 'Owner\/Shared' has invalid props/);
+      expect(reportedProblems(message)).toEqual([expect.stringMatching(
+        /organizationGrants\[0\]\.organizationalUnitPaths is '\{"Ref":"Paths"\}': expected a list of organizational unit paths written item by item, not a list token.*Way out/)]);
+    });
+
+    test('organizationalUnitPaths items that are tokens are written as they are, each followed by *', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const path = new CfnParameter(stack, 'Path').valueAsString;
+      new SharedBucket(stack, 'Shared', { bucketName: BUCKET, organizationGrants: [{ ...GRANT, organizationalUnitPaths: [path] }] });
+      const paths = withSid(statements(Template.fromStack(stack), 'AWS::S3::BucketPolicy'), 'Organization1').Condition['ForAnyValue:StringLike'];
+      expect(paths).toEqual({ 'aws:PrincipalOrgPaths': [{ 'Fn::Join': ['', [{ Ref: 'Path' }, '*']] }] });
+    });
+
+    test('a sharedPrefix token that resolves at synth is checked at synth like a literal one', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      new SharedBucket(stack, 'Shared', { bucketName: BUCKET, organizationGrants: [{ ...GRANT, sharedPrefix: Lazy.string({ produce: () => '*' }) }] });
+      expect(() => Template.fromStack(stack)).toThrow(
+        "SharedBucket 'Owner/Shared' has an invalid prop: organizationGrants[0].sharedPrefix (a token, resolved at synth) is '*': expected a literal key prefix");
     });
 
     test("an organizationId on SharedBucketProps that contradicts the grant's", () => {

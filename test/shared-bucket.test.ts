@@ -1,4 +1,4 @@
-import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -1121,6 +1121,30 @@ describe('SharedBucket', () => {
   });
 
   describe('unresolved tokens', () => {
+    test('a principalArns list token is refused at construction, naming the prop and the way out', () => {
+      // Before: aws-cdk-lib failed at synth with "Found an encoded list token string in a scalar string context".
+      const stack = ownerStack();
+      const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' }).valueAsList;
+      expect(() => new SharedBucket(stack, 'Shared', { consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: 'data/', principalArns: roles }] }))
+        .toThrow(/SharedBucket 'Owner\/Shared' has invalid props:\n {2}- consumers\[0\]\.principalArns is '\{"Ref":"Roles"\}': expected a list of IAM role or user ARNs written item by item, not a list token.*Way out: list the items, each of which may be a token of its own/);
+      const shared = new SharedBucket(ownerStack(), 'Shared');
+      const later = new CfnParameter(Stack.of(shared), 'Roles', { type: 'CommaDelimitedList' }).valueAsList;
+      expect(() => shared.addConsumer({ accountId: CONSUMER_ACCOUNT, principalArns: later }))
+        .toThrow(/addConsumer\(grant\)\.principalArns is '\{"Ref":"Roles"\}': expected a list of IAM role or user ARNs written item by item/);
+    });
+
+    test('principalArns items that are tokens are written as they are', () => {
+      const stack = ownerStack();
+      const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' }).valueAsList;
+      const built = build({
+        bucketName: BUCKET_NAME,
+        consumers: [{ accountId: CONSUMER_ACCOUNT, principalArns: [Fn.select(0, roles), new CfnParameter(stack, 'Role').valueAsString] }],
+      }, stack);
+      const written = { ArnEquals: { 'aws:PrincipalArn': [{ 'Fn::Select': [0, { Ref: 'Roles' }] }, { Ref: 'Role' }] } };
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Condition: Match.objectLike(written) });
+      expectKeyPolicyStatement(built, { Sid: 'Grant1Key', Condition: Match.objectLike(written) });
+    });
+
     test('an account id parameter is accepted and used as the principal of the bucket and key statements', () => {
       const stack = ownerStack();
       const accountId = new CfnParameter(stack, 'Acct').valueAsString;
@@ -1140,6 +1164,31 @@ describe('SharedBucket', () => {
         Condition: Match.exact({ StringLikeIfExists: { 's3:prefix': { 'Fn::Join': ['', [{ Ref: 'Prefix' }, '*']] } } }),
       });
       expect(listingDenial(built)).toEqual(expectedListingDenial());
+    });
+
+    test.each([
+      ['*', "expected a literal key prefix without the policy wildcards '*' or '?'"],
+      ['data', "expected a key prefix ending in '/', such as 'data/'"],
+    ])('a prefix token that resolves at synth to %p is checked at synth like a literal one', (resolved, expected) => {
+      const stack = ownerStack();
+      const shared = new SharedBucket(stack, 'Shared', { consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: Lazy.string({ produce: () => resolved }) }] });
+      shared.addConsumer({ accountId: OTHER_ACCOUNT, prefix: Lazy.string({ produce: () => resolved }) });
+      let message = '';
+      try {
+        Template.fromStack(stack);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      const expectedProblem = (prop: string) =>
+        `SharedBucket 'Owner/Shared' has an invalid prop: ${prop} (a token, resolved at synth) is '${resolved}': ${expected}`;
+      expect(message).toContain(expectedProblem('consumers[0].prefix'));
+      expect(message).toContain(expectedProblem('addConsumer(grant).prefix'));
+    });
+
+    test('a prefix token that resolves at synth to a valid prefix is written as that prefix', () => {
+      const stack = ownerStack();
+      const built = build({ bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER_ACCOUNT, prefix: Lazy.string({ produce: () => 'data/' }) }] }, stack);
+      expectBucketPolicyStatement(built, { Sid: 'Grant1', Resource: [bucketArn(), objectsArn('data/*')] });
     });
 
     test('a bucket name parameter is accepted and used as the bucket name', () => {

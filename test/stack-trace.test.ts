@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { ConsumerReader, OrganizationConsumers, SharedBucket, ThirdPartyAccessRole } from '../lib';
 import { PropsValidator } from '../lib/private/validation';
@@ -87,4 +88,41 @@ test('a validator whose calledThrough is not on the stack keeps the whole stack 
   const files = frameFiles(() => validator.throwIfInvalid());
   expect(files[0]).toBe(path.join(LIBRARY, 'private', 'validation.ts'));
   expect(files).toContain(__filename);
+});
+
+describe("a warning's trace, called through jsii with host stack traces (JSII_HOST_STACK_TRACES=1)", () => {
+  // What the jsii kernel holds while it runs a call from Python (jsii 1.136.0 or later): the
+  // Python stack, most recent frame first, the first being the runtime's own call into the kernel.
+  const HOST_TRACE = Symbol.for('jsii.context.hostStackTrace');
+  afterEach(() => {
+    delete (globalThis as Record<symbol, unknown>)[HOST_TRACE];
+  });
+
+  function grantToWholeAccountTrace(): string[] {
+    const stack = ownerStack();
+    new SharedBucket(stack, 'Shared', { consumers: [{ accountId: '222222222222', prefix: 'analytics/' }] });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('cdk-cross-account-bucket:grantToWholeAccount'));
+    expect(warnings).toHaveLength(1);
+    return warnings[0].entry.trace ?? [];
+  }
+
+  test('ends with the Python frames, without the runtime\'s own call into the kernel', () => {
+    (globalThis as Record<symbol, unknown>)[HOST_TRACE] = [
+      ['/venv/lib/python3.11/site-packages/cdk_cross_account_bucket/__init__.py', 900, 0, '__init__'],
+      ['/home/user/app/owner_stack.py', 42, 0, 'OwnerStack.__init__'],
+      ['/home/user/app/app.py', 12, 0, '<module>'],
+    ];
+    const trace = grantToWholeAccountTrace();
+    expect(trace.slice(-2)).toEqual([
+      'OwnerStack.__init__ (/home/user/app/owner_stack.py:42)',
+      '<module> (/home/user/app/app.py:12)',
+    ]);
+    expect(trace.filter(frame => frame.includes('.py:'))).toHaveLength(2);
+  });
+
+  test('without a host trace (TypeScript, or the variable unset) the trace is the JavaScript one, which reaches the caller', () => {
+    const trace = grantToWholeAccountTrace();
+    expect(trace.some(frame => frame.includes(__filename))).toBe(true);
+    expect(trace.some(frame => frame.includes('.py:'))).toBe(false);
+  });
 });

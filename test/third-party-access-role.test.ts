@@ -1,6 +1,8 @@
-import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AccessLevel, SharedBucket, ThirdPartyAccessRole, ThirdPartyAccessRoleProps } from '../lib';
 import { errorMessage, reportedProblems } from './setup/props-errors';
 
@@ -61,6 +63,11 @@ function statementWithSid(statements: any[], sid: string): any {
   const found = statements.filter(statement => statement.Sid === sid);
   expect(found).toHaveLength(1);
   return found[0];
+}
+
+/** `arn:<partition><rest>` as CDK renders it. */
+function partitionArn(rest: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] };
 }
 
 function sorted(values: string[]): string[] {
@@ -515,6 +522,104 @@ describe('ThirdPartyAccessRole', () => {
     });
   });
 
+  describe("the key policy of the SharedBucket's key", () => {
+    /** An owner sharing an existing bucket whose key has `keyProps` (a key policy of its own, or the default). */
+    function existingBucketOwner(keyProps: kms.KeyProps = {}): OwnerSetup & { key: kms.Key } {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const key = new kms.Key(stack, 'TeamKey', keyProps);
+      const bucket = new s3.Bucket(stack, 'TeamData', {
+        bucketName: BUCKET_NAME, encryption: s3.BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true,
+      });
+      return { stack, key, sharedBucket: new SharedBucket(stack, 'Shared', { existingBucket: bucket }) };
+    }
+
+    /** A key policy for one administrator role, with no statement for the account root. */
+    const withoutAccountRoot = (): kms.KeyProps => ({
+      policy: new iam.PolicyDocument({
+        statements: [new iam.PolicyStatement({
+          actions: ['kms:*'], principals: [new iam.ArnPrincipal(`arn:aws:iam::${OWNER}:role/KeyAdministrator`)], resources: ['*'],
+        })],
+      }),
+    });
+
+    function keyStatements(stack: Stack): any[] {
+      const keys = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'));
+      expect(keys).toHaveLength(1);
+      return keys[0].Properties.KeyPolicy.Statement;
+    }
+
+    const VIA_S3 = {
+      StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [partitionArn(`:s3:::${BUCKET_NAME}`), partitionArn(`:s3:::${BUCKET_NAME}/exports/*`)] },
+    };
+
+    test('without a statement for the account root, the key policy allows the role itself: its actions, through S3, for its prefix', () => {
+      const setup = existingBucketOwner(withoutAccountRoot());
+      newAccessRole({ roleName: 'VendorAccess', prefix: 'exports/' }, setup);
+
+      expect(keyStatements(setup.stack)).toContainEqual({
+        Sid: 'OwnerAccessC074A263Key',
+        Effect: 'Allow',
+        Principal: { AWS: OWNER },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': partitionArn(`:iam::${OWNER}:role/VendorAccess`) }, ...VIA_S3 },
+      });
+      // The role's own policy is as before: IAM and the key policy must both allow.
+      expect(statementWithSid(rolePolicyStatements(setup.stack), 'SharedBucketKey').Action).toBe('kms:Decrypt');
+    });
+
+    test('with a generated role name, the key policy names the role by its ARN, and the role\'s key statement is a policy apart (no cycle)', () => {
+      const setup = existingBucketOwner(withoutAccountRoot());
+      newAccessRole({ prefix: 'exports/' }, setup);
+      const template = Template.fromStack(setup.stack);
+      const roleId = Object.keys(template.findResources('AWS::IAM::Role'))[0];
+
+      expect(keyStatements(setup.stack)).toContainEqual(expect.objectContaining({
+        Principal: { AWS: OWNER },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [roleId, 'Arn'] } }, ...VIA_S3 },
+      }));
+      expect(rolePolicyStatements(setup.stack).map(statement => statement.Sid)).toEqual(['SharedBucketObjects', 'SharedBucketList']);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: roleId }],
+        PolicyDocument: { Statement: [Match.objectLike({ Sid: 'SharedBucketKey', Action: 'kms:Decrypt', Resource: Match.anyValue() })] },
+      });
+    });
+
+    test('a key policy that lets the account\'s IAM policies use the key (aws-cdk-lib\'s default) is left as it was', () => {
+      const setup = existingBucketOwner();
+      const before = keyStatements(existingBucketOwner().stack);
+      newAccessRole({ roleName: 'VendorAccess', prefix: 'exports/' }, setup);
+
+      expect(keyStatements(setup.stack)).toEqual(before);
+      expect(Template.fromStack(setup.stack).findResources('AWS::IAM::Policy')).toEqual({});
+    });
+
+    test('a root statement with a condition does not count: the role gets its own statement', () => {
+      const setup = existingBucketOwner({
+        policy: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            actions: ['kms:*'],
+            principals: [new iam.AccountRootPrincipal()],
+            resources: ['*'],
+            conditions: { StringEquals: { 'aws:PrincipalTag/team': 'storage' } },
+          })],
+        }),
+      });
+      newAccessRole({ roleName: 'VendorAccess', prefix: 'exports/' }, setup);
+      expect(keyStatements(setup.stack).map(statement => statement.Sid)).toContain('OwnerAccessC074A263Key');
+    });
+
+    test('an imported key: a warning that its key policy must let the role use it', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const encryptionKey = kms.Key.fromKeyArn(stack, 'Imported', `arn:aws:kms:${REGION}:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME, encryptionKey });
+      newAccessRole({ roleName: 'VendorAccess' }, { stack, sharedBucket });
+      Annotations.fromStack(stack).hasWarning('/Owner/Access', Match.stringLikeRegexp(
+        "The SharedBucket's encryptionKey .* is imported.*allows this role kms:Decrypt through S3, the role cannot use the key.*keyPolicyNotManaged"));
+    });
+  });
+
   describe('tokens', () => {
     test('an externalId from a CfnParameter is used as is', () => {
       const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
@@ -528,6 +633,28 @@ describe('ThirdPartyAccessRole', () => {
           Statement: [Match.objectLike({ Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } } })],
         },
       });
+    });
+
+    test('a prefix token that resolves at synth is checked at synth like a literal one', () => {
+      const { stack } = newAccessRole({ prefix: Lazy.string({ produce: () => 'exports' }) });
+      expect(() => Template.fromStack(stack)).toThrow(
+        "ThirdPartyAccessRole 'Owner/Access' has an invalid prop: prefix (a token, resolved at synth) is 'exports': expected a key prefix ending in '/'");
+    });
+
+    test('a thirdPartyPrincipalArns list token is refused at construction, naming the prop and the way out', () => {
+      // The trust policy would take it, but the review record then holds no list and `review` stopped with an internal error.
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME });
+      const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' }).valueAsList;
+      expect(() => newAccessRole({ thirdPartyPrincipalArns: roles }, { stack, sharedBucket }))
+        .toThrow(/ThirdPartyAccessRole 'Owner\/Access' has invalid props:\n {2}- thirdPartyPrincipalArns is '\{"Ref":"Roles"\}': expected a list of IAM role or user ARNs written item by item, not a list token.*Way out/);
+    });
+
+    test('thirdPartyPrincipalArns items that are tokens are written as they are', () => {
+      const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+      const sharedBucket = new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME });
+      newAccessRole({ thirdPartyPrincipalArns: [new CfnParameter(stack, 'Role').valueAsString] }, { stack, sharedBucket });
+      expectTrustCondition(stack, { ArnEquals: { 'aws:PrincipalArn': [{ Ref: 'Role' }] }, StringEquals: { 'sts:ExternalId': EXTERNAL_ID } });
     });
 
     test('a thirdPartyAccountId token is used as is, with literal thirdPartyPrincipalArns', () => {

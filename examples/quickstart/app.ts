@@ -46,7 +46,7 @@ new ThirdPartyAccessRole(owner, 'VendorAccess', {
 });
 
 // The consumer's account: a role whose identity policy reads analytics/ in the owner's bucket.
-// The bucket is taken to be in this stack's region; set bucketRegion if it is elsewhere.
+// The bucket's region comes from the owner's stack, which is in this app; set bucketRegion where it is not.
 const consumer = new Stack(app, 'SharedDataConsumer', {
   env: { account: consumerAccount, region },
 });

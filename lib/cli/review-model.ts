@@ -175,6 +175,7 @@ function ownerSide(records: FoundRecord[]): OwnerIndex {
         path: place.path,
         bucketName: data.bucketName,
         accountId: defined(data.ownerAccountId),
+        region: defined(data.region),
         sharingMode: data.sharingMode === 'ACCESS_POINTS' ? SharingMode.ACCESS_POINTS : SharingMode.BUCKET_POLICY,
         grants,
         organizationGrants,
@@ -232,6 +233,8 @@ export function reviewFindings(records: FoundRecord[]): { findings: Finding[]; u
         allowDelete: data.allowDelete ?? false,
         accessPointArn: defined(data.accessPointArn),
         thirdPartyRoleArn: defined(data.thirdPartyRoleArn),
+        // The region its key statement names, as synth wrote it: fixed, the owner's in its app, or its own stack's.
+        bucketRegion: defined(data.bucketRegion),
         expires: date(data.expires),
       };
       disagreement = consumerDisagreement(owners.side, ask, isUnknownInRecord);

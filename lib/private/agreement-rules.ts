@@ -46,6 +46,8 @@ export interface OwnerBucket {
   readonly bucketName: string;
   /** The account of the SharedBucket's stack; undefined when only deployment knows it. */
   readonly accountId?: string;
+  /** The region of the SharedBucket's stack, the bucket's; undefined when only deployment knows it. */
+  readonly region?: string;
   readonly sharingMode: SharingMode;
   readonly grants: OwnerGrant[];
   readonly organizationGrants: OwnerOrganizationGrant[];
@@ -85,6 +87,12 @@ export interface ConsumerAsk {
   readonly allowDelete: boolean;
   readonly accessPointArn?: string;
   readonly thirdPartyRoleArn?: string;
+  /**
+   * The region the consumer's key statement names (`kms:ViaService s3.<region>.amazonaws.com`),
+   * where the consumer fixed it (bucketRegion, or the region of encryptionKeyArn or
+   * accessPointArn); undefined when it follows the owner's.
+   */
+  readonly bucketRegion?: string;
   /** When the consumer's identity policy ends; undefined: it does not end. */
   readonly expires?: Date;
 }
@@ -265,6 +273,16 @@ function organizationDifferences(grant: OwnerOrganizationGrant, request: Organiz
 
 function grantDifferences(owner: OwnerBucket, grant: OwnerGrant, request: ConsumerAsk, isUnknown: IsUnknown): string[] {
   const differences: string[] = [];
+  if (owner.region !== undefined && request.bucketRegion !== undefined && !isUnknown(owner.region) && !isUnknown(request.bucketRegion)
+    && owner.region !== request.bucketRegion) {
+    // kms:ViaService is the endpoint of the service that called KMS for the principal, with its
+    // region (AWS KMS Developer Guide, "Condition keys for AWS KMS", kms:ViaService:
+    // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service);
+    // S3 calls KMS from the bucket's region, so another region's endpoint never matches.
+    differences.push(`the region: the consumer may use the key only through S3 in ${request.bucketRegion} ` +
+      `(kms:ViaService s3.${request.bucketRegion}.amazonaws.com), and the bucket is in ${owner.region}, so its role can never decrypt; ` +
+      `set bucketRegion: '${owner.region}' on the ConsumerReader (and an encryptionKeyArn or accessPointArn of that region)`);
+  }
   if (grant.principalArns !== undefined && !isUnknown(grant.principalArns)) {
     if (request.principalArn === undefined) {
       differences.push(`the role: the grant names principalArns ${list(grant.principalArns)}, and the consumer's role gets a generated name; ` +

@@ -1,10 +1,11 @@
-import { Annotations, Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { SharingMode } from '../sharing-mode';
 import {
   ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement,
   OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
 } from './agreement-rules';
+import { addWarning } from './warnings';
 
 /**
  * Owner and consumer checked against each other at synth: when a ConsumerReader and the
@@ -70,6 +71,7 @@ class Registry {
             path: owner.construct.node.path,
             bucketName: owner.bucketName,
             accountId: Token.isUnresolved(account) ? undefined : account,
+            region: Token.isUnresolved(Stack.of(owner.construct).region) ? undefined : Stack.of(owner.construct).region,
             sharingMode: owner.sharingMode,
             grants: owner.grants(),
             organizationGrants: owner.organizationGrants(),
@@ -118,6 +120,19 @@ export function registerThirdPartyRole(record: ThirdPartyRoleRecord): void {
   registry.changed();
 }
 
+/**
+ * The SharedBucket of this name and owner account in the app of `scope`, or undefined when no such
+ * owner is in the app. Call it at synth (a Lazy, an aspect): the owner may be constructed after
+ * the consumer.
+ */
+export function sharedBucketInApp(scope: IConstruct, bucketName: string, bucketOwnerAccountId: string): IConstruct | undefined {
+  if (Token.isUnresolved(bucketName) || Token.isUnresolved(bucketOwnerAccountId)) {
+    return undefined;
+  }
+  return registryOf(scope).sharedBuckets.find(candidate => candidate.bucketName === bucketName
+    && Stack.of(candidate.construct).account === bucketOwnerAccountId)?.construct;
+}
+
 /** Checks the reader against the owner constructs of its app at synth. */
 export function checkConsumerAtSynth(request: ConsumerRequest): void {
   const aspect: IAspect = {
@@ -129,7 +144,7 @@ export function checkConsumerAtSynth(request: ConsumerRequest): void {
           accountId: Stack.of(request.construct).account,
         }, Token.isUnresolved);
         if (finding !== undefined) {
-          Annotations.of(request.construct).addWarningV2(WARNING_ID, finding.message);
+          addWarning(request.construct, WARNING_ID, finding.message);
         }
       }
     },
@@ -147,7 +162,7 @@ export function checkOrganizationConsumersAtSynth(request: OrganizationConsumers
           path: request.construct.node.path,
         }, Token.isUnresolved);
         if (finding !== undefined) {
-          Annotations.of(request.construct).addWarningV2(WARNING_ID, finding.message);
+          addWarning(request.construct, WARNING_ID, finding.message);
         }
       }
     },

@@ -1,7 +1,8 @@
-import { Annotations, Expiration } from 'aws-cdk-lib';
+import { Expiration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { Conditions } from './grant-statements';
 import { PropsValidator } from './validation';
+import { addWarning } from './warnings';
 
 /**
  * Grants that end: every allow statement that serves an expiring grant carries
@@ -76,12 +77,12 @@ export function warnIfExpiring(scope: IConstruct, what: string, expires: Date | 
   const now = Date.now();
   const end = expiryText(expires);
   if (expires.getTime() <= now) {
-    Annotations.of(scope).addWarningV2('cdk-cross-account-bucket:grantExpired',
+    addWarning(scope, 'cdk-cross-account-bucket:grantExpired',
       `${what} ended at ${end}: it is still written, with the condition DateLessThan aws:CurrentTime ${end}, and AWS denies its access. ` +
       'Remove it, or set a later expires to renew it.');
   } else if (expires.getTime() - now <= EXPIRES_SOON_DAYS * DAY_MILLISECONDS) {
     const days = Math.ceil((expires.getTime() - now) / DAY_MILLISECONDS);
-    Annotations.of(scope).addWarningV2('cdk-cross-account-bucket:grantExpiresSoon',
+    addWarning(scope, 'cdk-cross-account-bucket:grantExpiresSoon',
       `${what} ends at ${end}, in ${days} day${days === 1 ? '' : 's'}: after that AWS denies its access. ` +
       'Set a later expires to renew it, or acknowledge this warning if it is meant to end.');
   }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Annotations, App, BootstraplessSynthesizer, Stack } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { IConstruct } from 'constructs';
+import { addWarning } from './warnings';
 
 /**
  * The template a StackSet deploys in every member account, built by CDK from the library's own
@@ -99,7 +100,7 @@ export function reportMemberMessages(scope: IConstruct, messages: MemberMessage[
       if (id === undefined) {
         Annotations.of(scope).addWarning(text);
       } else {
-        Annotations.of(scope).addWarningV2(id, withoutAck);
+        addWarning(scope, id, withoutAck);
       }
     }
   }

@@ -1,9 +1,10 @@
-import { Annotations, CfnParameter, CfnResource, Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { addWarning } from './warnings';
 
 /** The policy documents whose deployed size AWS limits. The value is the name used in messages. */
 export enum PolicyKind {
@@ -121,7 +122,7 @@ export function checkPolicyBudgets(scope: Construct, budgets: PolicyBudget[], wa
       errors.push(`The ${description} would be ${amounts}, over the AWS limit of ${formatNumber(limit)} (${share}). ${wayOut}`);
     } else if (size > WARNING_SHARE * limit) {
       // Over the limit is an error already; a warning as well would only repeat it.
-      Annotations.of(scope).addWarningV2('cdk-cross-account-bucket:policySize',
+      addWarning(scope, 'cdk-cross-account-bucket:policySize',
         `The ${description} is ${amounts}, ${share} of the AWS limit of ${formatNumber(limit)}. ${wayOut}`);
     }
   }

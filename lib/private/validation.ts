@@ -32,10 +32,14 @@ const ACCESS_POINT_ARN = new RegExp(`^arn:${PARTITION}:s3:([a-z0-9-]+):(\\d{12})
 /**
  * Collects every problem with one construct's props and throws once, naming the construct path,
  * each property, its value and what is expected. Values that are unresolved tokens are skipped:
- * they are not known until deploy time.
+ * they are not known until deploy time. Two exceptions: a list token where each item is written
+ * on its own is an error (`listKnownAtSynth`), and a prefix token is checked again at synth, once
+ * resolved (`prefix`).
  */
 export class PropsValidator {
   private readonly problems: string[] = [];
+  /** Prefixes given as tokens: checked at synth, once resolved (see `prefix`). */
+  private readonly prefixesAtSynth: Array<{ readonly prop: string; readonly value: string }> = [];
 
   /**
    * @param calledThrough the public function the user called, whose frame and every frame above
@@ -48,9 +52,14 @@ export class PropsValidator {
     private readonly calledThrough: Function = scope.constructor,
   ) {}
 
-  /** Throws if any problem was found. */
+  /**
+   * Throws if any problem was found. Otherwise the checks that wait for synth (prefixes given as
+   * tokens) are registered on the construct: only for props that were accepted, so a grant
+   * refused here leaves no check behind.
+   */
   public throwIfInvalid(): void {
     if (this.problems.length === 0) {
+      this.checkPrefixesAtSynth();
       return;
     }
     const error = new Error(
@@ -66,6 +75,33 @@ export class PropsValidator {
       error.stack = wholeStack;
     }
     throw error;
+  }
+
+  /**
+   * A prefix given as a token may resolve at synth (a `Lazy`, a value computed from other
+   * constructs): then it is checked like a literal one, since `Lazy.string({ produce: () => '*' })`
+   * would otherwise grant the whole bucket, and one resolving to 'data' also 'data-archive/'. What
+   * resolves only at deployment (a parameter, an import, a reference to a resource) stays
+   * unchecked: CloudFormation substitutes it after every check of this library has run.
+   */
+  private checkPrefixesAtSynth(): void {
+    if (this.prefixesAtSynth.length === 0) {
+      return;
+    }
+    const prefixes = [...this.prefixesAtSynth];
+    this.scope.node.addValidation({
+      validate: () => {
+        const stack = Stack.of(this.scope);
+        const atSynth = new PropsValidator(this.scope, this.constructName);
+        for (const { prop, value } of prefixes) {
+          const resolved: unknown = stack.resolve(value);
+          if (typeof resolved === 'string') {
+            atSynth.prefix(`${prop} (a token, resolved at synth)`, resolved);
+          }
+        }
+        return atSynth.problems.map(problem => `${this.constructName} '${this.scope.node.path}' has an invalid prop: ${problem}`);
+      },
+    });
   }
 
   /** Records a problem: `<prop> is '<value>': expected <expected>`. Returns false for chaining. */
@@ -87,7 +123,11 @@ export class PropsValidator {
    * policy variable '${'.
    */
   public prefix(prop: string, value: string | undefined): boolean {
-    if (value === undefined || Token.isUnresolved(value)) {
+    if (value === undefined) {
+      return true;
+    }
+    if (Token.isUnresolved(value)) {
+      this.prefixesAtSynth.push({ prop, value });
       return true;
     }
     if (value === '') {
@@ -115,9 +155,31 @@ export class PropsValidator {
     return true;
   }
 
+  /**
+   * A list whose items synth can count: not a list token (a `CommaDelimitedList` parameter's
+   * `valueAsList`, `Fn.split` of a value known only at deployment, an imported list). Each item
+   * is written on its own (a `*` appended, merged with the items of other grants, recorded for
+   * `review`), which a list token, one opaque value until deployment, does not allow; aws-cdk-lib
+   * would otherwise fail at synth with an error of its internals that names no prop. An item may
+   * still be a token of its own. Returns false for a list token.
+   */
+  public listKnownAtSynth(prop: string, values: string[] | undefined, items: string): boolean {
+    if (values === undefined || !Token.isUnresolved(values)) {
+      return true;
+    }
+    return this.fail(prop, JSON.stringify(Stack.of(this.scope).resolve(values)),
+      `a list of ${items} written item by item, not a list token (a CommaDelimitedList parameter's valueAsList, Fn.split, ` +
+      'Fn.importListValue): its length and items are known only at deployment, and each item is written on its own. Way out: ' +
+      'list the items, each of which may be a token of its own (one String parameter per item, or ' +
+      '[Fn.select(0, list), Fn.select(1, list)] for a list of known length)');
+  }
+
   /** IAM role or user ARNs, each of `accountId`. */
   public principalArns(prop: string, values: string[] | undefined, accountId: string): boolean {
-    if (values === undefined || Token.isUnresolved(values)) {
+    if (!this.listKnownAtSynth(prop, values, 'IAM role or user ARNs')) {
+      return false;
+    }
+    if (values === undefined) {
       return true;
     }
     if (values.length === 0) {
@@ -209,7 +271,10 @@ export class PropsValidator {
    * `organizationId`, where that is a valid id.
    */
   public organizationalUnitPaths(prop: string, values: string[] | undefined, organizationId: string | undefined): boolean {
-    if (values === undefined || Token.isUnresolved(values)) {
+    if (!this.listKnownAtSynth(prop, values, 'organizational unit paths')) {
+      return false;
+    }
+    if (values === undefined) {
       return true;
     }
     if (values.length === 0) {

@@ -3,6 +3,7 @@
  * proves for each principal that the requests allowed are exactly the intended ones.
  */
 import { App, Expiration, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, CfnAccessPoint, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { parseAccessPointResource } from './access-point-arn';
@@ -92,11 +93,22 @@ export interface ShareConfig {
    */
   readonly keylessConsumers?: boolean;
   /**
+   * The region of the consumers' stacks (default: the owner's). Their ConsumerReaders set no
+   * bucketRegion: the bucket's comes from the owner's SharedBucket in the same app.
+   */
+  readonly consumerRegion?: string;
+  /**
    * Share a bucket the owner app already defines (`existingBucket`): SSE-KMS with its own key,
    * versioned, Block Public Access, BucketOwnerEnforced, without access logs.
    * @default false (SharedBucket creates the bucket)
    */
   readonly existingBucket?: boolean;
+  /**
+   * With `existingBucket`: its key has a key policy of its own with no statement for the account
+   * root, so no IAM policy of the owner's account can grant the key (only the key policy can).
+   * @default false (aws-cdk-lib's default key policy, which lets the account's IAM policies grant it)
+   */
+  readonly keyWithoutAccountRoot?: boolean;
   /** The owner's organization grants. */
   readonly organizationGrants?: OrganizationGrantConfig[];
   /**
@@ -173,7 +185,16 @@ export function deployShare(config: ShareConfig): Share {
   const existingBucket = config.existingBucket === true ? new Bucket(owner, 'TeamBucket', {
     bucketName: BUCKET_NAME,
     encryption: BucketEncryption.KMS,
-    encryptionKey: new Key(owner, 'TeamKey'),
+    encryptionKey: new Key(owner, 'TeamKey', config.keyWithoutAccountRoot === true ? {
+      // Key administration for one named role, and no use of the key by anyone of the account.
+      policy: new iam.PolicyDocument({
+        statements: [new iam.PolicyStatement({
+          actions: ['kms:Describe*', 'kms:Put*', 'kms:Enable*', 'kms:Disable*', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'],
+          principals: [new iam.ArnPrincipal(roleArn(OWNER, 'KeyAdministrator'))],
+          resources: ['*'],
+        })],
+      }),
+    } : undefined),
     bucketKeyEnabled: true,
     versioned: true,
     blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -230,7 +251,7 @@ export function deployShare(config: ShareConfig): Share {
   const consumerStack = (accountId: string) => {
     let stack = consumerStacks.get(accountId);
     if (stack === undefined) {
-      stack = new Stack(app, `Consumer${accountId}`, { env: { account: accountId, region: REGION } });
+      stack = new Stack(app, `Consumer${accountId}`, { env: { account: accountId, region: config.consumerRegion ?? REGION } });
       consumerStacks.set(accountId, stack);
     }
     return stack;

@@ -46,6 +46,18 @@ describe('SharedBucket access, proved', () => {
     expect(deployed.kms.requests).toBeGreaterThanOrEqual(200);
   }, PROOF_TIMEOUT);
 
+  test("a consumer stack in another region than the bucket, without bucketRegion or key ARN: decrypts through S3 in the bucket's region", async () => {
+    // Before issue 21 its role could use the key only through S3 in us-east-1, where S3 never calls KMS for this bucket.
+    const proof = await proveShare(deployShare({
+      keylessConsumers: true,
+      consumerRegion: 'us-east-1',
+      grants: [{ accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] }],
+    }));
+    const [deployed] = proof.principals;
+    expect(allowedKms(deployed)).toContain('kms:Decrypt via=s3.eu-west-1.amazonaws.com shared-bucket-proof/analytics/report.csv');
+    expect(deployed.data.allowed).toBe(4);
+  }, PROOF_TIMEOUT);
+
   // Whether a ConsumerReader names the key changes only its own KMS statement, whatever the
   // grants: each of these two scenarios runs one way, the example stacks and the access point
   // proofs run both.

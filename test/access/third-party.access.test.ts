@@ -3,7 +3,7 @@
  * role (external id, MFA, named principals, accounts), and what the role reaches once assumed.
  */
 import { trustIntends } from './intent';
-import { allowedS3, deployShare, OWNER, proveShare, roleArn, Share, ThirdPartyConfig } from './scenario';
+import { allowedKms, allowedS3, deployShare, OWNER, proveShare, roleArn, Share, ThirdPartyConfig } from './scenario';
 import { assumeRoleRequests, evaluate, expectExactly } from './sweep';
 import { AccessLevel } from '../../lib';
 
@@ -37,6 +37,20 @@ describe('ThirdPartyAccessRole access, proved', () => {
     // The vendor's own roles reach nothing on the bucket directly, even allowing themselves everything.
     const vendorDirect = proof.principals.find(report => report.principal.startsWith(vendor))!;
     expect(vendorDirect.s3.allowed + vendorDirect.kms.allowed).toBe(0);
+  }, PROOF_TIMEOUT);
+
+  test('an existingBucket whose key policy has no statement for the account root: the role uses the key through its own key statement', async () => {
+    // Before issue 21 only the role's own policy allowed the key, which such a key policy does not let it do: every read was denied.
+    const share = deployShare({
+      existingBucket: true,
+      keyWithoutAccountRoot: true,
+      grants: [{ accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] }],
+      thirdParties: [{ accountId: VENDOR, externalId: EXTERNAL_ID, prefix: 'vendor-exports/', access: AccessLevel.READ, roleNames: ['Integration'] }],
+    });
+    const proof = await proveShare(share);
+    const roleReport = proof.principals.find(report => report.principal.startsWith(roleArn(OWNER, 'ThirdParty0Access')))!;
+    expect(roleReport.data.allowed).toBeGreaterThan(0);
+    expect(allowedKms(roleReport).every(request => request.startsWith('kms:Decrypt via=s3.eu-west-1.amazonaws.com '))).toBe(true);
   }, PROOF_TIMEOUT);
 
   test('the role alone, on a bucket with no consumer grants', async () => {
