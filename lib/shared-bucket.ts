@@ -248,7 +248,8 @@ export interface SharedBucketProps {
    * each is a synth error otherwise. Whatever it lacks of the secure defaults (versioning, Block
    * Public Access, access logs, an S3 Bucket Key, explicit object ownership) is a warning naming
    * the bucket prop to set. The deny statements this library always writes (no plain HTTP, no TLS
-   * below `minimumTlsVersion`, no writes naming another encryption or key) go into its policy.
+   * below `minimumTlsVersion`, no writes naming another encryption or key, none with a
+   * customer-provided key) go into its policy.
    * Not together with `bucketName`, `encryptionKey`, `serverAccessLogsBucket` or `removalPolicy`.
    *
    * @default - a new bucket with the secure defaults
@@ -679,6 +680,35 @@ export class SharedBucket extends Construct {
   private denyForeignEncryption(): void {
     this.denyPutObjectNaming('DenyOtherServerSideEncryption', 's3:x-amz-server-side-encryption', 'aws:kms');
     this.denyPutObjectNaming('DenyOtherEncryptionKey', 's3:x-amz-server-side-encryption-aws-kms-key-id', this.encryptionKey.keyArn);
+    this.denyCustomerProvidedKeys();
+  }
+
+  /**
+   * No upload with a customer-provided key (SSE-C): such an object is readable only by whoever
+   * holds that key, not by the owner or the other consumers, and the bucket key never touches it.
+   * An SSE-C request carries `x-amz-server-side-encryption-customer-algorithm` and not
+   * `x-amz-server-side-encryption`, so the two statements above never see it.
+   *
+   * `s3:PutObject` is the action CopyObject (on the destination) and CreateMultipartUpload
+   * authorize, besides PutObject itself, and `s3:x-amz-server-side-encryption-customer-algorithm`
+   * is one of its condition keys (Service Authorization Reference, "Actions, resources, and
+   * condition keys for Amazon S3": the API operations table and the PutObject row), so one
+   * statement covers uploads, copies and multipart uploads; UploadPart must repeat the SSE-C
+   * headers of the CreateMultipartUpload it belongs to. The shape is the AWS data perimeter
+   * example "S3-Deny-SSE-C" (aws-samples/resource-control-policy-examples) and terraform-aws-modules'
+   * s3-bucket `attach_deny_ssec_encrypted_object_uploads`: `Null ... false`, the header is present.
+   * It is written into an existing bucket's policy too; a bucket this library creates also
+   * blocks SSE-C in its encryption settings (secure-defaults.ts).
+   */
+  private denyCustomerProvidedKeys(): void {
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyCustomerProvidedKeys',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects('*')],
+      conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+    }));
   }
 
   /** Denies a PutObject whose request names `header` (it is present) with a value other than `allowed`. */
