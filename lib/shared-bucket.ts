@@ -19,6 +19,7 @@ import { AccessPointSharing, defaultAccessPointName, defaultOrganizationAccessPo
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
 import { NormalizedOrganizationGrant } from './private/sharing/organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/sharing-path';
+import { shareStatementIdPrefix } from './private/statement-ids';
 import { knownAndDifferent, knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { SharingMode } from './sharing-mode';
 
@@ -306,6 +307,8 @@ export class SharedBucket extends Construct {
   private readonly narrowing: BucketNarrowing;
   /** Where the grants are written: the path of the sharing mode. */
   private readonly path: SharingPath;
+  /** Starts every statement id this share writes: '' for the first share on its bucket and key (statement-ids.ts). */
+  private readonly statementIdPrefix: string;
 
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
@@ -350,14 +353,18 @@ export class SharedBucket extends Construct {
       for (const missing of existing!.missingDefaults) {
         Annotations.of(this).addWarningV2(`cdk-cross-account-bucket:${missing.id}`, missing.message);
       }
-      // A bucket this library creates gets these from its props (enforceSSL, minimumTLSVersion).
-      this.denyInsecureTransport(settings.minimumTlsVersion);
     } else {
       this.encryptionKey = props.encryptionKey
         ?? new kms.Key(this, 'Key', encryptionKeyProps(settings, `Encrypts the shared bucket ${this.node.path}`));
       this.bucketName = props.bucketName ?? this.defaultBucketName();
       this.bucketArn = `arn:${Stack.of(this).partition}:s3:::${this.bucketName}`;
       this.bucket = this.createBucket(props, settings);
+    }
+    // Unique among the shares that write into this bucket's policy or this key's.
+    this.statementIdPrefix = shareStatementIdPrefix([this.bucket, this.encryptionKey]);
+    if (props.existingBucket !== undefined) {
+      // A bucket this library creates gets these from its props (enforceSSL, minimumTLSVersion).
+      this.denyInsecureTransport(settings.minimumTlsVersion);
     }
     this.denyForeignEncryption();
 
@@ -369,6 +376,7 @@ export class SharedBucket extends Construct {
       bucketArn: this.bucketArn,
       bucketRegion: Stack.of(this).region,
       organizationId: props.organizationId,
+      statementIdPrefix: this.statementIdPrefix,
     };
     this.path = this.sharingMode === SharingMode.ACCESS_POINTS ? new AccessPointSharing(target) : new BucketPolicySharing(target);
 
@@ -659,13 +667,13 @@ export class SharedBucket extends Construct {
   private denyInsecureTransport(minimumTlsVersion: number): void {
     const everything = { principals: [new iam.AnyPrincipal()], actions: ['s3:*'], resources: [this.bucketArn, `${this.bucketArn}/*`] };
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyInsecureTransport',
+      sid: `${this.statementIdPrefix}DenyInsecureTransport`,
       effect: iam.Effect.DENY,
       ...everything,
       conditions: { Bool: { 'aws:SecureTransport': 'false' } },
     }));
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyTlsBelowMinimum',
+      sid: `${this.statementIdPrefix}DenyTlsBelowMinimum`,
       effect: iam.Effect.DENY,
       ...everything,
       conditions: { NumericLessThan: { 's3:TlsVersion': minimumTlsVersion } },
@@ -702,7 +710,7 @@ export class SharedBucket extends Construct {
    */
   private denyCustomerProvidedKeys(): void {
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyCustomerProvidedKeys',
+      sid: `${this.statementIdPrefix}DenyCustomerProvidedKeys`,
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:PutObject'],
@@ -714,7 +722,7 @@ export class SharedBucket extends Construct {
   /** Denies a PutObject whose request names `header` (it is present) with a value other than `allowed`. */
   private denyPutObjectNaming(sid: string, header: string, allowed: string): void {
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid,
+      sid: `${this.statementIdPrefix}${sid}`,
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:PutObject'],
