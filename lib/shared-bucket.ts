@@ -93,7 +93,8 @@ export interface ConsumerGrant {
    * time with a fraction of a second is an error: it is what `Expiration.after(...)` and
    * `Expiration.atTimestamp(Date.now() + ...)` give, an end that moves at every synth, so each
    * deploy would extend the grant and access would never end. (Such an end that happens to fall
-   * on a whole second is not caught.)
+   * on a whole second is not caught.) A time after the year 9999 (or before the year 0000) is an
+   * error too: IAM reads four-digit years only.
    *
    * @default - the grant does not end
    */
