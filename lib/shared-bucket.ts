@@ -564,6 +564,17 @@ export class SharedBucket extends Construct {
     const keyActions = this.path.addOrganizationGrant(normalized);
     this.warnIfKeyNotManaged(keyActions, `the accounts of organization ${grant.organizationId}, their`);
     warnIfExpiring(this, `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId})`, grant.expires?.date);
+
+    // The organization's counterpart of grantToWholeAccount: narrowed by neither the role every
+    // member uses nor the OUs, the grant reaches every principal of every member account.
+    if (grant.roleName === undefined && grant.organizationalUnitPaths === undefined) {
+      const where = grant.sharedPrefix === undefined ? 'each account\'s own prefix' : `prefix '${grant.sharedPrefix}'`;
+      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:organizationWideGrant',
+        `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId}, ${where}) names neither roleName ` +
+        `nor organizationalUnitPaths: any principal of every account of organization ${grant.organizationId} that the account's own ` +
+        'IAM policies allow may use it. Narrow it with roleName (the role each member account uses, which OrganizationConsumers deploys) ' +
+        'or organizationalUnitPaths, or acknowledge this warning if the whole organization is meant.');
+    }
   }
 
   /** An imported key's policy cannot be changed from here; say so rather than pretend. */
