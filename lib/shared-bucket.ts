@@ -213,6 +213,11 @@ export interface SharedBucketProps {
    * An AWS Organizations id. When set, every consumer grant also requires the caller to belong
    * to this organization (`aws:PrincipalOrgID`).
    *
+   * In `SharingMode.ACCESS_POINTS` the key policy then names the organization instead of each
+   * consumer account, which takes the mode to 10,000 consumers: any principal of the organization
+   * may have S3 use the key for this bucket, and the access point and bucket policies still decide
+   * which objects each reaches (README, "Scaling to many consumers").
+   *
    * @default - no organization condition
    */
   readonly organizationId?: string;
