@@ -128,6 +128,7 @@ export interface OrganizationGrant {
    * account of its OUs.
    *
    * @default - any principal of a member account that the account's own IAM policies allow
+   * (without `organizationalUnitPaths` either, synth warns `organizationWideGrant`)
    */
   readonly roleName?: string;
 
