@@ -19,6 +19,7 @@ import { AccessPointSharing, defaultAccessPointName, defaultOrganizationAccessPo
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
 import { NormalizedOrganizationGrant } from './private/sharing/organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/sharing-path';
+import { shareStatementIdPrefix } from './private/statement-ids';
 import { knownAndDifferent, knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { addWarning } from './private/warnings';
 import { SharingMode } from './sharing-mode';
@@ -93,7 +94,8 @@ export interface ConsumerGrant {
    * time with a fraction of a second is an error: it is what `Expiration.after(...)` and
    * `Expiration.atTimestamp(Date.now() + ...)` give, an end that moves at every synth, so each
    * deploy would extend the grant and access would never end. (Such an end that happens to fall
-   * on a whole second is not caught.)
+   * on a whole second is not caught.) A time after the year 9999 (or before the year 0000) is an
+   * error too: IAM reads four-digit years only.
    *
    * @default - the grant does not end
    */
@@ -127,6 +129,7 @@ export interface OrganizationGrant {
    * account of its OUs.
    *
    * @default - any principal of a member account that the account's own IAM policies allow
+   * (without `organizationalUnitPaths` either, synth warns `organizationWideGrant`)
    */
   readonly roleName?: string;
 
@@ -212,6 +215,11 @@ export interface SharedBucketProps {
    * An AWS Organizations id. When set, every consumer grant also requires the caller to belong
    * to this organization (`aws:PrincipalOrgID`).
    *
+   * In `SharingMode.ACCESS_POINTS` the key policy then names the organization instead of each
+   * consumer account, which takes the mode to 10,000 consumers: any principal of the organization
+   * may have S3 use the key for this bucket, and the access point and bucket policies still decide
+   * which objects each reaches (README, "Scaling to many consumers").
+   *
    * @default - no organization condition
    */
   readonly organizationId?: string;
@@ -249,7 +257,8 @@ export interface SharedBucketProps {
    * each is a synth error otherwise. Whatever it lacks of the secure defaults (versioning, Block
    * Public Access, access logs, an S3 Bucket Key, explicit object ownership) is a warning naming
    * the bucket prop to set. The deny statements this library always writes (no plain HTTP, no TLS
-   * below `minimumTlsVersion`, no writes naming another encryption or key) go into its policy.
+   * below `minimumTlsVersion`, no writes naming another encryption or key, none with a
+   * customer-provided key) go into its policy.
    * Not together with `bucketName`, `encryptionKey`, `serverAccessLogsBucket` or `removalPolicy`.
    *
    * @default - a new bucket with the secure defaults
@@ -306,6 +315,8 @@ export class SharedBucket extends Construct {
   private readonly narrowing: BucketNarrowing;
   /** Where the grants are written: the path of the sharing mode. */
   private readonly path: SharingPath;
+  /** Starts every statement id this share writes: '' for the first share on its bucket and key (statement-ids.ts). */
+  private readonly statementIdPrefix: string;
 
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
@@ -350,14 +361,18 @@ export class SharedBucket extends Construct {
       for (const missing of existing!.missingDefaults) {
         addWarning(this, `cdk-cross-account-bucket:${missing.id}`, missing.message);
       }
-      // A bucket this library creates gets these from its props (enforceSSL, minimumTLSVersion).
-      this.denyInsecureTransport(settings.minimumTlsVersion);
     } else {
       this.encryptionKey = props.encryptionKey
         ?? new kms.Key(this, 'Key', encryptionKeyProps(settings, `Encrypts the shared bucket ${this.node.path}`));
       this.bucketName = props.bucketName ?? this.defaultBucketName();
       this.bucketArn = `arn:${Stack.of(this).partition}:s3:::${this.bucketName}`;
       this.bucket = this.createBucket(props, settings);
+    }
+    // Unique among the shares that write into this bucket's policy or this key's.
+    this.statementIdPrefix = shareStatementIdPrefix([this.bucket, this.encryptionKey]);
+    if (props.existingBucket !== undefined) {
+      // A bucket this library creates gets these from its props (enforceSSL, minimumTLSVersion).
+      this.denyInsecureTransport(settings.minimumTlsVersion);
     }
     this.denyForeignEncryption();
 
@@ -369,6 +384,7 @@ export class SharedBucket extends Construct {
       bucketArn: this.bucketArn,
       bucketRegion: Stack.of(this).region,
       organizationId: props.organizationId,
+      statementIdPrefix: this.statementIdPrefix,
     };
     this.path = this.sharingMode === SharingMode.ACCESS_POINTS ? new AccessPointSharing(target) : new BucketPolicySharing(target);
 
@@ -555,6 +571,17 @@ export class SharedBucket extends Construct {
     const keyActions = this.path.addOrganizationGrant(normalized);
     this.warnIfKeyNotManaged(keyActions, `the accounts of organization ${grant.organizationId}, their`);
     warnIfExpiring(this, `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId})`, grant.expires?.date);
+
+    // The organization's counterpart of grantToWholeAccount: narrowed by neither the role every
+    // member uses nor the OUs, the grant reaches every principal of every member account.
+    if (grant.roleName === undefined && grant.organizationalUnitPaths === undefined) {
+      const where = grant.sharedPrefix === undefined ? 'each account\'s own prefix' : `prefix '${grant.sharedPrefix}'`;
+      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:organizationWideGrant',
+        `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId}, ${where}) names neither roleName ` +
+        `nor organizationalUnitPaths: any principal of every account of organization ${grant.organizationId} that the account's own ` +
+        'IAM policies allow may use it. Narrow it with roleName (the role each member account uses, which OrganizationConsumers deploys) ' +
+        'or organizationalUnitPaths, or acknowledge this warning if the whole organization is meant.');
+    }
   }
 
   /** An imported key's policy cannot be changed from here; say so rather than pretend. */
@@ -659,13 +686,13 @@ export class SharedBucket extends Construct {
   private denyInsecureTransport(minimumTlsVersion: number): void {
     const everything = { principals: [new iam.AnyPrincipal()], actions: ['s3:*'], resources: [this.bucketArn, `${this.bucketArn}/*`] };
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyInsecureTransport',
+      sid: `${this.statementIdPrefix}DenyInsecureTransport`,
       effect: iam.Effect.DENY,
       ...everything,
       conditions: { Bool: { 'aws:SecureTransport': 'false' } },
     }));
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyTlsBelowMinimum',
+      sid: `${this.statementIdPrefix}DenyTlsBelowMinimum`,
       effect: iam.Effect.DENY,
       ...everything,
       conditions: { NumericLessThan: { 's3:TlsVersion': minimumTlsVersion } },
@@ -680,12 +707,41 @@ export class SharedBucket extends Construct {
   private denyForeignEncryption(): void {
     this.denyPutObjectNaming('DenyOtherServerSideEncryption', 's3:x-amz-server-side-encryption', 'aws:kms');
     this.denyPutObjectNaming('DenyOtherEncryptionKey', 's3:x-amz-server-side-encryption-aws-kms-key-id', this.encryptionKey.keyArn);
+    this.denyCustomerProvidedKeys();
+  }
+
+  /**
+   * No upload with a customer-provided key (SSE-C): such an object is readable only by whoever
+   * holds that key, not by the owner or the other consumers, and the bucket key never touches it.
+   * An SSE-C request carries `x-amz-server-side-encryption-customer-algorithm` and not
+   * `x-amz-server-side-encryption`, so the two statements above never see it.
+   *
+   * `s3:PutObject` is the action CopyObject (on the destination) and CreateMultipartUpload
+   * authorize, besides PutObject itself, and `s3:x-amz-server-side-encryption-customer-algorithm`
+   * is one of its condition keys (Service Authorization Reference, "Actions, resources, and
+   * condition keys for Amazon S3": the API operations table and the PutObject row), so one
+   * statement covers uploads, copies and multipart uploads; UploadPart must repeat the SSE-C
+   * headers of the CreateMultipartUpload it belongs to. The shape is the AWS data perimeter
+   * example "S3-Deny-SSE-C" (aws-samples/resource-control-policy-examples) and terraform-aws-modules'
+   * s3-bucket `attach_deny_ssec_encrypted_object_uploads`: `Null ... false`, the header is present.
+   * It is written into an existing bucket's policy too; a bucket this library creates also
+   * blocks SSE-C in its encryption settings (secure-defaults.ts).
+   */
+  private denyCustomerProvidedKeys(): void {
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `${this.statementIdPrefix}DenyCustomerProvidedKeys`,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects('*')],
+      conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+    }));
   }
 
   /** Denies a PutObject whose request names `header` (it is present) with a value other than `allowed`. */
   private denyPutObjectNaming(sid: string, header: string, allowed: string): void {
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid,
+      sid: `${this.statementIdPrefix}${sid}`,
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:PutObject'],

@@ -110,6 +110,7 @@ describe('allowed', () => {
     const put = ask(example, { principal: INGEST, action: 'PutObject', key: 'ingest/new.csv' });
     expect(put.allowed).toBe(true);
     expect(put.requestMust.join('\n')).toMatch(/No other encryption than the bucket's SSE-KMS key/);
+    expect(put.requestMust.join('\n')).toMatch(/never a customer-provided key \(SSE-C\)/);
     expect(put.consumerSide.join('\n')).toMatch(/kms:GenerateDataKey \(and kms:Decrypt, for multipart uploads\)/);
     expect(ask(example, { principal: INGEST, action: 'DeleteObject', key: 'ingest/new.csv' }).allowed).toBe(true);
   });

@@ -11,6 +11,10 @@ import { ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, Third
 import { errorMessage, reportedProblems } from './setup/props-errors';
 import { deployedPolicySize } from '../lib/private/policy-size';
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
 const OTHER_CONSUMER = '333333333333';
@@ -149,6 +153,28 @@ describe('SharedBucket consumer grants with expires', () => {
       .toThrow(/consumers\[0\]\.expires is '.*': expected a fixed time to the second/);
   });
 
+  test.each([
+    ['ten thousand years from now', Date.UTC(10000, 0, 1), '+010000-01-01T00:00:00.000Z'],
+    ['before the year 0', Date.UTC(-1, 0, 1), '-000001-01-01T00:00:00.000Z'],
+  ])('a time no policy can parse (%s) is refused: IAM dates have four-digit years', (_, timestamp, shown) => {
+    const message = errorMessage(() => new SharedBucket(stackOf(), 'Shared', {
+      bucketName: BUCKET_NAME,
+      consumers: [{ accountId: CONSUMER, expires: Expiration.atTimestamp(timestamp) }],
+      organizationGrants: [{ organizationId: 'o-a1b2c3d4e5', expires: Expiration.atTimestamp(timestamp) }],
+    }));
+    expect(message).toMatch(/^SharedBucket 'Stack\/Shared' has invalid props/);
+    expect(reportedProblems(message)).toEqual(['consumers[0]', 'organizationGrants[0]'].map(prop => expect.stringMatching(
+      new RegExp(`^ {2}- ${escapeRegExp(prop)}\\.expires is '${escapeRegExp(shown)}': expected a time from the year 0000 to 9999`))));
+  });
+
+  test('the last second of the year 9999 is accepted, and written as IAM reads it', () => {
+    const stack = stackOf();
+    new SharedBucket(stack, 'Shared', { bucketName: BUCKET_NAME, consumers: [{ accountId: CONSUMER, expires: Expiration.fromString('9999-12-31T23:59:59Z') }] });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'Grant1', Condition: Match.objectLike({ DateLessThan: { 'aws:CurrentTime': '9999-12-31T23:59:59Z' } }) })]) },
+    });
+  });
+
   test('addConsumer names its argument; an invalid time is refused', () => {
     const shared = new SharedBucket(stackOf(), 'Shared', { bucketName: BUCKET_NAME });
     expect(() => shared.addConsumer({ accountId: CONSUMER, expires: Expiration.fromString('next tuesday') }))
@@ -250,6 +276,10 @@ describe('ThirdPartyAccessRole with expires', () => {
     expect(statements.map((statement: any) => [statement.Sid, endsAt(statement, END)])).toEqual([
       ['SharedBucketObjects', true], ['SharedBucketList', true], ['SharedBucketKey', true],
     ]);
+  });
+
+  test('refused beyond the year 9999', () => {
+    expect(() => accessRole(Expiration.atTimestamp(Date.UTC(10000, 0, 1)))).toThrow(/ThirdPartyAccessRole 'Stack\/Vendor' has invalid props:\n {2}- expires is '\+010000-01-01T00:00:00\.000Z': expected a time from the year 0000 to 9999/);
   });
 
   test('refused with fractions of a second; warns when ending soon', () => {

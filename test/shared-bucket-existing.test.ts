@@ -148,6 +148,60 @@ describe('SharedBucket with existingBucket', () => {
     });
   });
 
+  describe('two SharedBuckets on one bucket (or one key)', () => {
+    /** Every statement id of every bucket and key policy of the stack, per policy. */
+    function sidsPerPolicy(stack: Stack): Record<string, string[]> {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+      return Object.fromEntries(Object.entries(resources)
+        .filter(([, resource]) => ['AWS::S3::BucketPolicy', 'AWS::KMS::Key'].includes(resource.Type))
+        .map(([id, resource]) => [id, (resource.Properties.PolicyDocument ?? resource.Properties.KeyPolicy).Statement
+          .map((statement: any) => statement.Sid).filter((sid: unknown) => sid !== undefined)]));
+    }
+    const duplicates = (sids: string[]) => sids.filter((sid, index) => sids.indexOf(sid) !== index);
+
+    test.each([
+      ['SharingMode.BUCKET_POLICY', SharingMode.BUCKET_POLICY],
+      ['SharingMode.ACCESS_POINTS', SharingMode.ACCESS_POINTS],
+    ])('every statement id stays unique in the bucket and key policies (%s); the first share keeps its ids', (_, sharingMode) => {
+      const stack = ownerStack();
+      const bucket = new s3.Bucket(stack, 'TeamData', secureBucketProps(stack));
+      const grants = (account: string, prefix: string, minimumTlsVersion: number): SharedBucketProps => ({
+        existingBucket: bucket,
+        sharingMode,
+        minimumTlsVersion,
+        consumers: [{ accountId: account, prefix, access: AccessLevel.READ_WRITE }],
+        organizationGrants: [{ organizationId: 'o-a1b2c3d4e5', sharedPrefix: `${prefix}reference/`, access: prefix === 'a/' ? AccessLevel.READ : AccessLevel.WRITE }],
+      });
+      new SharedBucket(stack, 'First', grants(CONSUMER, 'a/', 1.2));
+      new SharedBucket(stack, 'Second', grants('333333333333', 'b/', 1.3));
+
+      const sids = sidsPerPolicy(stack);
+      for (const [policy, ids] of Object.entries(sids)) {
+        expect({ policy, duplicates: duplicates(ids) }).toEqual({ policy, duplicates: [] });
+      }
+      const all = Object.values(sids).flat();
+      // The first share writes what a single share writes; the second's ids say which share they are.
+      expect(all).toEqual(expect.arrayContaining(['DenyTlsBelowMinimum', 'Share2DenyTlsBelowMinimum', 'Organization1Key', 'Share2Organization1Key']));
+      expect(all).toEqual(expect.arrayContaining(sharingMode === SharingMode.BUCKET_POLICY
+        ? ['Grant1', 'Grant1Key', 'Share2Grant1', 'Share2Grant1Key', 'Organization1', 'Share2Organization1']
+        : ['DelegateToAccessPoints', 'Share2DelegateToAccessPoints', 'WritingConsumersKey', 'Share2WritingConsumersKey']));
+      expect(() => App.of(stack)!.synth()).not.toThrow();
+    });
+
+    test('two new buckets under one key: unique statement ids in the key policy', () => {
+      const stack = ownerStack();
+      const key = new kms.Key(stack, 'TeamKey');
+      new SharedBucket(stack, 'First', { bucketName: 'first-bucket-111111111111', encryptionKey: key, consumers: [{ accountId: CONSUMER, prefix: 'a/' }] });
+      new SharedBucket(stack, 'Second', { bucketName: 'second-bucket-111111111111', encryptionKey: key, consumers: [{ accountId: CONSUMER, prefix: 'b/' }] });
+
+      const sids = sidsPerPolicy(stack);
+      for (const [policy, ids] of Object.entries(sids)) {
+        expect({ policy, duplicates: duplicates(ids) }).toEqual({ policy, duplicates: [] });
+      }
+      expect(Object.values(sids).flat()).toEqual(expect.arrayContaining(['Grant1Key', 'Share2Grant1Key']));
+    });
+  });
+
   describe('what would break sharing is an error', () => {
     const cases: Array<[string, (stack: Stack) => Partial<s3.BucketProps>, RegExp]> = [
       ['SSE-S3', () => ({ encryption: s3.BucketEncryption.S3_MANAGED, encryptionKey: undefined, bucketKeyEnabled: undefined }), /but it has SSE-S3 \(BucketEncryption.S3_MANAGED\)/],

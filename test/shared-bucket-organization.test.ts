@@ -2,8 +2,8 @@
  * SharedBucket organization grants: one statement per grant in the bucket policy (or an access
  * point of its own) and in the key policy, whatever the number of member accounts.
  */
-import { App, CfnParameter, Lazy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Annotations as CoreAnnotations, CfnParameter, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AccessLevel, OrganizationGrant, SharedBucket, SharedBucketProps, SharingMode } from '../lib';
 import { errorMessage, reportedProblems } from './setup/props-errors';
 
@@ -141,6 +141,45 @@ describe('SharedBucket organization grants', () => {
     });
     expect(withSid(statements(template, 'AWS::S3::BucketPolicy'), 'DelegateToAccessPoints').Action).toEqual(['s3:GetObject', 's3:ListBucket']);
     withSid(statements(template, 'AWS::KMS::Key'), 'Organization1Key');
+  });
+
+  describe('a grant to the whole organization warns', () => {
+    const wholeOrganization = (stack: Stack) => Annotations.fromStack(stack)
+      .findWarning('/Owner/Shared', Match.stringLikeRegexp('organizationWideGrant')).map(warning => warning.entry.data);
+
+    test('no roleName and no organizationalUnitPaths: any principal of every member account, and the warning says so', () => {
+      const { stack } = build({ organizationGrants: [GRANT, { organizationId: ORGANIZATION, sharedPrefix: 'reference/' }] });
+      expect(wholeOrganization(stack)).toEqual([
+        `The organization grant 2 (organization ${ORGANIZATION}, prefix 'reference/') names neither roleName nor organizationalUnitPaths: ` +
+        `any principal of every account of organization ${ORGANIZATION} that the account's own IAM policies allow may use it. ` +
+        'Narrow it with roleName (the role each member account uses, which OrganizationConsumers deploys) or organizationalUnitPaths, ' +
+        'or acknowledge this warning if the whole organization is meant. [ack: cdk-cross-account-bucket:organizationWideGrant]',
+      ]);
+    });
+
+    test('addOrganizationGrant is warned about too, in both sharing modes; a grant narrowed by roleName or by OUs is not', () => {
+      for (const sharingMode of [SharingMode.BUCKET_POLICY, SharingMode.ACCESS_POINTS]) {
+        // Not build(): it synthesizes, and a grant added after synth cannot change the frozen policies.
+        const stack = new Stack(new App(), 'Owner', { env: { account: OWNER, region: REGION } });
+        const shared = new SharedBucket(stack, 'Shared', {
+          bucketName: BUCKET,
+          sharingMode,
+          organizationGrants: [
+            { organizationId: ORGANIZATION, roleName: 'Reader' },
+            { organizationId: ORGANIZATION, organizationalUnitPaths: [OU] },
+          ],
+        });
+        shared.addOrganizationGrant({ organizationId: ORGANIZATION, access: AccessLevel.WRITE });
+        expect(wholeOrganization(stack)).toEqual([expect.stringMatching(/^The organization grant 3 \(organization o-a1b2c3d4e5, each account's own prefix\) names neither/)]);
+      }
+    });
+
+    test('its id acknowledges it', () => {
+      const { stack, shared } = build({ organizationGrants: [{ organizationId: ORGANIZATION }] });
+      expect(wholeOrganization(stack)).toHaveLength(1);
+      CoreAnnotations.of(shared).acknowledgeWarning('cdk-cross-account-bucket:organizationWideGrant', 'reference data for every account');
+      expect(wholeOrganization(stack)).toEqual([]);
+    });
   });
 
   describe('invalid grants', () => {

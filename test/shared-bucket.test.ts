@@ -204,6 +204,21 @@ describe('SharedBucket', () => {
       });
     });
 
+    test('blocks uploads with customer-provided keys (SSE-C) in its encryption settings', () => {
+      const { template, stack, shared } = build();
+      const bucket = template.findResources('AWS::S3::Bucket')[logicalIdOf(stack, shared.bucket)];
+      expect(bucket.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{
+          BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: {
+            SSEAlgorithm: 'aws:kms',
+            KMSMasterKeyID: { 'Fn::GetAtt': [logicalIdOf(stack, shared.encryptionKey), 'Arn'] },
+          },
+        }],
+      });
+    });
+
     test('logs server access to the log bucket', () => {
       const { template, stack, shared } = build();
       const buckets = template.findResources('AWS::S3::Bucket');
@@ -291,7 +306,7 @@ describe('SharedBucket', () => {
     test('is SSE-S3 encrypted, blocks public access and enforces bucket-owner ownership', () => {
       const { resource } = logBucket(build());
       expect(resource.Properties.BucketEncryption).toEqual({
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        ServerSideEncryptionConfiguration: [{ BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] }, ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       });
       expect(resource.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
@@ -424,6 +439,18 @@ describe('SharedBucket', () => {
             's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [logicalIdOf(built.stack, built.shared.encryptionKey), 'Arn'] },
           },
         },
+      });
+    });
+
+    test('uploads with a customer-provided key (SSE-C), copies and multipart uploads included', () => {
+      const built = build();
+      expectBucketPolicyStatement(built, {
+        Sid: 'DenyCustomerProvidedKeys',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(built.stack, built.shared.bucket), 'Arn'] }, '/*']] },
+        Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
       });
     });
   });

@@ -499,7 +499,7 @@ function requestMust(bucket: BucketRecord, grant: RecordedGrant, caller: Caller,
   must.push(`HTTPS with TLS ${grant.narrowing.minimumTlsVersion} or later: plain HTTP and older TLS are denied.`);
   if (action === 's3:PutObject') {
     must.push(`No other encryption than the bucket's SSE-KMS key${bucket.data.encryptionKeyArn === null ? '' : ` ${bucket.data.encryptionKeyArn}`}: ` +
-      'send no encryption headers, or aws:kms with that key.');
+      'send no encryption headers, or aws:kms with that key; never a customer-provided key (SSE-C).');
   }
   if (isBucketAction(action)) {
     const prefix = prefixFor(grant, caller);

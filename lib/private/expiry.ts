@@ -21,6 +21,9 @@ export const EXPIRES_SOON_DAYS = 30;
 
 const DAY_MILLISECONDS = 24 * 60 * 60 * 1000;
 
+/** The last year an ISO 8601 time with a four-digit year, as IAM's Date operators read it, can name. */
+const MAX_YEAR = 9999;
+
 /**
  * The condition an expiring grant's allow statements carry, none without an end. The time is
  * written to the second with a `Z` (`2027-06-30T00:00:00Z`), the form the IAM documentation uses.
@@ -35,8 +38,8 @@ export function expiryText(expires: Date): string {
 }
 
 /**
- * `expires` as a date, when it is a fixed time to the second; otherwise a problem recorded on
- * `validator` and undefined.
+ * `expires` as a date, when it is a fixed time to the second in the years 0000 to 9999; otherwise
+ * a problem recorded on `validator` and undefined.
  *
  * A fraction of a second is refused because it is the mark of an end computed from the clock at
  * synth (`Expiration.after(...)`, `Expiration.atTimestamp(Date.now() + ...)`): such an end moves
@@ -52,6 +55,17 @@ export function validExpiry(validator: PropsValidator, prop: string, expires: Ex
   const time = date instanceof Date ? date.getTime() : NaN;
   if (Number.isNaN(time)) {
     validator.fail(prop, String(date), 'a valid time, for example Expiration.atDate(new Date(\'2027-06-30T00:00:00Z\'))');
+    return undefined;
+  }
+  const year = date.getUTCFullYear();
+  if (year < 0 || year > MAX_YEAR) {
+    // IAM reads a Date condition value as "a string adhering to the W3C Profile of ISO 8601" (IAM
+    // User Guide, "IAM JSON policy elements: Supported data types"), whose years have four digits.
+    // JavaScript writes years beyond them with a sign and six digits ('+010000-01-01T00:00:00Z'),
+    // which no policy parses.
+    validator.fail(prop, date.toISOString(),
+      `a time from the year 0000 to ${MAX_YEAR}: the Date condition operators of IAM read ISO 8601 times with a four-digit year, ` +
+      'and this one would be written with a sign and six digits');
     return undefined;
   }
   if (date.getUTCMilliseconds() !== 0) {

@@ -10,8 +10,19 @@ export interface SecureBucketSettings {
 
 /**
  * The secure defaults, in one place. Block Public Access, BucketOwnerEnforced (no ACLs: the
- * owner owns every object, whoever wrote it), TLS only with a minimum version, versioning, and
- * retain on delete unless the user chose otherwise.
+ * owner owns every object, whoever wrote it), TLS only with a minimum version, versioning, no
+ * uploads with customer-provided keys (SSE-C), and retain on delete unless the user chose
+ * otherwise.
+ *
+ * SSE-C is blocked in the bucket's encryption settings (`BlockedEncryptionTypes` of the
+ * `ServerSideEncryptionRule`; S3 User Guide, "Blocking or unblocking SSE-C for a general purpose
+ * bucket": PutObject, CopyObject, PostObject, multipart upload and replication requests that
+ * specify SSE-C are then refused with 403). S3 blocks SSE-C on new buckets by default since April
+ * 2026, but that default is the account's state, not the template's: written here, it holds
+ * whatever the account's history, and drift shows. aws-cdk-lib has the L2 prop
+ * `blockedEncryptionTypes` from before the peer floor 2.257.0 (checked in both), and cfn-lint's
+ * AWS::S3::Bucket schema knows the property. The bucket policy denies SSE-C uploads as well
+ * (SharedBucket `DenyCustomerProvidedKeys`), which is what an existing bucket gets.
  */
 function baseBucketProps(settings: SecureBucketSettings): s3.BucketProps {
   return {
@@ -20,6 +31,7 @@ function baseBucketProps(settings: SecureBucketSettings): s3.BucketProps {
     enforceSSL: true,
     minimumTLSVersion: settings.minimumTlsVersion,
     versioned: true,
+    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
     removalPolicy: settings.removalPolicy,
   };
 }

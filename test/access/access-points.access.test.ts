@@ -15,10 +15,13 @@
  * (c) deliberate defects in the synthesized policies, which the proofs must catch.
  */
 import { breakPolicies, withoutCondition } from './breakage';
+import { intends } from './intent';
 import { proveSampledPairs, THOUSAND, THOUSAND_PAIRS } from './sampled-pairs';
 import {
-  allowedKms, allowedS3, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ORGANIZATION, OWNER, proveShare, Share, BUCKET_NAME,
+  allowedKms, allowedS3, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ORGANIZATION, OWNER, ownerReaches, proveBucketAccess, proveShare, roleArn,
+  Share, BUCKET_NAME,
 } from './scenario';
+import { ALLOW_EVERYTHING } from './world';
 import { AccessLevel, SharingMode } from '../../lib';
 
 const CONSUMER = '222222222222';
@@ -116,6 +119,48 @@ describe('SharedBucket in SharingMode.ACCESS_POINTS, proved', () => {
       expect(partner.data.allowed).toBeGreaterThan(0);
       expect(outsideOrganization.s3.allowed + outsideOrganization.kms.allowed).toBe(0);
     }, PROOF_TIMEOUT);
+});
+
+describe('organizationId: the key policy names the organization, and S3 still decides (README, "Scaling to many consumers")', () => {
+  /** A member account of the organization that no grant names. */
+  const MEMBER = '666666666666';
+  const KEY_THROUGH_S3 = ['kms:Decrypt', 'kms:GenerateDataKey'].map(action => `${action} via=s3.eu-west-1.amazonaws.com shared-bucket-proof`);
+
+  test('any principal of the organization may have S3 use the key for this bucket (read-only, unnamed, ended or not granted at all), and reaches no object it was not granted', async () => {
+    const share = deployShare({
+      sharingMode: SharingMode.ACCESS_POINTS,
+      organizationId: ORGANIZATION,
+      organizationAccounts: [CONSUMER, WRITER, PARTNER, MEMBER],
+      deployConsumers: false,
+      grants: [
+        { accountId: CONSUMER, prefix: 'analytics/', access: AccessLevel.READ, roleNames: ['Analyst'] },
+        // Ended before PROOF_TIME.
+        { accountId: WRITER, prefix: 'ingest/', access: AccessLevel.WRITE, roleNames: ['Ingest'], expires: '2026-01-01T00:00:00Z' },
+        { accountId: PARTNER, prefix: 'shared/', access: AccessLevel.READ_WRITE, roleNames: ['Partner'] },
+      ],
+    });
+    // Every granted role, a role of each granted account the owner does not name, the outsider:
+    // exactly what scenario.ts intends, which gives every member the KMS part of every grant.
+    const proof = await proveShare(share);
+    const member = share.world.addPrincipal(roleArn(MEMBER, 'AnyRole'), ALLOW_EVERYTHING);
+    const reaches = ownerReaches(share, member);
+    const ungranted = await proveBucketAccess(share, {
+      arn: member, description: `${member}, a member no grant names`, intended: request => intends(reaches, request),
+    });
+    const report = (principal: RegExp) => [...proof.principals, ungranted].find(candidate => principal.test(candidate.principal))!;
+
+    // The boundary: the key, through S3 for this bucket, to any principal of the organization.
+    const analyst = report(/role\/Analyst allowing/);
+    for (const principal of [ungranted, analyst, report(/222222222222:role\/NotNamedByTheOwner/), report(/role\/Ingest allowing/)]) {
+      expect([principal.principal, allowedKms(principal)]).toEqual([principal.principal, expect.arrayContaining(KEY_THROUGH_S3)]);
+      // Only through S3 in the bucket's region, for this bucket.
+      expect(allowedKms(principal).every(request => /^kms:\S+ via=s3\.eu-west-1\.amazonaws\.com shared-bucket-proof(\/|$)/.test(request))).toBe(true);
+    }
+    // ...and S3 decides: no object for the member or the unnamed role, no write for the reader, nothing after the writer's end.
+    expect(ungranted.s3.allowed + report(/222222222222:role\/NotNamedByTheOwner/).s3.allowed + report(/role\/Ingest allowing/).s3.allowed).toBe(0);
+    expect(new Set(allowedS3(analyst).map(request => request.split(' ')[0]))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
+    expect(ungranted.data.allowed).toBe(0);
+  }, 300_000);
 });
 
 describe('a thousand consumers, one access point each', () => {

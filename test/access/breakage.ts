@@ -5,6 +5,7 @@
  */
 import { PolicyDocument, World } from './world';
 
+/** The statement as the regression would write it; undefined drops it. */
 export type StatementEdit = (statement: any) => any;
 
 /** Which policies to rewrite; each edit sees every statement of its policies. */
@@ -27,7 +28,7 @@ export function everywhere(edit: StatementEdit): Breakage {
 export function breakPolicies(world: World, where: Breakage): void {
   const rewrite = (policy: PolicyDocument, edit: StatementEdit): PolicyDocument => ({
     ...policy,
-    Statement: [policy.Statement].flat().map(statement => edit({ ...statement })),
+    Statement: [policy.Statement].flat().map(statement => edit({ ...statement })).filter(statement => statement !== undefined),
   });
   for (const bucket of world.buckets.values()) {
     if (bucket.policy !== undefined && where.bucket !== undefined) {

@@ -19,6 +19,11 @@ export interface RequestOptions {
   readonly sseAlgorithm?: string;
   /** `x-amz-server-side-encryption-aws-kms-key-id` header of a write. */
   readonly sseKeyId?: string;
+  /**
+   * `x-amz-server-side-encryption-customer-algorithm` header of a write with a customer-provided
+   * key (SSE-C, always `AES256`); such a request sends no `x-amz-server-side-encryption`.
+   */
+  readonly sseCustomerAlgorithm?: string;
   /** The service a KMS request comes through (`s3.<region>.amazonaws.com`); undefined for a direct call. */
   readonly viaService?: string;
   /** `kms:EncryptionContext:aws:s3:arn` of a KMS request made by S3. */
@@ -48,6 +53,7 @@ function requestedKeys(options: RequestOptions): Record<string, string> {
     's3:prefix': options.listPrefix,
     's3:x-amz-server-side-encryption': options.sseAlgorithm,
     's3:x-amz-server-side-encryption-aws-kms-key-id': options.sseKeyId,
+    's3:x-amz-server-side-encryption-customer-algorithm': options.sseCustomerAlgorithm,
     'kms:ViaService': options.viaService,
     'kms:EncryptionContext:aws:s3:arn': options.encryptionContextArn,
     'sts:ExternalId': options.externalId,

@@ -54,6 +54,15 @@ describe('the proofs catch deliberate defects', () => {
     await expect(proveShare(broken)).rejects.toThrow(/ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Analyst s3:ListBucket arn:aws:s3:::shared-bucket-proof \[listPrefix="unshared\/"\]/);
   }, PROOF_TIMEOUT);
 
+  test('a dropped denial of uploads with a customer-provided key (SSE-C)', async () => {
+    const broken = deployShare({
+      grants: [{ accountId: '222222222222', prefix: 'ingest/', access: AccessLevel.WRITE, roleNames: ['Ingest'] }],
+    });
+    breakPolicies(broken.world, { bucket: statement => statement.Sid === 'DenyCustomerProvidedKeys' ? undefined : statement });
+    await expect(proveShare(broken)).rejects.toThrow(
+      /ALLOWED, NOT INTENDED: arn:aws:iam::222222222222:role\/Ingest s3:PutObject arn:aws:s3:::shared-bucket-proof\/ingest\/report\.csv \[sseCustomerAlgorithm="AES256"/);
+  }, PROOF_TIMEOUT);
+
   test('a dropped aws:PrincipalArn narrowing', async () => {
     const broken = share();
     breakPolicies(broken.world, everywhere(statement => withoutCondition(statement, 'aws:PrincipalArn')));

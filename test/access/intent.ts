@@ -25,7 +25,8 @@ export interface Reach {
   /** HTTPS with at least this TLS version is required; undefined when nothing requires it. */
   readonly minimumTlsVersion?: number;
   /**
-   * Writes that name another encryption or key are refused (the owner's bucket policy does this).
+   * Writes that name another encryption or key, or a customer-provided key (SSE-C), are refused
+   * (the owner's bucket policy does this).
    * @default true
    */
   readonly refusesForeignEncryption?: boolean;
@@ -119,11 +120,12 @@ function reachIntends(reach: Reach, request: SimulatedRequest): boolean {
   if (!actions.includes(request.action)) {
     return false;
   }
-  // Writes keep the bucket's encryption: no other algorithm, no other key.
+  // Writes keep the bucket's encryption: no other algorithm, no other key, no key of the writer's own.
   return request.action !== 's3:PutObject'
     || reach.refusesForeignEncryption === false
     || ((options.sseAlgorithm === undefined || options.sseAlgorithm === 'aws:kms')
-      && (options.sseKeyId === undefined || isReachKey(reach, options.sseKeyId)));
+      && (options.sseKeyId === undefined || isReachKey(reach, options.sseKeyId))
+      && options.sseCustomerAlgorithm === undefined);
 }
 
 /** Whether `keyArn` is the reach's key, or one of the keys its `key/*` stands for. */

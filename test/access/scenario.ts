@@ -783,7 +783,8 @@ export function allowedS3(report: SweepReport): string[] {
       : [`@${throughAccessPoint.accessPointArn.split('/')[1]} `, throughAccessPoint.objectKey ?? '', throughAccessPoint.objectKey !== undefined];
     const options = request.options ?? {};
     const detail = onObject ? key : `prefix=${options.listPrefix ?? '(none)'}`;
-    const extra = [options.tlsVersion && `tls=${options.tlsVersion}`, options.sseAlgorithm && `sse=${options.sseAlgorithm}`]
+    const extra = [options.tlsVersion && `tls=${options.tlsVersion}`, options.sseAlgorithm && `sse=${options.sseAlgorithm}`,
+      options.sseCustomerAlgorithm && `sse-c=${options.sseCustomerAlgorithm}`]
       .filter(Boolean).join(' ');
     return `${request.action} ${route}${detail}${extra ? ` ${extra}` : ''}`;
   }).sort();

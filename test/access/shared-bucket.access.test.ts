@@ -4,7 +4,8 @@
  * directly, and data requests end to end (S3 and the KMS calls S3 makes). For every principal,
  * the requests allowed must be exactly the intended ones.
  */
-import { allowedKms, allowedS3, deployShare, ORGANIZATION, proveShare } from './scenario';
+import { allowedKms, allowedS3, BUCKET_NAME, deployShare, ORGANIZATION, OWNER, proveShare, roleArn } from './scenario';
+import { ALLOW_EVERYTHING } from './world';
 import { AccessLevel, SharingMode } from '../../lib';
 
 const CONSUMER = '222222222222';
@@ -79,6 +80,33 @@ describe('SharedBucket access, proved', () => {
     const actions = new Set(allowedS3(proof.principals[0]).map(request => request.split(' ')[0]));
     expect([...actions].sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
     expect(new Set(allowedKms(proof.principals[0]).map(request => request.split(' ')[0]))).toEqual(new Set(['kms:Decrypt', 'kms:GenerateDataKey']));
+  }, PROOF_TIMEOUT);
+
+  test.each([
+    ['a bucket SharedBucket creates', false],
+    ['an existingBucket', true],
+  ])('uploads with a customer-provided key (SSE-C) are denied to the writer and to the owner\'s own roles, ordinary uploads are not (%s)', async (_, existingBucket) => {
+    const share = deployShare({
+      existingBucket,
+      grants: [{ accountId: CONSUMER, prefix: 'ingest/', access: AccessLevel.WRITE, roleNames: ['Ingest'] }],
+    });
+    // The sweep writes every probed object with SSE-C too, and intends none of it (intent.ts).
+    const proof = await proveShare(share);
+    const writes = allowedS3(proof.principals[0]).filter(request => request.startsWith('s3:PutObject'));
+    expect(writes).toContain('s3:PutObject ingest/report.csv');
+    expect(writes.filter(request => /sse-c=/.test(request))).toEqual([]);
+
+    // PutObject is also what CopyObject and CreateMultipartUpload are authorized as.
+    const object = `arn:aws:s3:::${BUCKET_NAME}/ingest/report.csv`;
+    const writer = roleArn(CONSUMER, 'Ingest');
+    const ownerAdmin = share.world.addPrincipal(roleArn(OWNER, 'OwnerAdmin'), ALLOW_EVERYTHING);
+    for (const principal of [writer, ownerAdmin]) {
+      const upload = (options: object) => share.world.simulate({ principal, action: 's3:PutObject', resource: object, options });
+      expect((await upload({})).allowed).toBe(true);
+      const withCustomerKey = await upload({ sseCustomerAlgorithm: 'AES256' });
+      expect(withCustomerKey.allowed).toBe(false);
+      expect(withCustomerKey.explain()).toMatch(/DenyCustomerProvidedKeys/);
+    }
   }, PROOF_TIMEOUT);
 
   test('allowDelete adds DeleteObject under the prefix, never DeleteObjectVersion (the ConsumerReader names the owner key ARN)', async () => {

@@ -21,6 +21,13 @@ export interface Probe {
   /** Also try transport (HTTP, old TLS) and encryption-header variants. @default true */
   readonly variants?: boolean;
   /**
+   * Among the encryption-header variants, also writes with a customer-provided key (SSE-C).
+   * The evaluator decides them by the bucket policy alone; a bucket that blocks SSE-C in its
+   * encryption settings refuses them whatever the policy (test/access/compare.ts).
+   * @default true
+   */
+  readonly customerProvidedKeys?: boolean;
+  /**
    * Also make every request through each of these access points of the bucket (listing on the
    * access point ARN, object actions on `<access point ARN>/object/<key>`).
    * @default - none
@@ -166,7 +173,8 @@ function routesOf(world: World, probe: Probe): Route[] {
 /**
  * Every S3 action in the catalogue on the bucket and on each probed object, straight to the
  * bucket and through each probed access point; list actions with each probed prefix; the common
- * actions over plain HTTP and TLS 1.0 to 1.2; writes that name another encryption or key.
+ * actions over plain HTTP and TLS 1.0 to 1.2; writes that name another encryption or key, or a
+ * customer-provided key (SSE-C).
  */
 export async function s3Requests(world: World, principal: string, probe: Probe): Promise<SimulatedRequest[]> {
   const bucket = world.bucket(probe.bucketName);
@@ -205,6 +213,10 @@ export async function s3Requests(world: World, principal: string, probe: Probe):
       add('s3:PutObject', resource, { sseAlgorithm: 'AES256' });
       add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms:dsse' });
       add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms', sseKeyId: otherKey });
+      if (probe.customerProvidedKeys !== false) {
+        // SSE-C: an object only the writer's own key decrypts (an upload, a copy or a multipart upload: all s3:PutObject).
+        add('s3:PutObject', resource, { sseCustomerAlgorithm: 'AES256' });
+      }
       if (bucket.keyArn !== undefined) {
         add('s3:PutObject', resource, { sseAlgorithm: 'aws:kms', sseKeyId: bucket.keyArn });
       }

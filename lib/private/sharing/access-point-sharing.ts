@@ -153,7 +153,7 @@ export class AccessPointSharing implements SharingPath {
     added.forEach(action => this.delegatedActions.add(action));
     if (this.delegation === undefined) {
       this.delegation = new iam.PolicyStatement({
-        sid: 'DelegateToAccessPoints',
+        sid: `${this.target.statementIdPrefix}DelegateToAccessPoints`,
         effect: iam.Effect.ALLOW,
         principals: [new iam.AnyPrincipal()],
         actions: added,
@@ -189,7 +189,7 @@ export class AccessPointSharing implements SharingPath {
       }
       return;
     }
-    const sid = (actions.includes('kms:GenerateDataKey') ? 'WritingConsumersKey' : 'ReadingConsumersKey')
+    const sid = this.target.statementIdPrefix + (actions.includes('kms:GenerateDataKey') ? 'WritingConsumersKey' : 'ReadingConsumersKey')
       + (until === '' ? '' : `Until${until.replace(/\D/g, '')}`);
     const keyStatement = statement(sid, {
       sidPrefix: sid,

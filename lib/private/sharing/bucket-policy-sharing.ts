@@ -62,7 +62,7 @@ export class BucketPolicySharing implements SharingPath {
     const existing = this.mergedGrants.get(key);
     const account = accountPrincipal(grant.accountId);
     if (existing === undefined) {
-      const sidPrefix = `Grant${this.mergedGrants.size + 1}`;
+      const sidPrefix = `${this.target.statementIdPrefix}Grant${this.mergedGrants.size + 1}`;
       const conditions = [...principalConditions(grant.principalArns, this.target.organizationId), ...expiryConditions(grant.expires)];
       const bucketStatement = compactS3Statement(scope, { sidPrefix, principals: [account], conditions });
       this.target.bucket.addToResourcePolicy(bucketStatement);
@@ -132,7 +132,7 @@ export class BucketPolicySharing implements SharingPath {
       return;
     }
     this.listingDenial = new iam.PolicyStatement({
-      sid: 'DenyListingWithoutPrefix',
+      sid: `${this.target.statementIdPrefix}DenyListingWithoutPrefix`,
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:ListBucket'],

@@ -46,9 +46,9 @@ export interface NormalizedOrganizationGrant {
 /** The policy variable S3 replaces with the calling principal's account id. */
 export const OWN_ACCOUNT_PREFIX = '${aws:PrincipalAccount}';
 
-/** `Organization<n>`: the statement ids of organization grant n. */
-export function organizationSid(grant: NormalizedOrganizationGrant): string {
-  return `Organization${grant.number}`;
+/** `Organization<n>`: the statement ids of organization grant n (after the share's prefix, statement-ids.ts). */
+export function organizationSid(target: SharingTarget, grant: NormalizedOrganizationGrant): string {
+  return `${target.statementIdPrefix}Organization${grant.number}`;
 }
 
 /** The prefix the members reach: the shared one, or each its own. */
@@ -80,7 +80,7 @@ function scopeOf(target: SharingTarget, grant: NormalizedOrganizationGrant, acce
 /** The bucket policy statement: objects and listing of the members' prefix (listing needs the denial of prefix-less lists). */
 export function organizationBucketStatement(target: SharingTarget, grant: NormalizedOrganizationGrant): iam.PolicyStatement {
   return compactS3Statement(scopeOf(target, grant), {
-    sidPrefix: organizationSid(grant),
+    sidPrefix: organizationSid(target, grant),
     principals: [new iam.AnyPrincipal()],
     conditions: grantConditions(target, grant),
   });
@@ -91,7 +91,7 @@ export function organizationAccessPointStatements(
   target: SharingTarget, grant: NormalizedOrganizationGrant, accessPointArn: string,
 ): iam.PolicyStatement[] {
   return s3GrantStatements(scopeOf(target, grant, accessPointArn), {
-    sidPrefix: organizationSid(grant),
+    sidPrefix: organizationSid(target, grant),
     principals: [new iam.AnyPrincipal()],
     conditions: grantConditions(target, grant),
   });
@@ -100,7 +100,7 @@ export function organizationAccessPointStatements(
 /** The key policy statement: through S3 for this bucket (the shared prefix's objects, or the whole bucket). */
 export function organizationKeyStatement(target: SharingTarget, grant: NormalizedOrganizationGrant): iam.PolicyStatement {
   return keyGrantStatement({ ...scopeOf(target, grant), prefix: grant.sharedPrefix }, {
-    sidPrefix: organizationSid(grant),
+    sidPrefix: organizationSid(target, grant),
     principals: [new iam.AnyPrincipal()],
     keyArn: '*',
     bucketRegion: target.bucketRegion,

@@ -51,4 +51,9 @@ export interface SharingTarget {
   readonly bucketArn: string;
   readonly bucketRegion: string;
   readonly organizationId?: string;
+  /**
+   * Starts the id of every statement the path writes into the bucket and key policies: '' for
+   * the first SharedBucket on the bucket and key, `Share<n>` for a later one (statement-ids.ts).
+   */
+  readonly statementIdPrefix: string;
 }
