@@ -576,7 +576,7 @@ export class SharedBucket extends Construct {
     // member uses nor the OUs, the grant reaches every principal of every member account.
     if (grant.roleName === undefined && grant.organizationalUnitPaths === undefined) {
       const where = grant.sharedPrefix === undefined ? 'each account\'s own prefix' : `prefix '${grant.sharedPrefix}'`;
-      Annotations.of(this).addWarningV2('cdk-cross-account-bucket:organizationWideGrant',
+      addWarning(this, 'cdk-cross-account-bucket:organizationWideGrant',
         `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId}, ${where}) names neither roleName ` +
         `nor organizationalUnitPaths: any principal of every account of organization ${grant.organizationId} that the account's own ` +
         'IAM policies allow may use it. Narrow it with roleName (the role each member account uses, which OrganizationConsumers deploys) ' +
