@@ -5,9 +5,9 @@
  *   npx projen readme:review -- --update-readme
  */
 import { readFileSync, writeFileSync } from 'fs';
-import { renderBlock, reviewBlocks, synthesizeExampleApp, withBlocks } from '../test/readme/review-blocks';
+import { renderBlock, reviewBlocks, synthesizeExampleApp, synthesizeHandAddedApp, withBlocks } from '../test/readme/review-blocks';
 
-const blocks = reviewBlocks(synthesizeExampleApp());
+const blocks = reviewBlocks(synthesizeExampleApp(), synthesizeHandAddedApp());
 console.log(blocks.map(renderBlock).join('\n\n'));
 if (process.argv.includes('--update-readme')) {
   writeFileSync('README.md', withBlocks(readFileSync('README.md', 'utf8'), blocks));

@@ -13,6 +13,7 @@ import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
 } from '../examples/stacks';
 import { AccessLevel, SharedBucket, SharingMode } from '../lib';
+import { shutdownSolver } from '../lib/analyzer/solver';
 import { FoundRecord, readRecords } from '../lib/cli/assembly';
 import { explain, Explanation, ExplainRequest, renderExplanation } from '../lib/cli/explain';
 import { main } from '../lib/cli/main';
@@ -36,6 +37,8 @@ const SECOND_BUCKET = 'explain-second-bucket';
 const GRANT_END = '2027-01-01T00:00:00Z';
 
 const folders: string[] = [];
+// explain runs in this process too (main): end z3's worker threads so that jest can exit.
+afterAll(() => shutdownSolver());
 afterAll(() => folders.forEach(folder => rmSync(folder, { recursive: true, force: true })));
 
 function synthesized(build: (app: App) => void): string {
@@ -74,10 +77,10 @@ function why(explanation: Explanation): string {
   return [...explanation.reasons, ...explanation.misses.flatMap(miss => [miss.grant.summary, ...miss.reasons])].join('\n');
 }
 
-function run(args: string[]): { code: number; out: string; err: string } {
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = main(args, { out: text => { out += `${text}\n`; }, err: text => { err += `${text}\n`; } });
+  const code = await main(args, { out: text => { out += `${text}\n`; }, err: text => { err += `${text}\n`; } });
   return { code, out, err };
 }
 
@@ -93,7 +96,7 @@ describe('allowed', () => {
     expect(explanation.consumerSide.join('\n')).toMatch(/kms:Decrypt on .*kms:ViaService s3\.eu-west-1\.amazonaws\.com/);
     const text = renderExplanation(explanation);
     expect(text).toMatch(/^ALLOWED/);
-    expect(text).toMatch(/does not evaluate policies written outside this library/);
+    expect(explanation.note).toMatch(/the verdict is decided from the policies themselves/);
   });
 
   test.each(['s3:GetObject', 'GetObject', 'getobject', 'S3:GETOBJECT'])('the action %s, in any case, with or without s3:', action => {
@@ -268,25 +271,25 @@ describe('errors: one line, exit 2', () => {
       /not an access point this library wrote .* \(it shares the bucket through its bucket policy\)/],
     ['a folder that is no cloud assembly', ['explain', tmpdir(), '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k'], /is not a cloud assembly/],
     ['an unknown option', [...base, '--colour'], /Unknown option '--colour'/],
-  ])('%s', (_, args, message) => {
-    const result = run(args);
+  ])('%s', async (_, args, message) => {
+    const result = await run(args);
     expect(result.code).toBe(2);
     expect(result.out).toBe('');
     expect(result.err).toMatch(message);
     expect(result.err.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  test('several buckets: --bucket names them; either name or construct path selects one', () => {
-    const several = run(['explain', variedAssembly, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k']);
+  test('several buckets: --bucket names them; either name or construct path selects one', async () => {
+    const several = await run(['explain', variedAssembly, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k']);
     expect(several).toMatchObject({ code: 2, out: '' });
     expect(several.err).toMatch(new RegExp(`has 2 shared buckets: choose one with --bucket \\(${VARIED_BUCKET}, ${SECOND_BUCKET}\\)\n$`));
-    expect(run(['explain', variedAssembly, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k', '--bucket', SECOND_BUCKET]).code).toBe(0);
-    expect(run(['explain', variedAssembly, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k', '--bucket', 'SecondOwner/Second']).code).toBe(0);
+    expect((await run(['explain', variedAssembly, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k', '--bucket', SECOND_BUCKET])).code).toBe(0);
+    expect((await run(['explain', variedAssembly, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k', '--bucket', 'SecondOwner/Second'])).code).toBe(0);
   });
 
-  test('an assembly without a SharedBucket', () => {
+  test('an assembly without a SharedBucket', async () => {
     const empty = synthesized(app => new Stack(app, 'Nothing', { env: { account: OWNER, region: 'eu-west-1' } }).node.addMetadata('x', 'y'));
-    const result = run(['explain', empty, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k']);
+    const result = await run(['explain', empty, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k']);
     expect(result).toMatchObject({ code: 2, out: '' });
     expect(result.err).toMatch(/has no SharedBucket of cdk-cross-account-bucket/);
   });
@@ -300,28 +303,31 @@ test('a whole-bucket grant: any key, and listing without a prefix', () => {
   expect(ask(varied, { principal: ANALYTICS, action: 'PutObject', key: 'any/where.csv', bucket: SECOND_BUCKET }).allowed).toBe(false);
 });
 
-test('explain --help: the options and the exit codes; the command list names explain', () => {
-  const help = run(['explain', '--help']);
+test('explain --help: the options and the exit codes; the command list names explain', async () => {
+  const help = await run(['explain', '--help']);
   expect(help.code).toBe(0);
   expect(help.out).toMatch(/--principal ARN.*\n(.*\n)*.*--access-point ARN.*\n(.*\n)*Exit codes: 0 allowed, 1 denied \(why on standard output\), 2 error\./);
-  expect(run(['--help']).out).toMatch(/\n {2}explain {2}whether the grants this library wrote allow one S3 request/);
+  expect((await run(['--help'])).out).toMatch(/\n {2}explain {2}whether the grants this library wrote allow one S3 request/);
 });
 
-test('--json: the explanation for machines, the same verdict', () => {
-  const result = run(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 'PutObject', '--key', 'analytics/a.csv', '--json']);
+test('--json: the explanation for machines, the same verdict', async () => {
+  const result = await run(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 'PutObject', '--key', 'analytics/a.csv', '--json']);
   expect(result.code).toBe(1);
   const json = JSON.parse(result.out);
   expect(json).toMatchObject({ allowed: false, request: { action: 's3:PutObject', key: 'analytics/a.csv' }, grant: null });
-  expect(json.note).toMatch(/does not evaluate policies written outside this library/);
+  expect(json.note).toMatch(/^Decided from the policies in the cloud assembly as synthesized\. Not seen there, so not evaluated: service control policies/);
+  expect(json.policies).toMatchObject({ allowed: false, missing: ['bucket policy', 'identity policy'] });
 });
 
-test('--at: the grant is judged at that time', () => {
+test('--at: the grant is judged at that time', async () => {
   const args = ['explain', variedAssembly, '--bucket', VARIED_BUCKET, '--principal', `arn:aws:iam::${CONSUMER}:role/Any`, '--action', 'GetObject',
     '--key', 'expiring/a.csv'];
   const accessPoint = ask(varied, { principal: `arn:aws:iam::${CONSUMER}:role/Any`, action: 'GetObject', key: 'expiring/a.csv', bucket: VARIED_BUCKET })
     .misses[0].grant.grant.accessPointArn!;
-  expect(run([...args, '--access-point', accessPoint, '--at', '2026-06-01']).code).toBe(0);
-  const after = run([...args, '--access-point', accessPoint, '--at', '2027-06-01T00:00:00+02:00']);
+  const before = await run([...args, '--access-point', accessPoint, '--at', '2026-06-01']);
+  expect(before.err).toBe('');
+  expect(before.code).toBe(0);
+  const after = await run([...args, '--access-point', accessPoint, '--at', '2027-06-01T00:00:00+02:00']);
   expect(after.code).toBe(1);
   expect(after.out).toMatch(/the grant expired at 2027-01-01T00:00:00Z \(the request is at 2027-05-31T22:00:00Z\)/);
 });
@@ -343,10 +349,12 @@ describe('the compiled CLI', () => {
   test('exit 0 with the grant, exit 1 with why not', () => {
     const allowed = spawn(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 's3:GetObject', '--key', 'analytics/a.csv']);
     expect(allowed).toMatchObject({ status: 0, stderr: '' });
-    expect(allowed.stdout).toMatch(/^ALLOWED by the grants this library wrote\.\n/);
+    expect(allowed.stdout).toMatch(/^ALLOWED by the policies: SharedBucketConsumer\/AnalyticsReader\/Policy identity policy, statement "SharedBucketObjects"; SharedBucketOwner\/SharedData\/Bucket\/Policy bucket policy, statement "Grant1"\n/);
+    expect(allowed.stdout).toContain('What the grants this library recorded say:\nALLOWED by the grants this library wrote.\n');
     expect(allowed.stdout).toMatch(/Grant: {3}1 \(\/SharedBucketOwner\/SharedData\): account 222222222222/);
     const denied = spawn(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 'DeleteObjectVersion', '--key', 'analytics/a.csv']);
     expect(denied).toMatchObject({ status: 1, stderr: '' });
+    expect(denied.stdout).toMatch(/^DENIED by the policies: no statement of the bucket policy allows it; no statement of the identity policy allows it\n/);
     expect(denied.stdout).toMatch(/s3:DeleteObjectVersion is an action cdk-cross-account-bucket never grants/);
   });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import {
   AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationConsumers, OrganizationConsumersProps, SharedBucket,
@@ -79,6 +80,28 @@ beforeAll(() => {
   }
 });
 
+describe('access decided from the policies, not from the record', () => {
+  test('a grant the library did not write (grantRead to another account) is found: the table names it, review exits 1', () => {
+    const assembly = synthesize(app => {
+      const stack = new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } });
+      const shared = new SharedBucket(stack, 'Shared', { bucketName: BUCKET, consumers: [GRANT] });
+      shared.bucket.grantRead(new iam.AccountPrincipal('999999999999'));
+    });
+    const run = review(assembly);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(1);
+    const row = run.stdout.split('\n').find(line => line.trim().startsWith('account 999999999999 (any principal)'));
+    expect(row?.trim().split(/\s{2,}/)).toEqual([
+      'account 999999999999 (any principal)', 'bucket', 's3:GetBucketAbac, s3:GetBucketAcl, s3:GetBucketCORS and 36 more',
+      'Owner/Shared/Bucket/Policy #8', 'NO',
+    ]);
+    expect(run.stdout).toMatch(new RegExp(`^Bucket ${BUCKET}: account 999999999999 \\(any principal\\) has access no recorded grant explains: ` +
+      'arn:aws:iam::999999999999:\\S+ s3:\\w+ arn:aws:s3:::review-shared-data\\S* \\(allowed by Owner/Shared/Bucket/Policy bucket policy, statement #8\\)$', 'm'));
+    // The recorded grant's role stays explained.
+    expect(run.stdout).toMatch(new RegExp(`^ {2}${READER.replace(/[/]/g, '\\/')} +bucket +s3:GetObject, s3:ListBucket .* yes$`, 'm'));
+  });
+});
+
 describe('the example app, one assembly', () => {
   let example: string;
   beforeAll(() => {
@@ -111,7 +134,15 @@ describe('the example app, one assembly', () => {
     const run = review(example, '--json');
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout);
-    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked']);
+    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked', 'access', 'unexplained']);
+    expect(json.unexplained).toEqual([]);
+    const rows = (bucket: any) => bucket.access.map((access: any) => [access.principal, access.actions, access.recordedGrant]);
+    expect(json.access.map((bucket: any) => [bucket.bucketName, rows(bucket)])).toEqual([
+      [`cdk-cross-account-bucket-example-${OWNER}`, [
+        [READER, ['s3:GetObject', 's3:ListBucket'], 'yes'],
+        [`arn:aws:iam::${CONSUMER}:role/IngestWriter`, ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'], 'yes'],
+      ]],
+    ]);
     expect(json.findings).toEqual([]);
     expect(json.unchecked).toEqual([]);
     expect(json.buckets).toEqual([{

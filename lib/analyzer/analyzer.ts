@@ -10,6 +10,7 @@
  */
 import { ResourceChoice, Unknowns, parseDate } from './encode';
 import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide } from './evaluation';
+import { IntendedGrant, intendedTerm } from './intent';
 import { Symbolic, Value, smtString } from './pattern';
 import { Statement, describeSource } from './policy';
 import { ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn, actionIndex, isMultivalued } from './request';
@@ -53,6 +54,8 @@ export interface AccessAnswer {
   /** Documents the request needs that do not allow it. */
   readonly missing: readonly string[];
   readonly assuming: readonly string[];
+  /** With `otherKeys: 'any'`: values of keys the request did not give under which it is allowed. */
+  readonly provided: Readonly<Record<string, string | number | boolean>>;
   /** Condition keys the policies test that nothing ties to the request: absent unless given. */
   readonly freeKeys: readonly string[];
 }
@@ -67,6 +70,43 @@ export interface AccessQuestion {
   readonly at?: Date;
 }
 
+/** What principals outside the bucket's account can do through one path, from the policies. */
+export interface Access {
+  /** The principal: an ARN, `account <id> (any principal)`, `any other AWS account`, `anonymous (public)`, `service <name>`. */
+  readonly who: string;
+  readonly account?: string;
+  /** The access point's ARN; undefined for the bucket itself. */
+  readonly accessPoint?: string;
+  readonly actions: readonly string[];
+  /** The statements that allow them: construct path (or logical id), document, Sid. */
+  readonly statements: readonly string[];
+  /** Unknowns the access relies on. */
+  readonly assuming: readonly string[];
+  /** Whether the intents given cover every request of this access, some, or none. */
+  readonly intended: 'yes' | 'partly' | 'no';
+  /** A request of this access no intent covers. */
+  readonly unexplained?: FoundRequest;
+}
+
+interface PrincipalClass {
+  readonly description: string;
+  readonly account?: string;
+  term(model: RequestModel): Term;
+}
+
+interface NamedEvidence {
+  readonly evidence: Array<{ statement: Statement; term: Term; name: string }>;
+  readonly documents: Array<{ document: string; term: Term; name: string }>;
+  readonly definitions: Term;
+}
+
+interface Encoding {
+  readonly model: RequestModel;
+  readonly unknowns: Unknowns;
+  readonly decision: Decision & { actions: Term };
+  readonly named: NamedEvidence;
+}
+
 /** One path to a bucket: the bucket itself, or one of its access points. */
 interface Path {
   readonly accessPoint?: { readonly name: Symbolic; readonly account: string; readonly region: string; readonly statements: readonly Statement[] };
@@ -76,7 +116,7 @@ function text(symbolic: Symbolic): string | undefined {
   return symbolic.every(part => typeof part === 'string') ? symbolic.join('') : undefined;
 }
 
-function value(symbolic: Symbolic): Value {
+function valueOf(symbolic: Symbolic): Value {
   return symbolic.map(part => typeof part === 'string' ? part : { variable: `unknown:${part.unknown}` });
 }
 
@@ -89,6 +129,8 @@ export class PolicyAnalyzer {
   public static async create(policies: PolicySet): Promise<PolicyAnalyzer> {
     return new PolicyAnalyzer(policies, await Solver.create());
   }
+
+  private readonly encodings = new Map<string, Encoding>();
 
   private constructor(public readonly policies: PolicySet, private readonly solver: Solver) {}
 
@@ -132,7 +174,7 @@ export class PolicyAnalyzer {
       const identity = this.policies.policies.filter(policy => policy.kind === 'identity policy' && policy.account === trust.account
         && (policy.rolePaths ?? []).some(other => sameSymbolic(other, path)));
       const identityPolicies = identity.flatMap(policy => policy.statements);
-      out.push({ account: trust.account, path: value(path), type: PrincipalType.ROLE, identityPolicies });
+      out.push({ account: trust.account, path: valueOf(path), type: PrincipalType.ROLE, identityPolicies });
     }
     return out;
   }
@@ -153,7 +195,7 @@ export class PolicyAnalyzer {
     const documents: ResourcePolicyDocument[] = [{ name: 'bucket policy', statements: this.bucketStatements(bucket), resources: bucketResources, strict: false }];
     let identityResources = bucketResources;
     if (path.accessPoint) {
-      const arn: Value = [`arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/`, ...value(path.accessPoint.name)];
+      const arn: Value = [`arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/`, ...valueOf(path.accessPoint.name)];
       identityResources = [
         { when: isObject, value: [...arn, '/object/', key] },
         { when: isBucket, value: arn },
@@ -164,17 +206,24 @@ export class PolicyAnalyzer {
     return { ...decide(input, encode), actions: or(isObject, isBucket) };
   }
 
-  private requestModel(path: Path): RequestModel {
+  private requestModel(bucket: string, path: Path): RequestModel {
     const fixed = new Map<string, KeyValue>();
     // s3:DataAccessPointArn and s3:DataAccessPointAccount are in a request exactly when it goes
     // through an access point (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html#access-points-condition-keys).
     if (path.accessPoint) {
-      const arn: Value = [`arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/`, ...value(path.accessPoint.name)];
+      const arn: Value = [`arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/`, ...valueOf(path.accessPoint.name)];
       fixed.set('s3:dataaccesspointarn', { present: TRUE, type: 'string', value: arn });
       fixed.set('s3:dataaccesspointaccount', { present: TRUE, type: 'string', value: [path.accessPoint.account] });
     } else {
       fixed.set('s3:dataaccesspointarn', { present: FALSE, type: 'string', value: [''] });
       fixed.set('s3:dataaccesspointaccount', { present: FALSE, type: 'string', value: [''] });
+    }
+    // The account that owns the resource (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount,
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policy-s3-sigv4-conditions.html s3:ResourceAccount).
+    const owner = this.bucketAccount(bucket);
+    if (owner) {
+      fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [owner] });
+      fixed.set('s3:resourceaccount', { present: TRUE, type: 'string', value: [owner] });
     }
     const counts = new Map<string, number>();
     for (const policy of this.policies.policies) {
@@ -188,13 +237,10 @@ export class PolicyAnalyzer {
   }
 
   /** Whether IAM allows the request, by which statements, or what denies or is missing. */
-  public async isAllowed(request: AccessRequest): Promise<AccessAnswer> {
+  public async isAllowed(request: AccessRequest, options: { otherKeys?: 'absent' | 'any' } = {}): Promise<AccessAnswer> {
     const path = this.pathFor(request.bucket, request.accessPoint);
-    const model = this.requestModel(path);
-    const unknowns = new Unknowns(this.solver);
-    const decision = this.decision(request.bucket, path, model, unknowns);
-    const constraints = and(model.wellFormed(), this.concrete(request, model));
-    const named = this.nameEvidence(decision);
+    const { model, unknowns, decision, named } = this.encoding(request.bucket, path);
+    const constraints = and(model.wellFormed(), this.concrete(request, model, options.otherKeys ?? 'absent'));
     const allowedModel = await this.solver.solve(and(constraints, named.definitions, decision.allowed));
     const deniedModel = await this.solver.solve(and(constraints, named.definitions, not(decision.allowed)));
     const shown = allowedModel ?? deniedModel!;
@@ -202,9 +248,19 @@ export class PolicyAnalyzer {
     const allowedBy = named.evidence.filter(item => item.statement.effect === 'Allow' && truthy(item.name)).map(item => describeSource(item.statement.source));
     const deniedBy = named.evidence.filter(item => item.statement.effect === 'Deny' && truthy(item.name)).map(item => describeSource(item.statement.source));
     const missing = named.documents.filter(item => !truthy(item.name)).map(item => item.document);
+    const provided: Record<string, string | number | boolean> = {};
+    if (allowedModel) {
+      for (const free of model.free.values()) {
+        if (request.context && Object.keys(request.context).some(key => key.toLowerCase() === free.key.toLowerCase())) continue;
+        if (allowedModel.booleans.get(`${free.variable}:present`) !== true) continue;
+        provided[free.key] = free.type === 'string' ? allowedModel.strings.get(free.variable) ?? ''
+          : free.type === 'bool' ? allowedModel.booleans.get(free.variable) ?? false : allowedModel.numbers.get(free.variable) ?? 0;
+      }
+    }
     return {
       allowed: allowedModel !== undefined && deniedModel === undefined,
       undecided: allowedModel !== undefined && deniedModel !== undefined,
+      provided,
       allowedBy,
       deniedBy,
       missing,
@@ -216,18 +272,177 @@ export class PolicyAnalyzer {
   /** A request of the kind the question asks for that IAM allows, or undefined when none exists. */
   public async findAccess(question: AccessQuestion): Promise<FoundRequest | undefined> {
     for (const path of this.paths(question.bucket)) {
-      const model = this.requestModel(path);
-      const unknowns = new Unknowns(this.solver);
-      const decision = this.decision(question.bucket, path, model, unknowns);
-      const named = this.nameEvidence(decision);
-      const constraints: Term[] = [model.wellFormed(), decision.actions, named.definitions, decision.allowed];
-      if (question.outsideAccount) constraints.push(not(and(model.isIamPrincipal, model.accountIs(question.outsideAccount))));
-      if (question.actions) constraints.push(actionIn(question.actions.map(name => requireAction(name))));
-      if (question.at) constraints.push(`(= |context:aws:currenttime| ${integer(question.at.getTime())})`);
-      const found = await this.solver.solve(and(...constraints));
-      if (found) return this.describe(found, path, named, unknowns, model, question.bucket);
+      const found = await this.query(question.bucket, path, (encoding) => {
+        const { model } = encoding;
+        const constraints: Term[] = [encoding.decision.allowed];
+        if (question.outsideAccount) constraints.push(not(and(model.isIamPrincipal, model.accountIs(question.outsideAccount))));
+        if (question.actions) constraints.push(actionIn(question.actions.map(name => requireAction(name))));
+        if (question.at) constraints.push(`(= |context:aws:currenttime| ${integer(question.at.getTime())})`);
+        return constraints;
+      }, true);
+      if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * Every access principals outside the bucket's account have, from the policies: per principal
+   * (each one the policies name, any other principal of each account they name, any other
+   * account, anonymous callers, each named service) and per path (the bucket, each access point),
+   * the actions allowed, the statements that allow them, and whether `intents` cover them.
+   */
+  public async accesses(bucket: string, intents: readonly IntendedGrant[] = []): Promise<Access[]> {
+    const owner = this.bucketAccount(bucket);
+    const out: Access[] = [];
+    for (const path of this.paths(bucket)) {
+      for (const who of this.principalClasses(bucket, path, owner)) {
+        const actions: string[] = [];
+        const statements = new Set<string>();
+        const assuming = new Set<string>();
+        for (;;) {
+          const found = await this.query(bucket, path, encoding => [
+            encoding.decision.allowed, who.term(encoding.model),
+            not(actionIn(actions.map(name => requireAction(name)))),
+          ]);
+          if (!found) break;
+          actions.push(found.action);
+          found.allowedBy.forEach(statement => statements.add(statement));
+          found.assuming.forEach(item => assuming.add(item));
+        }
+        if (actions.length === 0) continue;
+        const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
+        const scope = (encoding: Encoding) => [encoding.decision.allowed, who.term(encoding.model), actionIn(actions.map(requireAction))];
+        const intended = (encoding: Encoding) => intendedTerm(intents, encoding.model, accessPointName);
+        const unexplained = await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
+        const explained = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
+        out.push({
+          who: who.description,
+          account: who.account,
+          accessPoint: this.accessPointArn(path),
+          actions: [...actions].sort(),
+          statements: [...statements].sort(),
+          assuming: [...assuming].sort(),
+          intended: !unexplained ? 'yes' : explained ? 'partly' : 'no',
+          unexplained,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** A request from outside the bucket's account that the policies allow and no intent covers (every path, every principal). */
+  public async findUnexplainedAccess(bucket: string, intents: readonly IntendedGrant[]): Promise<FoundRequest | undefined> {
+    const owner = this.bucketAccount(bucket);
+    for (const path of this.paths(bucket)) {
+      const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
+      const found = await this.query(bucket, path, ({ model, decision }) => [
+        decision.allowed, owner ? not(and(model.isIamPrincipal, model.accountIs(owner))) : 'true', not(intendedTerm(intents, model, accessPointName)),
+      ], true);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** The account of the bucket, where the templates say. */
+  public ownerOf(bucket: string): string | undefined {
+    return this.bucketAccount(bucket);
+  }
+
+  private accessPointArn(path: Path): string | undefined {
+    return path.accessPoint
+      ? `arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/${path.accessPoint.name.map(part => typeof part === 'string' ? part : `<${part.unknown}>`).join('')}`
+      : undefined;
+  }
+
+  /** The classes of principal to report on a path: named ones, the rest of each named account, any other account, anonymous, services. */
+  private principalClasses(bucket: string, path: Path, owner: string | undefined): PrincipalClass[] {
+    const statements = [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
+    const accounts = new Set<string>();
+    const arns = new Set<string>();
+    const services = new Set<string>();
+    const note = (value: string) => {
+      const account = /^(?:arn:[^:]+:iam::)?([0-9]{12})(?::root)?$/.exec(value);
+      if (account) accounts.add(account[1]);
+      const named = /^arn:[^:]+:iam::([0-9]{12}):((?:role|user)\/[^*?]+)$/.exec(value);
+      if (named) {
+        accounts.add(named[1]);
+        arns.add(`arn:aws:iam::${named[1]}:${named[2]}`);
+      }
+    };
+    for (const statement of statements) {
+      for (const element of [statement.principal, statement.notPrincipal]) {
+        element?.aws.forEach(value => { const known = text(value); if (known) note(known); });
+        element?.service.forEach(value => { const known = text(value); if (known) services.add(known); });
+      }
+      for (const condition of statement.condition) {
+        if (['aws:principalarn', 'aws:principalaccount', 'kms:calleraccount', 'aws:sourceaccount'].includes(condition.key.toLowerCase())) {
+          condition.values.forEach(value => { const known = text(value); if (known) note(known); });
+        }
+      }
+    }
+    if (owner) accounts.delete(owner);
+    const named = [...arns].filter(arn => !owner || !arn.includes(`::${owner}:`));
+    const classes: PrincipalClass[] = named.map(arn => ({
+      description: arn,
+      account: /::([0-9]{12}):/.exec(arn)![1],
+      term: model => this.concretePrincipal(arn, model),
+    }));
+    for (const account of [...accounts].sort()) {
+      const inAccount = named.filter(arn => arn.includes(`::${account}:`));
+      classes.push({
+        description: inAccount.length > 0 ? `account ${account} (any other principal)` : `account ${account} (any principal)`,
+        account,
+        term: model => and(model.isIamPrincipal, model.accountIs(account), ...inAccount.map(arn => not(this.concretePrincipal(arn, model)))),
+      });
+    }
+    const known = [...accounts, ...(owner ? [owner] : [])];
+    classes.push({ description: 'any other AWS account', term: model => and(model.isIamPrincipal, ...known.map(account => not(model.accountIs(account)))) });
+    classes.push({ description: 'anonymous (public)', term: model => model.principalIs(PrincipalType.ANONYMOUS) });
+    for (const service of [...services].sort()) {
+      classes.push({ description: `service ${service}`, term: model => and(model.principalIs(PrincipalType.SERVICE), this.solver.membership(PRINCIPAL_SERVICE, `(str.to_re ${smtString(service)})`)) });
+    }
+    return classes;
+  }
+
+  private concretePrincipal(arn: string, model: RequestModel): Term {
+    const match = /^arn:[^:]+:iam::([0-9]{12}):(root|role\/.+|user\/.+)$/.exec(arn);
+    if (!match) throw new Error(`principal ${arn} is not an IAM ARN`);
+    const type = match[2] === 'root' ? PrincipalType.ROOT : match[2].startsWith('role/') ? PrincipalType.ROLE : PrincipalType.USER;
+    return and(model.principalIs(type), model.accountIs(match[1]), this.solver.membership(PRINCIPAL_PATH, `(str.to_re ${smtString(match[2])})`));
+  }
+
+  /** The request model and decision of one path, made once per analyzer. */
+  private encoding(bucket: string, path: Path): Encoding {
+    const key = `${bucket}\u0000${path.accessPoint ? JSON.stringify(path.accessPoint.name) : ''}`;
+    let encoding = this.encodings.get(key);
+    if (!encoding) {
+      const model = this.requestModel(bucket, path);
+      const unknowns = new Unknowns(this.solver);
+      const decision = this.decision(bucket, path, model, unknowns);
+      encoding = { model, unknowns, decision, named: this.nameEvidence(decision) };
+      this.encodings.set(key, encoding);
+    }
+    return encoding;
+  }
+
+  /**
+   * A request that satisfies the constraints. With `readable`, the request shown prefers a role
+   * with a plain name and a plain key where one exists (one more query), since z3's first model
+   * may be `user/!` reading `\u0000`.
+   */
+  private async query(bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false): Promise<FoundRequest | undefined> {
+    const encoding = this.encoding(bucket, path);
+    const base = and(encoding.model.wellFormed(), encoding.decision.actions, encoding.named.definitions, ...constraints(encoding));
+    let found = await this.solver.solve(base);
+    if (found && readable) {
+      const plain = and(
+        or(not(encoding.model.principalIs(PrincipalType.ROLE, PrincipalType.USER)),
+          this.solver.membership(PRINCIPAL_PATH, '(re.++ (re.union (str.to_re "role/") (str.to_re "user/")) (re.+ (re.range "A" "Z")) (re.* (re.range "a" "z")))')),
+        this.solver.membership(OBJECT_KEY, '(re.+ (re.union (re.range "a" "z") (re.range "0" "9") (str.to_re "/") (str.to_re ".")))'),
+      );
+      found = (await this.solver.solve(and(base, plain))) ?? found;
+    }
+    return found ? this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) : undefined;
   }
 
   /**
@@ -237,7 +452,7 @@ export class PolicyAnalyzer {
    */
   public async findNewAccess(before: PolicyAnalyzer, question: AccessQuestion): Promise<FoundRequest | undefined> {
     for (const path of this.paths(question.bucket)) {
-      const model = this.requestModel(path);
+      const model = this.requestModel(question.bucket, path);
       const unknowns = new Unknowns(this.solver);
       const after = this.decision(question.bucket, path, model, unknowns);
       const beforePath = path.accessPoint
@@ -278,7 +493,7 @@ export class PolicyAnalyzer {
   }
 
   /** The request fixed: principal, action, key, context (missing keys absent). */
-  private concrete(request: AccessRequest, model: RequestModel): Term {
+  private concrete(request: AccessRequest, model: RequestModel, otherKeys: 'absent' | 'any'): Term {
     const terms: Term[] = [];
     const principal = request.principal;
     const arn = /^arn:[^:]+:iam::([0-9]{12}):(root|role\/.+|user\/.+)$/.exec(principal);
@@ -301,7 +516,8 @@ export class PolicyAnalyzer {
     const secure = context.has('aws:securetransport') ? String(context.get('aws:securetransport')) === 'true' : true;
     terms.push(secure ? '|context:aws:securetransport|' : '(not |context:aws:securetransport|)');
     for (const free of model.free.values()) {
-      terms.push(this.keyIs(free.value, context.get(free.key.toLowerCase()), free.type));
+      const given = context.get(free.key.toLowerCase());
+      if (given !== undefined || otherKeys === 'absent') terms.push(this.keyIs(free.value, given, free.type));
     }
     return and(...terms);
   }
@@ -335,7 +551,9 @@ export class PolicyAnalyzer {
       if (held !== undefined) out.push(`${description} ${held ? 'holds' : 'does not hold'}`);
     }
     for (const [variable, content] of found.strings) {
-      if (variable.startsWith('unknown:')) out.push(`${variable.slice('unknown:'.length)} is ${JSON.stringify(content)}`);
+      // A name CloudFormation chooses is no assumption a user can act on: only parameters, imports
+      // and what could not be resolved are named.
+      if (variable.startsWith('unknown:') && !GENERATED_NAME.test(variable)) out.push(`${variable.slice('unknown:'.length)} is ${JSON.stringify(content)}`);
     }
     return out;
   }
@@ -372,6 +590,8 @@ export class PolicyAnalyzer {
     };
   }
 }
+
+const GENERATED_NAME = /\.(KeyId|RoleName|BucketName|UserName|Name|RoleId)$|\/AWS::(AccountId|Region)$/;
 
 function requireAction(name: string): number {
   const index = actionIndex(name);

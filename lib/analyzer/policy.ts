@@ -48,7 +48,7 @@ export interface Statement {
 }
 
 export function describeSource(source: StatementSource): string {
-  const where = source.path ?? `${source.stack}/${source.logicalId}`;
+  const where = (source.path ?? `${source.stack}/${source.logicalId}`).replace(/\/Resource$/, '');
   return `${where} ${source.document}, statement ${source.sid !== undefined ? `"${source.sid}"` : `#${source.index + 1}`}`;
 }
 

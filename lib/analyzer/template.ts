@@ -101,9 +101,22 @@ export function loadAssembly(directory: string): LoadedStack[] {
       source: templateFile,
       constructPaths,
     };
-    stacks.push(stack, ...nestedStacks(stack, directory));
+    stacks.push(stack, ...nestedStacks(stack, directory, assetFiles(directory, manifest, id)));
   }
   return stacks;
+}
+
+/** The file assets of a stack (its nested stacks' templates among them), by hash. */
+function assetFiles(directory: string, manifest: any, stackId: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const artifact of Object.values<any>(manifest.artifacts ?? {})) {
+    if (artifact.type !== 'cdk:asset-manifest' || !String(artifact.properties?.file ?? '').startsWith(`${stackId}.assets`)) continue;
+    const assets = JSON.parse(readFileSync(join(directory, artifact.properties.file), 'utf8'));
+    for (const [hash, file] of Object.entries<any>(assets.files ?? {})) {
+      if (typeof file.source?.path === 'string') files.set(hash, file.source.path);
+    }
+  }
+  return files;
 }
 
 /** Reads a plain CloudFormation template file (JSON), deployed to `environment`. */
@@ -113,11 +126,16 @@ export function loadTemplate(file: string, environment: StackEnvironment): Loade
   return stack;
 }
 
-function nestedStacks(parent: LoadedStack, directory: string): LoadedStack[] {
+/**
+ * A nested stack's template is a file asset of its parent: found by the asset path CDK writes in
+ * the resource's metadata, or else by the hash its TemplateURL names in the parent's asset manifest.
+ */
+function nestedStacks(parent: LoadedStack, directory: string, assets: ReadonlyMap<string, string>): LoadedStack[] {
   const out: LoadedStack[] = [];
   for (const [logicalId, resource] of Object.entries<any>(parent.template.Resources ?? {})) {
     if (resource.Type !== 'AWS::CloudFormation::Stack') continue;
-    const assetPath = resource.Metadata?.['aws:asset:path'];
+    const hash = /([0-9a-f]{64})\.json/.exec(JSON.stringify(resource.Properties?.TemplateURL ?? ''))?.[1];
+    const assetPath = resource.Metadata?.['aws:asset:path'] ?? (hash ? assets.get(hash) : undefined);
     if (typeof assetPath !== 'string' || !existsSync(join(directory, assetPath))) continue;
     const resolver = new Resolver(parent);
     const parameters = new Map<string, Symbolic>();
@@ -132,7 +150,7 @@ function nestedStacks(parent: LoadedStack, directory: string): LoadedStack[] {
       parameters,
       source: join(directory, assetPath),
     };
-    out.push(stack, ...nestedStacks(stack, dirname(join(directory, assetPath))));
+    out.push(stack, ...nestedStacks(stack, dirname(join(directory, assetPath)), assets));
   }
   return out;
 }

@@ -13,6 +13,8 @@ import { CliError, FoundRecord, readRecords } from './assembly';
 import type { Output, Subcommand } from './main';
 import { S3_ACTIONS } from './s3-actions';
 import { AccessLevel } from '../access-level';
+import { PolicyAnalyzer } from '../analyzer/analyzer';
+import { collectPolicies, loadAssembly } from '../analyzer/template';
 import { accessActions } from '../private/access-actions';
 import { RecordedGrant, SharedBucketRecordData, ThirdPartyRoleRecordData } from '../private/record';
 
@@ -85,9 +87,8 @@ export interface Explanation {
   readonly note: string;
 }
 
-export const SCOPE_NOTE = 'explain reads the grants cdk-cross-account-bucket wrote (the records in the cloud assembly); ' +
-  'it does not evaluate policies written outside this library (other bucket policy statements, SCPs, RCPs, ' +
-  'permission boundaries, session policies, object ownership or ACLs).';
+export const SCOPE_NOTE = 'This part reads the grants cdk-cross-account-bucket recorded in the cloud assembly, to tell which grant ' +
+  'comes closest and what it lacks; the verdict is decided from the policies themselves.';
 
 /** API operations people see in errors, and the IAM action S3 authorizes them as. */
 const OPERATION_ACTIONS: Record<string, string> = {
@@ -572,8 +573,6 @@ export function renderExplanation(explanation: Explanation): string {
     lines.push('The caller\'s side must hold:');
     lines.push(...explanation.consumerSide.map(text => `  - ${text}`));
   }
-  lines.push('');
-  lines.push(`Note: ${explanation.note}`);
   return lines.join('\n');
 }
 
@@ -581,12 +580,14 @@ const HELP = [
   'Usage: cdk-cross-account-bucket explain [dir] --principal ARN --action ACTION --key KEY',
   '         [--bucket NAME] [--access-point ARN] [--at ISO-8601] [--json]',
   '',
-  'Whether the grants this library wrote (read from the cloud assembly dir, default cdk.out) allow one',
-  'S3 request, and why (not). It does not evaluate policies written outside this library.',
+  'Whether the policies in the cloud assembly dir (default cdk.out) allow one S3 request, decided for',
+  'that request by the analyzer, with the statements that allow or deny it; then what the grants this',
+  'library recorded say about it.',
   '',
   '  --principal ARN      the caller: arn:aws:iam::<account>:role/<name> (user, root), or an assumed-role session ARN',
   '  --action ACTION      an S3 action, with or without s3: (s3:GetObject, putobject, HeadObject, ListBucket)',
   '  --key KEY            the object key; for s3:ListBucket, the prefix listed',
+  '  --prefix PREFIX      for s3:ListBucket, the prefix listed (the same as --key)',
   '  --bucket NAME        the shared bucket (its name or construct path), when the assembly has several',
   '  --access-point ARN   the request goes through this access point (default: straight to the bucket)',
   '  --at ISO-8601        when the request is made (default: now)',
@@ -595,7 +596,65 @@ const HELP = [
   'Exit codes: 0 allowed, 1 denied (why on standard output), 2 error.',
 ].join('\n');
 
-export const runExplain: Subcommand = (args: string[], output: Output): number => {
+/** The verdict decided from the policies the assembly deploys (lib/analyzer). */
+export interface PolicyVerdict {
+  readonly allowed: boolean;
+  /** Values of condition keys the request did not give under which the policies allow it (organization membership). */
+  readonly provided: Readonly<Record<string, unknown>>;
+  readonly allowedBy: readonly string[];
+  readonly deniedBy: readonly string[];
+  readonly missing: readonly string[];
+  readonly assuming: readonly string[];
+}
+
+export const NOT_SEEN = 'Decided from the policies in the cloud assembly as synthesized. Not seen there, so not evaluated: ' +
+  'service control policies, resource control policies, permission boundaries, session policies, object ownership and ACLs, ' +
+  'and identity policies of principals outside the assembly (assumed to allow).';
+
+/** Asks the analyzer whether the policies allow the request, and by which statements. */
+export async function policyVerdict(directory: string, explanation: Explanation): Promise<PolicyVerdict> {
+  const { request, bucket } = explanation;
+  if (bucket.bucketName === null) {
+    throw new CliError(`explain: the bucket of ${bucket.path} has a name generated at deployment: the policies cannot be matched to it offline`);
+  }
+  const analyzer = await PolicyAnalyzer.create(collectPolicies(loadAssembly(directory)));
+  const caller = parsePrincipal(request.principal);
+  const principal = caller.principalArn ?? `arn:aws:iam::${caller.account}:role/${caller.roleName}`;
+  const listing = isBucketAction(request.action);
+  const base = {
+    principal,
+    action: request.action,
+    bucket: bucket.bucketName,
+    key: listing ? undefined : request.key,
+    accessPoint: request.accessPoint ?? undefined,
+    context: { 'aws:CurrentTime': request.at, ...(listing && request.key !== '' ? { 's3:prefix': request.key } : {}) },
+  };
+  const answer = await analyzer.isAllowed(base);
+  if (!answer.allowed) {
+    // Keys the request does not carry, such as organization membership: allowed for some values of them?
+    const open = await analyzer.isAllowed(base, { otherKeys: 'any' });
+    if (open.undecided || open.allowed) {
+      return { allowed: true, provided: open.provided, allowedBy: open.allowedBy, deniedBy: [], missing: [], assuming: open.assuming };
+    }
+  }
+  const { allowed, allowedBy, deniedBy, missing, assuming } = answer;
+  return { allowed, provided: {}, allowedBy, deniedBy, missing, assuming };
+}
+
+export function renderVerdict(verdict: PolicyVerdict): string[] {
+  const provided = Object.entries(verdict.provided);
+  const lines = [verdict.allowed
+    ? `ALLOWED by the policies${provided.length > 0 ? `, provided ${provided.map(([key, value]) => `${key} is ${JSON.stringify(value)}`).join(' and ')}` : ''}: ` +
+      `${verdict.allowedBy.join('; ') || 'the caller\'s own identity policy'}`
+    : `DENIED by the policies: ${[
+      ...verdict.deniedBy.map(statement => `denied by ${statement}`),
+      ...verdict.missing.map(document => `no statement of the ${document} allows it`),
+    ].join('; ') || 'nothing allows it'}`];
+  if (verdict.assuming.length > 0) lines.push(`  assuming ${verdict.assuming.join(', ')}`);
+  return lines;
+}
+
+export const runExplain: Subcommand = async (args: string[], output: Output): Promise<number> => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -604,6 +663,7 @@ export const runExplain: Subcommand = (args: string[], output: Output): number =
       'principal': { type: 'string' },
       'action': { type: 'string' },
       'key': { type: 'string' },
+      'prefix': { type: 'string' },
       'bucket': { type: 'string' },
       'access-point': { type: 'string' },
       'at': { type: 'string' },
@@ -618,9 +678,13 @@ export const runExplain: Subcommand = (args: string[], output: Output): number =
   if (positionals.length > 1) {
     throw new CliError(`explain reads one cloud assembly; got ${positionals.length} folders (${positionals.join(', ')})`);
   }
-  const missing = (['principal', 'action', 'key'] as const).filter(name => values[name] === undefined);
-  if (missing.length > 0) {
-    throw new CliError(`explain needs ${missing.map(name => `--${name}`).join(', ')} (see explain --help)`);
+  if (values.prefix !== undefined && values.key !== undefined) {
+    throw new CliError('explain takes --key or --prefix (the prefix a list request names), not both');
+  }
+  const key = values.key ?? values.prefix;
+  const missing = (['principal', 'action'] as const).filter(name => values[name] === undefined);
+  if (missing.length > 0 || key === undefined) {
+    throw new CliError(`explain needs ${[...missing.map(name => `--${name}`), ...(key === undefined ? ['--key (or --prefix)'] : [])].join(', ')} (see explain --help)`);
   }
   // Validate the request before reading the assembly, so a typo is named first.
   parsePrincipal(values.principal!);
@@ -630,11 +694,17 @@ export const runExplain: Subcommand = (args: string[], output: Output): number =
   const explanation = explain(readRecords(directory), {
     principal: values.principal!,
     action: values.action!,
-    key: values.key!,
+    key,
     bucket: values.bucket,
     accessPoint: values['access-point'],
     at,
   }, directory);
-  output.out(values.json === true ? JSON.stringify(explanation, undefined, 2) : renderExplanation(explanation));
-  return explanation.allowed ? 0 : 1;
+  const verdict = await policyVerdict(directory, explanation);
+  if (values.json === true) {
+    const json = { ...explanation, allowed: verdict.allowed, policies: verdict, note: NOT_SEEN, grantsSay: { allowed: explanation.allowed } };
+    output.out(JSON.stringify(json, undefined, 2));
+  } else {
+    output.out([...renderVerdict(verdict), '', 'What the grants this library recorded say:', renderExplanation(explanation), '', NOT_SEEN].join('\n'));
+  }
+  return verdict.allowed ? 0 : 1;
 };

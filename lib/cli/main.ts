@@ -10,6 +10,7 @@
 import { CliError } from './assembly';
 import { runExplain } from './explain';
 import { REVIEW_SUMMARY, runReview } from './review';
+import { AnalyzerUnavailableError } from '../analyzer/solver';
 
 /** Where a command writes. */
 export interface Output {
@@ -18,7 +19,7 @@ export interface Output {
 }
 
 /** A subcommand: parses its own arguments, writes its output, returns the exit code. */
-export type Subcommand = (args: string[], output: Output) => number;
+export type Subcommand = (args: string[], output: Output) => number | Promise<number>;
 
 const SUBCOMMANDS: Record<string, { readonly summary: string; readonly run: () => Subcommand }> = {
   review: { summary: REVIEW_SUMMARY, run: () => runReview },
@@ -35,7 +36,7 @@ const USAGE = () => [
 ].join('\n');
 
 /** Runs the CLI on `argv` (without node and the script); returns the exit code. */
-export function main(argv: string[], output: Output): number {
+export async function main(argv: string[], output: Output): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
     output.out(USAGE());
@@ -46,7 +47,7 @@ export function main(argv: string[], output: Output): number {
     if (command === undefined) {
       throw new CliError(`unknown command '${name}': expected one of ${Object.keys(SUBCOMMANDS).join(', ')}`);
     }
-    return command.run()(rest, output);
+    return await command.run()(rest, output);
   } catch (error) {
     if (error instanceof CliError) {
       output.err(`cdk-cross-account-bucket: ${error.message}`);
@@ -58,14 +59,21 @@ export function main(argv: string[], output: Output): number {
       output.err(`cdk-cross-account-bucket ${name}: ${(error as Error).message}`);
       return 2;
     }
+    if (error instanceof AnalyzerUnavailableError) {
+      output.err(`cdk-cross-account-bucket ${name}: ${error.message}`);
+      return 2;
+    }
     output.err(`cdk-cross-account-bucket: internal error: ${(error as Error).message ?? String(error)} (please report it)`);
     return 3;
   }
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), {
+  void main(process.argv.slice(2), {
     out: text => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: text => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  }).then(code => {
+    // z3's worker threads keep the process alive: exit once standard output and error are written.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, FoundRecord, readRecords } from './assembly';
 import { Output, Subcommand } from './main';
+import { policyJson, policyMarkdown, policyTables, reviewPolicies, unexplainedFindings } from './policy-review';
 import { diffBuckets } from './review-diff';
 import { reviewBuckets, reviewFindings } from './review-model';
 import {
@@ -41,7 +42,7 @@ function recordsOf(directory: string): FoundRecord[] {
   return records;
 }
 
-export const runReview: Subcommand = (args: string[], output: Output): number => {
+export const runReview: Subcommand = async (args: string[], output: Output): Promise<number> => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -84,16 +85,18 @@ export const runReview: Subcommand = (args: string[], output: Output): number =>
   const records = directories.flatMap(recordsOf);
   const buckets = reviewBuckets(records);
   const { findings, unchecked, checked } = reviewFindings(records);
+  const analyzed = await reviewPolicies(directories, records);
+  const unexplained = unexplainedFindings(analyzed);
   if (format === 'json') {
-    output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings, unchecked }, undefined, 2));
+    output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings, unchecked, access: policyJson(analyzed), unexplained }, undefined, 2));
   } else if (format === 'mermaid') {
     // Findings as mermaid comments: the output stays a diagram to paste as it is.
-    output.out([...mermaidDiagram(buckets), ...findingLines(findings, unchecked, checked).map(line => `%% ${line}`)].join('\n'));
+    output.out([...mermaidDiagram(buckets), ...[...findingLines(findings, unchecked, checked), ...unexplained].map(line => `%% ${line}`)].join('\n'));
   } else if (format === 'markdown') {
-    output.out([...markdownTables(buckets), ...markdownFindings(findings, unchecked, checked)].join('\n'));
+    output.out([...markdownTables(buckets), ...markdownFindings(findings, unchecked, checked), '', ...policyMarkdown(analyzed), ...unexplained.map(line => `- ${line}`)].join('\n'));
   } else {
     const noBucket = buckets.length === 0 ? [`No SharedBucket in ${directories.join(', ')}: only consumers; give the owner's assembly too to match them.`, ''] : [];
-    output.out([...noBucket, ...textTables(buckets), ...findingLines(findings, unchecked, checked)].join('\n'));
+    output.out([...noBucket, ...textTables(buckets), ...findingLines(findings, unchecked, checked), '', ...policyTables(analyzed), ...unexplained].join('\n'));
   }
-  return findings.length > 0 ? 1 : 0;
+  return findings.length > 0 || unexplained.length > 0 ? 1 : 0;
 };

@@ -9,8 +9,10 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { addExampleApp } from '../../examples/example-app';
+import { AccessLevel, SharedBucket } from '../../lib';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'build', 'cli', 'main.js');
@@ -45,6 +47,27 @@ export function synthesizeExampleApp(): string {
   return folder;
 }
 
+/** The owner of README's hand-added grant: one recorded grant, and plain aws-cdk-lib grantRead to another account. */
+export const HAND_ADDED_BUCKET = 'h1-data-111111111111';
+export const HAND_ADDED_EXPLAIN_ARGS = [
+  'explain', 'cdk.out', '--principal', 'arn:aws:iam::999999999999:role/Any', '--action', 's3:GetObject', '--key', 'secret/payroll.csv',
+  '--at', '2026-12-01T09:00:00Z',
+];
+
+/** Synthesizes the hand-added grant's app into `<folder>/cdk.out`; returns the folder. */
+export function synthesizeHandAddedApp(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'readme-hand-added-'));
+  const app = new App({ outdir: join(folder, 'cdk.out') });
+  const stack = new Stack(app, 'Owner', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const shared = new SharedBucket(stack, 'Data', {
+    bucketName: HAND_ADDED_BUCKET,
+    consumers: [{ accountId: '222222222222', principalArns: ['arn:aws:iam::222222222222:role/AnalyticsReader'], prefix: 'analytics/', access: AccessLevel.READ }],
+  });
+  shared.bucket.grantRead(new iam.AccountPrincipal('999999999999'));
+  app.synth();
+  return folder;
+}
+
 /** Runs the compiled CLI in `folder` (so that it prints `cdk.out` as a user's shell would). */
 export function runCli(folder: string, args: string[]): { exitCode: number; stdout: string; stderr: string } {
   if (!existsSync(CLI)) {
@@ -54,9 +77,9 @@ export function runCli(folder: string, args: string[]): { exitCode: number; stdo
   return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function reviewBlocks(folder: string): ReviewBlock[] {
-  const block = (name: string, args: string[], fence: string): ReviewBlock => {
-    const { exitCode, stdout, stderr } = runCli(folder, args);
+export function reviewBlocks(folder: string, handAdded: string): ReviewBlock[] {
+  const block = (name: string, args: string[], fence: string, where = folder): ReviewBlock => {
+    const { exitCode, stdout, stderr } = runCli(where, args);
     if (stderr !== '') {
       throw new Error(`cdk-cross-account-bucket ${args.join(' ')} wrote to standard error: ${stderr}`);
     }
@@ -66,6 +89,8 @@ export function reviewBlocks(folder: string): ReviewBlock[] {
     block('table', ['review', 'cdk.out'], 'text'),
     block('mermaid', ['review', 'cdk.out', '--mermaid'], 'mermaid'),
     block('explain', EXPLAIN_ARGS, 'text'),
+    block('hand-added', ['review', 'cdk.out'], 'text', handAdded),
+    block('hand-added-explain', HAND_ADDED_EXPLAIN_ARGS, 'text', handAdded),
   ];
 }
 

@@ -1,0 +1,150 @@
+/**
+ * The part of `review` decided from the policies the assemblies deploy, for every request (the
+ * analyzer, lib/analyzer): per bucket, every principal outside the bucket's account that can do
+ * anything, the statements that let it, and whether a grant this library recorded intended it.
+ * Access no recorded grant explains is a finding.
+ */
+import { FoundRecord } from './assembly';
+import { AccessLevel } from '../access-level';
+import { Access, FoundRequest, PolicyAnalyzer } from '../analyzer/analyzer';
+import { IntendedGrant } from '../analyzer/intent';
+import { collectPolicies, loadAssembly } from '../analyzer/template';
+import { accessActions } from '../private/access-actions';
+import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedGrant } from '../private/record';
+
+/** The analyzer's view of one bucket. */
+export interface PolicyReviewBucket {
+  readonly bucketName: string;
+  readonly ownerAccountId?: string;
+  readonly access: readonly Access[];
+  /** A request no recorded grant intends, from outside the owner account, if any (every path, every principal). */
+  readonly unexplained?: FoundRequest;
+}
+
+/** What each recorded grant of a bucket means, for the analyzer. */
+export function intendedGrants(records: readonly FoundRecord[], bucketName: string): IntendedGrant[] {
+  const out: IntendedGrant[] = [];
+  records.forEach(record => {
+    const data = record.data;
+    if (data.kind !== 'SharedBucket' || data.bucketName !== bucketName) return;
+    data.grants.forEach((grant, index) => out.push(intentOf(grant, `grant ${index + 1} of ${record.path.replace(/^\//, '')}`)));
+  });
+  return out;
+}
+
+function intentOf(grant: RecordedGrant, description: string): IntendedGrant {
+  const actions = accessActions(AccessLevel[grant.access], grant.allowDelete);
+  const accessPoint = grant.accessPointArn ? grant.accessPointArn.replace(/^.*:accesspoint\//, '') : undefined;
+  return {
+    description,
+    accountId: grant.accountId ?? undefined,
+    principalArns: grant.principalArns ?? undefined,
+    organizationId: grant.organizationId,
+    organizationalUnitPaths: grant.organizationalUnitPaths ?? undefined,
+    actions: [...actions.objectActions, ...actions.bucketActions],
+    prefix: grant.prefix === null || grant.prefix === OWN_ACCOUNT_RECORDED_PREFIX ? undefined : grant.prefix,
+    ownAccountPrefix: grant.prefix === OWN_ACCOUNT_RECORDED_PREFIX,
+    accessPoint,
+    expires: grant.expires ? new Date(grant.expires) : undefined,
+  };
+}
+
+/** Analyzes every bucket the assemblies' templates name. */
+export async function reviewPolicies(directories: readonly string[], records: readonly FoundRecord[]): Promise<PolicyReviewBucket[]> {
+  const policies = collectPolicies(directories.flatMap(directory => loadAssembly(directory)));
+  const analyzer = await PolicyAnalyzer.create(policies);
+  const out: PolicyReviewBucket[] = [];
+  for (const bucketName of analyzer.bucketNames()) {
+    const intents = intendedGrants(records, bucketName);
+    const access = await analyzer.accesses(bucketName, intents);
+    const unexplained = await analyzer.findUnexplainedAccess(bucketName, intents);
+    out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access, unexplained });
+  }
+  return out;
+}
+
+/** Access that no recorded grant explains, one line each. */
+export function unexplainedFindings(buckets: readonly PolicyReviewBucket[]): string[] {
+  const out: string[] = [];
+  for (const bucket of buckets) {
+    const rows = bucket.access.filter(access => access.intended !== 'yes');
+    for (const access of rows) {
+      out.push(`Bucket ${bucket.bucketName}: ${access.who} has access no recorded grant explains: ${describeRequest(access.unexplained!)}`);
+    }
+    if (rows.length === 0 && bucket.unexplained) {
+      out.push(`Bucket ${bucket.bucketName}: access no recorded grant explains: ${describeRequest(bucket.unexplained)}`);
+    }
+  }
+  return out;
+}
+
+export function describeRequest(request: FoundRequest): string {
+  const through = request.accessPoint ? ` through ${request.accessPoint}` : '';
+  const context = Object.entries(request.context).filter(([key]) => key !== 'aws:CurrentTime' && key !== 'aws:SecureTransport')
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+  const when = request.context['aws:CurrentTime'] !== undefined && request.context['aws:CurrentTime'] !== '1970-01-01T00:00:00.000Z' ? ` at ${request.context['aws:CurrentTime']}` : '';
+  return `${request.principal} ${request.action} ${request.resource}${through}${when}${context.length > 0 ? ` with ${context.join(', ')}` : ''}` +
+    ` (allowed by ${request.allowedBy.join('; ') || 'no statement named'}${request.assuming.length > 0 ? `; assuming ${request.assuming.join(', ')}` : ''})`;
+}
+
+/** `<path> <document>, statement "<sid>"` as `<path> "<sid>"`: the path names the document. */
+function shortStatement(statement: string): string {
+  return statement.replace(/ (bucket policy|access point policy|key policy|trust policy|identity policy), statement /, ' ');
+}
+
+function actionsText(actions: readonly string[]): string {
+  return actions.length <= 4 ? actions.join(', ') : `${actions.slice(0, 3).join(', ')} and ${actions.length - 3} more`;
+}
+
+const INTENDED_TEXT = { yes: 'yes', partly: 'partly', no: 'NO' } as const;
+
+/** Text tables, one per bucket. */
+export function policyTables(buckets: readonly PolicyReviewBucket[]): string[] {
+  const lines: string[] = ['Access from the policies (every request, decided by the analyzer):'];
+  for (const bucket of buckets) {
+    lines.push(`Bucket ${bucket.bucketName}${bucket.ownerAccountId ? ` (account ${bucket.ownerAccountId})` : ''}`);
+    if (bucket.access.length === 0) {
+      lines.push('  no principal outside the bucket\'s account has access', '');
+      continue;
+    }
+    const rows = [['PRINCIPAL', 'THROUGH', 'ACTIONS', 'STATEMENTS', 'RECORDED GRANT'], ...bucket.access.map(access => [
+      access.who, access.accessPoint ?? 'bucket', actionsText(access.actions), access.statements.map(shortStatement).join('; '), INTENDED_TEXT[access.intended],
+    ])];
+    const widths = rows[0].map((_, column) => Math.max(...rows.map(row => row[column].length)));
+    for (const row of rows) lines.push(`  ${row.map((cell, column) => column === row.length - 1 ? cell : cell.padEnd(widths[column])).join('  ')}`);
+    lines.push('');
+  }
+  return lines;
+}
+
+/** Markdown tables, one per bucket. */
+export function policyMarkdown(buckets: readonly PolicyReviewBucket[]): string[] {
+  const lines: string[] = ['### Access from the policies', ''];
+  for (const bucket of buckets) {
+    lines.push(`#### Bucket ${bucket.bucketName}`, '', '| Principal | Through | Actions | Statements | Recorded grant |', '| --- | --- | --- | --- | --- |');
+    for (const access of bucket.access) {
+      lines.push(`| ${[access.who, access.accessPoint ?? 'bucket', access.actions.join(', '), access.statements.join('; '), INTENDED_TEXT[access.intended]].map(cell => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+/** The JSON form. */
+export function policyJson(buckets: readonly PolicyReviewBucket[]): unknown {
+  return buckets.map(bucket => ({
+    bucketName: bucket.bucketName,
+    ownerAccountId: bucket.ownerAccountId ?? null,
+    access: bucket.access.map(access => ({
+      principal: access.who,
+      account: access.account ?? null,
+      accessPoint: access.accessPoint ?? null,
+      actions: access.actions,
+      statements: access.statements,
+      assuming: access.assuming,
+      recordedGrant: access.intended,
+      unexplainedRequest: access.unexplained ?? null,
+    })),
+    unexplainedRequest: bucket.unexplained ?? null,
+  }));
+}
