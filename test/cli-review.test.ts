@@ -237,11 +237,22 @@ describe('review NEW --against OLD', () => {
     const run = review(grown, '--against', base);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
-    expect(run.stdout.trimEnd().split('\n')).toEqual([
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 4)).toEqual([
       `~ ${BUCKET}: ${CONSUMER} via bucket policy, prefix analytics/: access READ -> READ_WRITE (grows)  [grows access]`,
       `+ ${BUCKET}: 444444444444 via bucket policy: prefix new/, READ, delete no, expires never, principals (any)  [grows access]`,
       '2 changes, 2 grow access.',
+      '',
     ]);
+    // Decided from the policies: one request per principal's account and action that NEW allows and OLD does not.
+    const newAccess = lines.slice(4).map(line => /^New access to review-shared-data: arn:aws:iam::(\d{12}):\S+ (s3:\w+) (\S+) .*\(allowed by (.*)\)$/.exec(line)!);
+    expect(newAccess.map(match => [match[1], match[2], match[4]]).sort()).toEqual([
+      [CONSUMER, 's3:AbortMultipartUpload', 'Owner/Shared/Bucket/Policy bucket policy, statement "Grant1"'],
+      [CONSUMER, 's3:PutObject', 'Owner/Shared/Bucket/Policy bucket policy, statement "Grant1"'],
+      ['444444444444', 's3:GetObject', 'Owner/Shared/Bucket/Policy bucket policy, statement "Grant2"'],
+      ['444444444444', 's3:ListBucket', 'Owner/Shared/Bucket/Policy bucket policy, statement "Grant2"'],
+    ]);
+    expect(newAccess.filter(match => match[1] === CONSUMER).every(match => match[3].startsWith(`arn:aws:s3:::${BUCKET}/analytics/`))).toBe(true);
   });
 
   test('a narrowing (a prefix under the granted one, a grant removed): exit 0', () => {
@@ -252,6 +263,64 @@ describe('review NEW --against OLD', () => {
     expect(run.stdout).toMatch(new RegExp(`^- ${BUCKET}: ${VENDOR} via third-party role VendorAccess: prefix vendor/, READ`, 'm'));
     expect(run.stdout).toContain('2 changes, 0 grow access.');
     expect(run.stdout).not.toContain('[grows access]');
+    expect(run.stdout).toContain('No new access: every request the new policies allow, the old ones allowed.');
+  });
+
+  test('a statement added by hand that grants nothing new is no new access; one that opens later is', () => {
+    const plain = synthesize(ownerApp());
+    const cancelled = synthesize(app => {
+      ownerApp()(app);
+      const shared = app.node.findAll().find(construct => construct instanceof SharedBucket) as SharedBucket;
+      shared.bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'HandAdded',
+        actions: ['s3:GetObject'],
+        resources: [shared.bucket.arnForObjects('*')],
+        principals: [new iam.AccountPrincipal('999999999999')],
+        conditions: { StringEquals: { 's3:prefix': 'a' }, Null: { 's3:prefix': 'true' } },
+      }));
+    });
+    expect(review(cancelled, '--against', plain).status).toBe(0);
+    const later = synthesize(app => {
+      ownerApp()(app);
+      const shared = app.node.findAll().find(construct => construct instanceof SharedBucket) as SharedBucket;
+      shared.bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'Later',
+        actions: ['s3:GetObject'],
+        resources: [shared.bucket.arnForObjects('*')],
+        principals: [new iam.AccountPrincipal('999999999999')],
+        conditions: { DateGreaterThan: { 'aws:CurrentTime': '2031-01-01T00:00:00Z' } },
+      }));
+    });
+    const run = review(later, '--against', plain);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^New access to review-shared-data: arn:aws:iam::999999999999:\S+ s3:GetObject arn:aws:s3:::review-shared-data\/\S+ at 203\d-.* \(allowed by Owner\/Shared\/Bucket\/Policy bucket policy, statement "Later"\)$/m);
+  });
+});
+
+describe('review --deny-actions and public access', () => {
+  test('a denied action a principal outside the owner account can perform: exit 1 with the request; none: exit 0', () => {
+    const assembly = synthesize(ownerApp({ consumers: [{ ...GRANT, allowDelete: true, access: AccessLevel.READ_WRITE }] }));
+    const allowed = review(assembly, '--deny-actions', 's3:DeleteObject,kms:Decrypt');
+    expect(allowed.status).toBe(1);
+    expect(allowed.stdout).toMatch(new RegExp(`^Bucket ${BUCKET}: s3:DeleteObject is allowed outside the owner account: ${READER.replace(/\//g, '\\/')} s3:DeleteObject arn:aws:s3:::${BUCKET}/analytics/`, 'm'));
+    expect(allowed.stdout).toMatch(/^Key Owner\/Shared\/Key: kms:Decrypt is allowed outside the owner account: arn:aws:iam::222222222222:\S+ kms:Decrypt /m);
+    const none = review(assembly, '--deny-actions', 's3:DeleteObjectVersion,s3:PutBucketPolicy');
+    expect(none.stderr).toBe('');
+    expect(none.status).toBe(0);
+    expect(review(assembly, '--deny-actions', 's3:Frobnicate').stderr).toMatch(/--deny-actions: s3:Frobnicate is not an S3 or KMS action/);
+  });
+
+  test('public access is a finding, whatever the record says', () => {
+    const assembly = synthesize(app => {
+      ownerApp()(app);
+      const shared = app.node.findAll().find(construct => construct instanceof SharedBucket) as SharedBucket;
+      shared.bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'Public', actions: ['s3:GetObject'], resources: [shared.bucket.arnForObjects('public/*')], principals: [new iam.AnyPrincipal()],
+      }));
+    });
+    const run = review(assembly);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^Bucket review-shared-data: public access \(anonymous, or any account outside every organization\): \S+ s3:GetObject arn:aws:s3:::review-shared-data\/public\//m);
   });
 });
 

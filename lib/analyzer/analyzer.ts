@@ -13,7 +13,7 @@ import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide
 import { IntendedGrant, intendedTerm } from './intent';
 import { Symbolic, Value, smtString } from './pattern';
 import { Statement, describeSource } from './policy';
-import { ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn, actionIndex, isMultivalued } from './request';
+import { ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn, actionIndex, isMultivalued } from './request';
 import { Solver, SolverModel } from './solver';
 import { PolicySet } from './template';
 import { FALSE, Term, TRUE, and, decimal, integer, not, or } from './terms';
@@ -86,6 +86,11 @@ export interface Access {
   readonly intended: 'yes' | 'partly' | 'no';
   /** A request of this access no intent covers. */
   readonly unexplained?: FoundRequest;
+}
+
+/** A request on a KMS key, and the key (construct path or logical id). */
+export interface KeyRequest extends FoundRequest {
+  readonly key: string;
 }
 
 interface PrincipalClass {
@@ -306,13 +311,18 @@ export class PolicyAnalyzer {
           ]);
           if (!found) break;
           actions.push(found.action);
-          found.allowedBy.forEach(statement => statements.add(statement));
           found.assuming.forEach(item => assuming.add(item));
         }
         if (actions.length === 0) continue;
         const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
         const scope = (encoding: Encoding) => [encoding.decision.allowed, who.term(encoding.model), actionIn(actions.map(requireAction))];
         const intended = (encoding: Encoding) => intendedTerm(intents, encoding.model, accessPointName);
+        // Every statement that allows some request of this access, each decided on its own (the
+        // statements a model happens to use depend on the solver's choices).
+        for (const item of this.encoding(bucket, path).named.evidence) {
+          if (item.statement.effect !== 'Allow' || item.term === FALSE) continue;
+          if (await this.query(bucket, path, encoding => [...scope(encoding), smtVariableName(item.name)])) statements.add(describeSource(item.statement.source));
+        }
         const unexplained = await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
         const explained = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
         out.push({
@@ -343,6 +353,24 @@ export class PolicyAnalyzer {
     return undefined;
   }
 
+  /**
+   * A request by anyone (anonymous), or by a principal of an account the policies do not name that
+   * belongs to no organization, that the policies allow (CheckNoPublicAccess); undefined if none.
+   */
+  public async findPublicAccess(bucket: string): Promise<FoundRequest | undefined> {
+    const owner = this.bucketAccount(bucket);
+    for (const path of this.paths(bucket)) {
+      const named = [...this.mentioned(bucket, path).accounts, ...(owner ? [owner] : [])];
+      const found = await this.query(bucket, path, ({ model, decision }) => {
+        const organization = model.key('aws:PrincipalOrgID', 'string');
+        return [decision.allowed, or(model.principalIs(PrincipalType.ANONYMOUS),
+          and(model.isIamPrincipal, not(organization.present), ...named.map(account => not(model.accountIs(account)))))];
+      }, true);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   /** The account of the bucket, where the templates say. */
   public ownerOf(bucket: string): string | undefined {
     return this.bucketAccount(bucket);
@@ -356,6 +384,36 @@ export class PolicyAnalyzer {
 
   /** The classes of principal to report on a path: named ones, the rest of each named account, any other account, anonymous, services. */
   private principalClasses(bucket: string, path: Path, owner: string | undefined): PrincipalClass[] {
+    const { accounts, arns, services } = this.mentioned(bucket, path);
+    if (owner) accounts.delete(owner);
+    const named = [...arns].filter(arn => !owner || !arn.includes(`::${owner}:`));
+    const classes: PrincipalClass[] = named.map(arn => ({
+      description: arn,
+      account: /::([0-9]{12}):/.exec(arn)![1],
+      term: model => this.concretePrincipal(arn, model),
+    }));
+    for (const account of [...accounts].sort()) {
+      const inAccount = named.filter(arn => arn.includes(`::${account}:`));
+      classes.push({
+        description: inAccount.length > 0 ? `account ${account} (any other principal)` : `account ${account} (any principal)`,
+        account,
+        term: model => and(model.isIamPrincipal, model.accountIs(account), ...inAccount.map(arn => not(this.concretePrincipal(arn, model)))),
+      });
+    }
+    const known = [...accounts, ...(owner ? [owner] : [])];
+    classes.push({ description: 'any other AWS account', term: model => and(model.isIamPrincipal, ...known.map(account => not(model.accountIs(account)))) });
+    classes.push({ description: 'anonymous (public)', term: model => model.principalIs(PrincipalType.ANONYMOUS) });
+    for (const service of [...services].sort()) {
+      classes.push({
+        description: `service ${service}`,
+        term: model => and(model.principalIs(PrincipalType.SERVICE), this.solver.membership(PRINCIPAL_SERVICE, `(str.to_re ${smtString(service)})`)),
+      });
+    }
+    return classes;
+  }
+
+  /** The accounts, role and user ARNs and services a path's documents name (Principal elements and principal conditions). */
+  private mentioned(bucket: string, path: Path): { accounts: Set<string>; arns: Set<string>; services: Set<string> } {
     const statements = [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
     const accounts = new Set<string>();
     const arns = new Set<string>();
@@ -380,28 +438,7 @@ export class PolicyAnalyzer {
         }
       }
     }
-    if (owner) accounts.delete(owner);
-    const named = [...arns].filter(arn => !owner || !arn.includes(`::${owner}:`));
-    const classes: PrincipalClass[] = named.map(arn => ({
-      description: arn,
-      account: /::([0-9]{12}):/.exec(arn)![1],
-      term: model => this.concretePrincipal(arn, model),
-    }));
-    for (const account of [...accounts].sort()) {
-      const inAccount = named.filter(arn => arn.includes(`::${account}:`));
-      classes.push({
-        description: inAccount.length > 0 ? `account ${account} (any other principal)` : `account ${account} (any principal)`,
-        account,
-        term: model => and(model.isIamPrincipal, model.accountIs(account), ...inAccount.map(arn => not(this.concretePrincipal(arn, model)))),
-      });
-    }
-    const known = [...accounts, ...(owner ? [owner] : [])];
-    classes.push({ description: 'any other AWS account', term: model => and(model.isIamPrincipal, ...known.map(account => not(model.accountIs(account)))) });
-    classes.push({ description: 'anonymous (public)', term: model => model.principalIs(PrincipalType.ANONYMOUS) });
-    for (const service of [...services].sort()) {
-      classes.push({ description: `service ${service}`, term: model => and(model.principalIs(PrincipalType.SERVICE), this.solver.membership(PRINCIPAL_SERVICE, `(str.to_re ${smtString(service)})`)) });
-    }
-    return classes;
+    return { accounts, arns, services };
   }
 
   private concretePrincipal(arn: string, model: RequestModel): Term {
@@ -433,24 +470,29 @@ export class PolicyAnalyzer {
   private async query(bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false): Promise<FoundRequest | undefined> {
     const encoding = this.encoding(bucket, path);
     const base = and(encoding.model.wellFormed(), encoding.decision.actions, encoding.named.definitions, ...constraints(encoding));
-    let found = await this.solver.solve(base);
-    if (found && readable) {
-      const plain = and(
-        or(not(encoding.model.principalIs(PrincipalType.ROLE, PrincipalType.USER)),
-          this.solver.membership(PRINCIPAL_PATH, '(re.++ (re.union (str.to_re "role/") (str.to_re "user/")) (re.+ (re.range "A" "Z")) (re.* (re.range "a" "z")))')),
-        this.solver.membership(OBJECT_KEY, '(re.+ (re.union (re.range "a" "z") (re.range "0" "9") (str.to_re "/") (str.to_re ".")))'),
-      );
-      found = (await this.solver.solve(and(base, plain))) ?? found;
-    }
+    const found = readable ? await this.solveReadable(base, encoding.model) : await this.solver.solve(base);
     return found ? this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) : undefined;
   }
 
+  /** A model of `formula` that prefers a role with a plain name and a plain key where one exists (one more query when it does). */
+  private async solveReadable(formula: Term, model: RequestModel): Promise<SolverModel | undefined> {
+    const found = await this.solver.solve(formula);
+    if (!found) return undefined;
+    const plain = and(
+      or(not(model.principalIs(PrincipalType.ROLE, PrincipalType.USER)),
+        this.solver.membership(PRINCIPAL_PATH, '(re.++ (re.union (str.to_re "role/") (str.to_re "user/")) (re.+ (re.range "A" "Z")) (re.* (re.range "a" "z")))')),
+      this.solver.membership(OBJECT_KEY, '(re.+ (re.union (re.range "a" "z") (re.range "0" "9") (str.to_re "/") (str.to_re ".")))'),
+    );
+    return (await this.solver.solve(and(formula, plain))) ?? found;
+  }
+
   /**
-   * A request that `this` allows and `before` does not (CheckNoNewAccess), or undefined when there
-   * is none. Both analyzers must share the solver's variables: `before` is asked through the same
-   * request model.
+   * Requests that `this` allows and `before` does not (CheckNoNewAccess): one per principal and
+   * action, up to `limit`; none when there is no new access. `before` must be a sibling (it shares
+   * the solver), so both are asked through the same request model.
    */
-  public async findNewAccess(before: PolicyAnalyzer, question: AccessQuestion): Promise<FoundRequest | undefined> {
+  public async findNewAccess(before: PolicyAnalyzer, question: AccessQuestion, limit = 1): Promise<FoundRequest[]> {
+    const out: FoundRequest[] = [];
     for (const path of this.paths(question.bucket)) {
       const model = this.requestModel(question.bucket, path);
       const unknowns = new Unknowns(this.solver);
@@ -463,10 +505,54 @@ export class PolicyAnalyzer {
       const constraints: Term[] = [model.wellFormed(), after.actions, named.definitions, after.allowed, not(earlier?.allowed ?? FALSE)];
       if (question.outsideAccount) constraints.push(not(and(model.isIamPrincipal, model.accountIs(question.outsideAccount))));
       if (question.actions) constraints.push(actionIn(question.actions.map(name => requireAction(name))));
-      const found = await this.solver.solve(and(...constraints));
-      if (found) return this.describe(found, path, named, unknowns, model, question.bucket);
+      while (out.length < limit) {
+        const found = await this.solveReadable(and(...constraints), model);
+        if (!found) break;
+        const request = this.describe(found, path, named, unknowns, model, question.bucket);
+        out.push(request);
+        // The next one: another action, or another principal's account.
+        const account = found.strings.get(PRINCIPAL_ACCOUNT) ?? '';
+        const type = found.numbers.get(PRINCIPAL_TYPE) as PrincipalType;
+        const who = type === PrincipalType.ANONYMOUS || type === PrincipalType.SERVICE
+          ? model.principalIs(type)
+          : and(model.isIamPrincipal, model.accountIs(account));
+        constraints.push(not(and(`(= |${ACTION}| ${found.numbers.get(ACTION)})`, who)));
+      }
+      if (out.length >= limit) break;
     }
-    return undefined;
+    return out;
+  }
+
+  /**
+   * Requests from outside the key's account that its key policy (with the identity policies of
+   * the templates) allows, for KMS `actions`: one per key at most. Keys are named by construct
+   * path or logical id.
+   */
+  public async findKeyAccess(question: { readonly outsideOwner: boolean; readonly actions: readonly string[] }): Promise<KeyRequest[]> {
+    const out: KeyRequest[] = [];
+    for (const key of this.policies.policies.filter(policy => policy.kind === 'key policy')) {
+      const fixed = new Map<string, KeyValue>();
+      if (key.account) fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [key.account] });
+      const model = new RequestModel(this.solver, fixed, new Map());
+      const unknowns = new Unknowns(this.solver);
+      const resources: ResourceChoice[] = [{ when: TRUE, value: valueOf(key.keyArn!) }];
+      const decision = decide({
+        owner: key.account ?? 'unknown',
+        documents: [{ name: 'key policy', statements: key.statements, resources, strict: true }],
+        identityResources: resources,
+        principals: this.knownPrincipals(),
+      }, { model, unknowns });
+      const named = this.nameEvidence(decision);
+      const constraints = [model.wellFormed(), named.definitions, decision.allowed, actionIn(question.actions.map(name => requireAction(name)))];
+      if (question.outsideOwner && key.account) constraints.push(not(and(model.isIamPrincipal, model.accountIs(key.account))));
+      const found = await this.solveReadable(and(...constraints), model);
+      if (!found) continue;
+      const request = this.describe(found, {}, named, unknowns, model, '');
+      const keyName = key.statements[0]?.source.path?.replace(/\/Resource$/, '') ?? `${key.stack}/${key.logicalId}`;
+      const keyArn = key.keyArn!.map(part => typeof part === 'string' ? part : `<${part.unknown}>`).join('');
+      out.push({ ...request, resource: keyArn, key: keyName });
+    }
+    return out;
   }
 
   /** A second analyzer over other templates that shares this one's solver (for findNewAccess). */
@@ -589,6 +675,10 @@ export class PolicyAnalyzer {
       assuming: this.assumptions(found, unknowns),
     };
   }
+}
+
+function smtVariableName(name: string): Term {
+  return `|${name}|`;
 }
 
 const GENERATED_NAME = /\.(KeyId|RoleName|BucketName|UserName|Name|RoleId)$|\/AWS::(AccountId|Region)$/;

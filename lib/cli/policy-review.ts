@@ -19,6 +19,8 @@ export interface PolicyReviewBucket {
   readonly access: readonly Access[];
   /** A request no recorded grant intends, from outside the owner account, if any (every path, every principal). */
   readonly unexplained?: FoundRequest;
+  /** A request anyone may make (anonymous, or an account named nowhere and in no organization), if any: always a finding. */
+  readonly public?: FoundRequest;
 }
 
 /** What each recorded grant of a bucket means, for the analyzer. */
@@ -58,7 +60,8 @@ export async function reviewPolicies(directories: readonly string[], records: re
     const intents = intendedGrants(records, bucketName);
     const access = await analyzer.accesses(bucketName, intents);
     const unexplained = await analyzer.findUnexplainedAccess(bucketName, intents);
-    out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access, unexplained });
+    const anyone = await analyzer.findPublicAccess(bucketName);
+    out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access, unexplained, public: anyone });
   }
   return out;
 }
@@ -73,6 +76,50 @@ export function unexplainedFindings(buckets: readonly PolicyReviewBucket[]): str
     }
     if (rows.length === 0 && bucket.unexplained) {
       out.push(`Bucket ${bucket.bucketName}: access no recorded grant explains: ${describeRequest(bucket.unexplained)}`);
+    }
+    if (bucket.public) {
+      out.push(`Bucket ${bucket.bucketName}: public access (anonymous, or any account outside every organization): ${describeRequest(bucket.public)}`);
+    }
+  }
+  return out;
+}
+
+/** CheckNoNewAccess: requests from outside each bucket's account that the policies of `newDirectory` allow and those of `oldDirectory` do not. */
+export interface NewAccess {
+  readonly bucketName: string;
+  readonly request: FoundRequest;
+}
+
+export async function newAccessBetween(newDirectory: string, oldDirectory: string, perBucket = 10): Promise<NewAccess[]> {
+  const after = await PolicyAnalyzer.create(collectPolicies(loadAssembly(newDirectory)));
+  const before = after.sibling(collectPolicies(loadAssembly(oldDirectory)));
+  const out: NewAccess[] = [];
+  for (const bucketName of after.bucketNames()) {
+    // Principals of the bucket's own account are not compared: the ones whose identity policies are
+    // not in the templates may do anything there in either version, and a role one version defines
+    // and the other does not would read as new access.
+    const question = { bucket: bucketName, outsideAccount: after.ownerOf(bucketName) };
+    for (const request of await after.findNewAccess(before, question, perBucket)) out.push({ bucketName, request });
+  }
+  return out;
+}
+
+/** CheckAccessNotGranted: a request from outside the owner's account for one of `actions`, per bucket and per key. */
+export async function deniedActionAccess(directories: readonly string[], actions: readonly string[]): Promise<string[]> {
+  const analyzer = await PolicyAnalyzer.create(collectPolicies(directories.flatMap(directory => loadAssembly(directory))));
+  const s3 = actions.filter(action => action.toLowerCase().startsWith('s3:'));
+  const kms = actions.filter(action => action.toLowerCase().startsWith('kms:'));
+  const out: string[] = [];
+  if (s3.length > 0) {
+    for (const bucketName of analyzer.bucketNames()) {
+      const owner = analyzer.ownerOf(bucketName);
+      const found = await analyzer.findAccess({ bucket: bucketName, outsideAccount: owner, actions: s3 });
+      if (found) out.push(`Bucket ${bucketName}: ${found.action} is allowed outside the owner account: ${describeRequest(found)}`);
+    }
+  }
+  if (kms.length > 0) {
+    for (const found of await analyzer.findKeyAccess({ outsideOwner: true, actions: kms })) {
+      out.push(`Key ${found.key}: ${found.action} is allowed outside the owner account: ${describeRequest(found)}`);
     }
   }
   return out;
@@ -146,5 +193,6 @@ export function policyJson(buckets: readonly PolicyReviewBucket[]): unknown {
       unexplainedRequest: access.unexplained ?? null,
     })),
     unexplainedRequest: bucket.unexplained ?? null,
+    publicRequest: bucket.public ?? null,
   }));
 }

@@ -1,34 +1,44 @@
 import { parseArgs } from 'node:util';
 import { CliError, FoundRecord, readRecords } from './assembly';
 import { Output, Subcommand } from './main';
-import { policyJson, policyMarkdown, policyTables, reviewPolicies, unexplainedFindings } from './policy-review';
+import {
+  deniedActionAccess, describeRequest, newAccessBetween, policyJson, policyMarkdown, policyTables, reviewPolicies, unexplainedFindings,
+} from './policy-review';
 import { diffBuckets } from './review-diff';
 import { reviewBuckets, reviewFindings } from './review-model';
 import {
   changeLines, findingLines, jsonBuckets, jsonChanges, markdownFindings, markdownTables, mermaidDiagram, textTables,
 } from './review-render';
+import { actionIndex } from '../analyzer/request';
 
-export const REVIEW_SUMMARY = 'who has access to each shared bucket; consumers matched against the grants; --against: what a change grows';
+export const REVIEW_SUMMARY = 'who can access each bucket, decided from the policies; access no recorded grant explains; --against: new access';
 
 export const REVIEW_USAGE = [
-  'Usage: cdk-cross-account-bucket review [dir...] [--json | --markdown | --mermaid]',
+  'Usage: cdk-cross-account-bucket review [dir...] [--json | --markdown | --mermaid] [--deny-actions A,B]',
   '       cdk-cross-account-bucket review NEW --against OLD [--json]',
   '',
-  'Reads the cloud assemblies cdk synth wrote (default: cdk.out) and reports what the constructs of',
+  'Reads the cloud assemblies cdk synth wrote (default: cdk.out). First what the constructs of',
   'cdk-cross-account-bucket recorded there: a table per shared bucket (who, principals, prefix,',
-  'access, delete, expiry, path, MFA). Each ConsumerReader and OrganizationConsumers found is',
-  'matched against the owner grants found, with the rules of the synth-time check; give the',
-  'owner\'s and the consumers\' assemblies together when they are different apps.',
+  'access, delete, expiry, path, MFA); each ConsumerReader and OrganizationConsumers found is',
+  'matched against the owner grants found, with the rules of the synth-time check. Then, decided',
+  'from the policies for every request (needs the npm package z3-solver): per bucket, every',
+  'principal outside its account that can do anything, the statements that let it, and whether a',
+  'recorded grant intends it. Give the owner\'s and the consumers\' assemblies together when they',
+  'are different apps.',
   '',
   'Options:',
   '  --json            the buckets, grants and findings as JSON',
   '  --markdown        GitHub markdown tables',
   '  --mermaid         a mermaid flowchart of accounts and organization units to prefixes',
-  '  --against OLD     compare NEW with the assembly OLD: each grant added (+), removed (-) or altered (~)',
+  '  --against OLD     compare NEW with the assembly OLD: each grant added (+), removed (-) or altered (~), and',
+  '                    each request the policies of NEW allow that those of OLD do not (exit 1 if any)',
+  '  --deny-actions A,B a finding if a principal outside the owner account can perform one of these actions',
+  '                    (S3 or KMS, for example s3:DeleteObjectVersion,kms:Decrypt)',
   '  -h, --help        this text',
   '',
-  'Exit codes: 0 every consumer covered (with --against: access does not grow); 1 a finding',
-  '(a consumer no grant covers, or covers only in part; with --against: access grows);',
+  'Exit codes: 0 no finding (with --against: no new access); 1 a finding (access no recorded',
+  'grant explains, public access, a denied action allowed, a consumer no grant covers or covers',
+  'only in part; with --against: a request NEW allows that OLD does not);',
   '2 an error (bad arguments, a folder that is no cloud assembly or holds no record).',
 ].join('\n');
 
@@ -47,13 +57,23 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
     args,
     allowPositionals: true,
     options: {
-      json: { type: 'boolean' },
-      markdown: { type: 'boolean' },
-      mermaid: { type: 'boolean' },
-      against: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      'json': { type: 'boolean' },
+      'markdown': { type: 'boolean' },
+      'mermaid': { type: 'boolean' },
+      'against': { type: 'string' },
+      'deny-actions': { type: 'string' },
+      'help': { type: 'boolean', short: 'h' },
     },
   });
+  const denyActions = values['deny-actions'] === undefined ? [] : values['deny-actions'].split(',').map(action => action.trim()).filter(Boolean);
+  for (const action of denyActions) {
+    if (actionIndex(action) === undefined) {
+      throw new CliError(`review --deny-actions: ${action} is not an S3 or KMS action of the IAM catalogue (for example s3:DeleteObjectVersion,kms:Decrypt)`);
+    }
+  }
+  if (values['deny-actions'] !== undefined && denyActions.length === 0) {
+    throw new CliError('review --deny-actions needs a comma-separated list of actions, for example s3:DeleteObjectVersion,kms:Decrypt');
+  }
   if (values.help) {
     output.out(REVIEW_USAGE);
     return 0;
@@ -73,11 +93,14 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
       throw new CliError(`review --against prints its changes as text or --json, not --${format}`);
     }
     const changes = diffBuckets(reviewBuckets(recordsOf(values.against)), reviewBuckets(recordsOf(directories[0])));
-    const grows = changes.some(change => change.grows);
+    // The verdict is the policies': new access is a request NEW allows and OLD does not.
+    const newAccess = await newAccessBetween(directories[0], values.against);
+    const grows = newAccess.length > 0;
+    const lines = newAccess.map(({ bucketName, request }) => `New access to ${bucketName}: ${describeRequest(request)}`);
     if (format === 'json') {
-      output.out(JSON.stringify({ changes: jsonChanges(changes), growsAccess: grows }, undefined, 2));
+      output.out(JSON.stringify({ changes: jsonChanges(changes), growsAccess: grows, newAccess }, undefined, 2));
     } else {
-      output.out(changeLines(changes).join('\n'));
+      output.out([...changeLines(changes), ...(lines.length > 0 ? ['', ...lines] : ['', 'No new access: every request the new policies allow, the old ones allowed.'])].join('\n'));
     }
     return grows ? 1 : 0;
   }
@@ -86,7 +109,7 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
   const buckets = reviewBuckets(records);
   const { findings, unchecked, checked } = reviewFindings(records);
   const analyzed = await reviewPolicies(directories, records);
-  const unexplained = unexplainedFindings(analyzed);
+  const unexplained = [...unexplainedFindings(analyzed), ...(denyActions.length > 0 ? await deniedActionAccess(directories, denyActions) : [])];
   if (format === 'json') {
     output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings, unchecked, access: policyJson(analyzed), unexplained }, undefined, 2));
   } else if (format === 'mermaid') {

@@ -236,9 +236,11 @@ describe('new access (CheckNoNewAccess)', () => {
   test('a widened statement is new access, with the request', async () => {
     const before = await analyzer(owner(base));
     const after = before.sibling(collectPolicies([owner([read('Reader', { AWS: 'arn:aws:iam::222222222222:role/Reader' }, `${BUCKET_ARN}/*`)])]));
-    const found = await after.findNewAccess(before, { bucket: BUCKET });
-    expect(found?.principal).toBe('arn:aws:iam::222222222222:role/Reader');
-    expect(found?.resource).not.toMatch(/^arn:aws:s3:::analyzed-data-111111111111\/data\//);
+    const [found, ...rest] = await after.findNewAccess(before, { bucket: BUCKET });
+    expect(rest).toEqual([]);
+    expect(found.principal).toBe('arn:aws:iam::222222222222:role/Reader');
+    expect(found.resource).not.toMatch(/^arn:aws:s3:::analyzed-data-111111111111\/data\//);
+    expect(found.allowedBy).toEqual(['Owner/Policy bucket policy, statement "Reader"']);
   });
 
   test('an added statement that grants nothing new is not new access', async () => {
@@ -246,9 +248,24 @@ describe('new access (CheckNoNewAccess)', () => {
     const cancelled = before.sibling(collectPolicies([owner([...base,
       read('Cancelled', { AWS: '999999999999' }, `${BUCKET_ARN}/*`),
       { Sid: 'DenyOthers', Effect: 'Deny', Principal: { AWS: '999999999999' }, Action: 's3:*', Resource: `${BUCKET_ARN}/*` }])]));
-    expect(await cancelled.findNewAccess(before, { bucket: BUCKET })).toBeUndefined();
+    expect(await cancelled.findNewAccess(before, { bucket: BUCKET })).toEqual([]);
     const impossible = before.sibling(collectPolicies([owner([...base,
       read('Never', { AWS: '999999999999' }, `${BUCKET_ARN}/*`, { Condition: { StringEquals: { 's3:prefix': 'a' }, Null: { 's3:prefix': 'true' } } })])]));
-    expect(await impossible.findNewAccess(before, { bucket: BUCKET })).toBeUndefined();
+    expect(await impossible.findNewAccess(before, { bucket: BUCKET })).toEqual([]);
+  });
+
+  test('a grant that opens only later is new access; several new accesses are listed one per principal and action', async () => {
+    const before = await analyzer(owner(base));
+    const later = before.sibling(collectPolicies([owner([...base,
+      read('Later', { AWS: '444444444444' }, `${BUCKET_ARN}/*`, { Condition: { DateGreaterThan: { 'aws:CurrentTime': '2031-01-01T00:00:00Z' } } }),
+      { Sid: 'Two', Effect: 'Allow', Principal: { AWS: '555555555555' }, Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${BUCKET_ARN}/x/*` }])]));
+    const found = await later.findNewAccess(before, { bucket: BUCKET }, 10);
+    expect(found.map(request => [request.principal.replace(/:(role|user)\/.*$|:root$/, ''), request.action]).sort()).toEqual([
+      ['arn:aws:iam::444444444444', 's3:GetObject'],
+      ['arn:aws:iam::555555555555', 's3:DeleteObject'],
+      ['arn:aws:iam::555555555555', 's3:PutObject'],
+    ]);
+    const timed = found.find(request => request.principal.includes('444444444444'))!;
+    expect(Date.parse(String(timed.context['aws:CurrentTime']))).toBeGreaterThan(Date.parse('2031-01-01T00:00:00Z'));
   });
 });
