@@ -4,3 +4,4 @@ export * from './shared-bucket';
 export * from './third-party-access-role';
 export * from './consumer-reader';
 export * from './organization-consumers';
+export * from './cross-account-access-plugin';

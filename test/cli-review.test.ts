@@ -134,7 +134,7 @@ describe('the example app, one assembly', () => {
     const run = review(example, '--json');
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout);
-    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked', 'access', 'unexplained']);
+    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked', 'access', 'unexplained', 'deniedActions']);
     expect(json.unexplained).toEqual([]);
     const rows = (bucket: any) => bucket.access.map((access: any) => [access.principal, access.actions, access.recordedGrant]);
     expect(json.access.map((bucket: any) => [bucket.bucketName, rows(bucket)])).toEqual([

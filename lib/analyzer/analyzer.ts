@@ -12,7 +12,7 @@ import { ResourceChoice, Unknowns, parseDate } from './encode';
 import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide } from './evaluation';
 import { IntendedGrant, intendedTerm } from './intent';
 import { Symbolic, Value, smtString } from './pattern';
-import { Statement, describeSource } from './policy';
+import { Statement, StatementSource, describeSource } from './policy';
 import { ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn, actionIndex, isMultivalued } from './request';
 import { Solver, SolverModel } from './solver';
 import { PolicySet } from './template';
@@ -41,6 +41,8 @@ export interface FoundRequest {
   readonly context: Readonly<Record<string, string | number | boolean | string[]>>;
   /** Statements that allow it. */
   readonly allowedBy: readonly string[];
+  /** The same statements, where they stand. */
+  readonly allowedBySources: readonly StatementSource[];
   /** Unknowns it relies on, with the values it takes them at. */
   readonly assuming: readonly string[];
 }
@@ -80,6 +82,8 @@ export interface Access {
   readonly actions: readonly string[];
   /** The statements that allow them: construct path (or logical id), document, Sid. */
   readonly statements: readonly string[];
+  /** The same statements, where they stand. */
+  readonly statementSources: readonly StatementSource[];
   /** Unknowns the access relies on. */
   readonly assuming: readonly string[];
   /** Whether the intents given cover every request of this access, some, or none. */
@@ -302,7 +306,7 @@ export class PolicyAnalyzer {
     for (const path of this.paths(bucket)) {
       for (const who of this.principalClasses(bucket, path, owner)) {
         const actions: string[] = [];
-        const statements = new Set<string>();
+        const statements = new Map<string, StatementSource>();
         const assuming = new Set<string>();
         for (;;) {
           const found = await this.query(bucket, path, encoding => [
@@ -321,7 +325,9 @@ export class PolicyAnalyzer {
         // statements a model happens to use depend on the solver's choices).
         for (const item of this.encoding(bucket, path).named.evidence) {
           if (item.statement.effect !== 'Allow' || item.term === FALSE) continue;
-          if (await this.query(bucket, path, encoding => [...scope(encoding), smtVariableName(item.name)])) statements.add(describeSource(item.statement.source));
+          if (await this.query(bucket, path, encoding => [...scope(encoding), smtVariableName(item.name)])) {
+            statements.set(describeSource(item.statement.source), item.statement.source);
+          }
         }
         const unexplained = await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
         const explained = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
@@ -330,7 +336,8 @@ export class PolicyAnalyzer {
           account: who.account,
           accessPoint: this.accessPointArn(path),
           actions: [...actions].sort(),
-          statements: [...statements].sort(),
+          statements: [...statements.keys()].sort(),
+          statementSources: [...statements].sort(([a], [b]) => a.localeCompare(b)).map(([, source]) => source),
           assuming: [...assuming].sort(),
           intended: !unexplained ? 'yes' : explained ? 'partly' : 'no',
           unexplained,
@@ -672,6 +679,7 @@ export class PolicyAnalyzer {
       accessPoint,
       context,
       allowedBy: named.evidence.filter(item => item.statement.effect === 'Allow' && found.booleans.get(item.name)).map(item => describeSource(item.statement.source)),
+      allowedBySources: named.evidence.filter(item => item.statement.effect === 'Allow' && found.booleans.get(item.name)).map(item => item.statement.source),
       assuming: this.assumptions(found, unknowns),
     };
   }

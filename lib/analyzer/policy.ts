@@ -24,6 +24,8 @@ export interface StatementSource {
   readonly logicalId: string;
   /** The construct path from the template's `aws:cdk:path` metadata, when it has one. */
   readonly path?: string;
+  /** The template file the statement was read from. */
+  readonly templateFile?: string;
   /** What the policy is: bucket policy, access point policy, key policy, trust policy, identity policy. */
   readonly document: PolicyDocumentKind;
   readonly sid?: string;

@@ -104,22 +104,28 @@ export async function newAccessBetween(newDirectory: string, oldDirectory: strin
   return out;
 }
 
+/** A denied action that a principal outside the owner's account can perform. */
+export interface DeniedActionAccess {
+  readonly message: string;
+  readonly request: FoundRequest;
+}
+
 /** CheckAccessNotGranted: a request from outside the owner's account for one of `actions`, per bucket and per key. */
-export async function deniedActionAccess(directories: readonly string[], actions: readonly string[]): Promise<string[]> {
+export async function deniedActionAccess(directories: readonly string[], actions: readonly string[]): Promise<DeniedActionAccess[]> {
   const analyzer = await PolicyAnalyzer.create(collectPolicies(directories.flatMap(directory => loadAssembly(directory))));
   const s3 = actions.filter(action => action.toLowerCase().startsWith('s3:'));
   const kms = actions.filter(action => action.toLowerCase().startsWith('kms:'));
-  const out: string[] = [];
+  const out: DeniedActionAccess[] = [];
   if (s3.length > 0) {
     for (const bucketName of analyzer.bucketNames()) {
       const owner = analyzer.ownerOf(bucketName);
       const found = await analyzer.findAccess({ bucket: bucketName, outsideAccount: owner, actions: s3 });
-      if (found) out.push(`Bucket ${bucketName}: ${found.action} is allowed outside the owner account: ${describeRequest(found)}`);
+      if (found) out.push({ message: `Bucket ${bucketName}: ${found.action} is allowed outside the owner account: ${describeRequest(found)}`, request: found });
     }
   }
   if (kms.length > 0) {
     for (const found of await analyzer.findKeyAccess({ outsideOwner: true, actions: kms })) {
-      out.push(`Key ${found.key}: ${found.action} is allowed outside the owner account: ${describeRequest(found)}`);
+      out.push({ message: `Key ${found.key}: ${found.action} is allowed outside the owner account: ${describeRequest(found)}`, request: found });
     }
   }
   return out;
@@ -188,6 +194,7 @@ export function policyJson(buckets: readonly PolicyReviewBucket[]): unknown {
       accessPoint: access.accessPoint ?? null,
       actions: access.actions,
       statements: access.statements,
+      statementSources: access.statementSources,
       assuming: access.assuming,
       recordedGrant: access.intended,
       unexplainedRequest: access.unexplained ?? null,

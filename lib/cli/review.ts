@@ -109,9 +109,10 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
   const buckets = reviewBuckets(records);
   const { findings, unchecked, checked } = reviewFindings(records);
   const analyzed = await reviewPolicies(directories, records);
-  const unexplained = [...unexplainedFindings(analyzed), ...(denyActions.length > 0 ? await deniedActionAccess(directories, denyActions) : [])];
+  const denied = denyActions.length > 0 ? await deniedActionAccess(directories, denyActions) : [];
+  const unexplained = [...unexplainedFindings(analyzed), ...denied.map(item => item.message)];
   if (format === 'json') {
-    output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings, unchecked, access: policyJson(analyzed), unexplained }, undefined, 2));
+    output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings, unchecked, access: policyJson(analyzed), unexplained, deniedActions: denied }, undefined, 2));
   } else if (format === 'mermaid') {
     // Findings as mermaid comments: the output stays a diagram to paste as it is.
     output.out([...mermaidDiagram(buckets), ...[...findingLines(findings, unchecked, checked), ...unexplained].map(line => `%% ${line}`)].join('\n'));
