@@ -382,7 +382,8 @@ export function collectPolicies(stacks: readonly LoadedStack[]): PolicySet {
     const pathOf = (logicalId: string) => (resources[logicalId]?.Metadata?.['aws:cdk:path'] as string | undefined) ?? stack.constructPaths?.get(logicalId);
     const read = (document: unknown, kind: PolicyDocumentKind, logicalId: string) => {
       const resolved = resolver.resolveDocument(document, logicalId);
-      return readPolicy(resolved, { stack: stack.id, logicalId, path: pathOf(logicalId), templateFile: stack.source, document: kind }, (value, where) => {
+      const source = { stack: stack.id, logicalId, path: pathOf(logicalId), templateFile: stack.source, document: kind };
+      return readPolicy(resolved, source, (value, where) => {
         if (value && typeof value === 'object' && 'symbolic' in (value as any)) return (value as any).symbolic as Symbolic;
         if (typeof value === 'string') return [value];
         notes.push(`${stack.id}: ${where} is not a string`);

@@ -112,7 +112,8 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
   const denied = denyActions.length > 0 ? await deniedActionAccess(directories, denyActions) : [];
   const unexplained = [...unexplainedFindings(analyzed), ...denied.map(item => item.message)];
   if (format === 'json') {
-    output.out(JSON.stringify({ buckets: jsonBuckets(buckets), findings, unchecked, access: policyJson(analyzed), unexplained, deniedActions: denied }, undefined, 2));
+    const json = { buckets: jsonBuckets(buckets), findings, unchecked, access: policyJson(analyzed), unexplained, deniedActions: denied };
+    output.out(JSON.stringify(json, undefined, 2));
   } else if (format === 'mermaid') {
     // Findings as mermaid comments: the output stays a diagram to paste as it is.
     output.out([...mermaidDiagram(buckets), ...[...findingLines(findings, unchecked, checked), ...unexplained].map(line => `%% ${line}`)].join('\n'));
