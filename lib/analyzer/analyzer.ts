@@ -371,6 +371,31 @@ export class PolicyAnalyzer {
       assuming: this.assumptions(found, unknowns),
     };
   }
+
+  /**
+   * The formula "IAM allows the request" for requests to `bucket` (through the access point named
+   * `accessPoint`), with what holds of every request and the request model whose variables both are
+   * over, and the unknowns they use. For tests that evaluate the formula on concrete requests without
+   * z3 (test/analyzer/concrete-evaluator.ts); questions go through isAllowed and findAccess.
+   */
+  public allowedFormula(bucket: string, accessPoint?: string): AllowedFormula {
+    const path = this.pathFor(bucket, accessPoint);
+    const model = this.requestModel(path);
+    const unknowns = new Unknowns(this.solver);
+    const decision = this.decision(bucket, path, model, unknowns);
+    return { allowed: decision.allowed, wellFormed: model.wellFormed(), model, unknowns: unknowns.descriptions };
+  }
+}
+
+/** What PolicyAnalyzer.allowedFormula returns. */
+export interface AllowedFormula {
+  /** "IAM allows the request", over the model's variables. */
+  readonly allowed: Term;
+  /** What holds of every request. */
+  readonly wellFormed: Term;
+  readonly model: RequestModel;
+  /** The unknowns the formula uses (`unknown!N`), with what each stands for. */
+  readonly unknowns: ReadonlyMap<string, string>;
 }
 
 function requireAction(name: string): number {
