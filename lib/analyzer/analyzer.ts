@@ -158,7 +158,7 @@ export class PolicyAnalyzer {
         { when: isObject, value: [...arn, '/object/', key] },
         { when: isBucket, value: arn },
       ];
-      documents.unshift({ name: 'access point policy', statements: path.accessPoint.statements, resources: identityResources, strict: false });
+      documents.unshift({ name: 'access point policy', statements: path.accessPoint.statements, resources: identityResources, strict: false, account: path.accessPoint.account });
     }
     const input: DecisionInput = { owner, documents, identityResources, principals: this.knownPrincipals() };
     return { ...decide(input, encode), actions: or(isObject, isBucket) };

@@ -51,6 +51,12 @@ export interface ResourcePolicyDocument {
   readonly resources: readonly ResourceChoice[];
   /** Key policies and trust policies: naming the account never grants on its own. */
   readonly strict: boolean;
+  /**
+   * The account that owns the document's resource, when it is not the request's owner (an access
+   * point in another account than its bucket): "same account" is the principal's and this one
+   * (reference_policies_evaluation-logic-cross-account.html). @default DecisionInput.owner
+   */
+  readonly account?: string;
 }
 
 interface ResourceVerdict {
@@ -136,7 +142,6 @@ export function decide(input: DecisionInput, encode: EncodeOptions): Decision {
   const { model } = encode;
   const unknownAllows = model.solver.declare('identity:unknown-principal-allows', 'Bool');
   const identity = identityVerdict(input.principals, input.identityResources, encode, unknownAllows);
-  const sameAccount = and(model.isIamPrincipal, model.accountIs(input.owner));
   const anonymous = model.principalIs(PrincipalType.ANONYMOUS);
   const service = model.principalIs(PrincipalType.SERVICE);
   const evidence: Evidence[] = [...identity.evidence];
@@ -145,6 +150,7 @@ export function decide(input: DecisionInput, encode: EncodeOptions): Decision {
   const denies: Term[] = [identity.deny];
   for (const document of input.documents) {
     const verdict = resourceVerdict(document, encode);
+    const sameAccount = and(model.isIamPrincipal, model.accountIs(document.account ?? input.owner));
     evidence.push(...verdict.evidence);
     denies.push(verdict.deny);
     const byIdentity = and(model.isIamPrincipal, identity.allow);

@@ -163,6 +163,36 @@ describe('evaluation rules', () => {
   });
 });
 
+describe('an access point in another account than its bucket', () => {
+  test('the bucket owner\'s principals are another account to it: its policy must name them (found by the differential test)', async () => {
+    const outsider = '999999999999';
+    const stack: LoadedStack = {
+      id: 'Outsider',
+      stackName: 'Outsider',
+      environment: { account: outsider, region: 'eu-west-1', partition: 'aws' },
+      source: 'test',
+      template: {
+        Resources: {
+          Point: {
+            Type: 'AWS::S3::AccessPoint',
+            Properties: {
+              Bucket: BUCKET,
+              BucketAccountId: OWNER,
+              Name: 'outsider-point',
+              Policy: { Version: '2012-10-17', Statement: [read('Outsider', { AWS: `arn:aws:iam::${outsider}:root` }, `arn:aws:s3:eu-west-1:${outsider}:accesspoint/outsider-point/object/*`)] },
+            },
+          },
+        },
+      },
+    };
+    const subject = await analyzer(owner([]), stack);
+    const through = (principal: string) => subject.isAllowed({ principal, action: 's3:GetObject', bucket: BUCKET, key: 'a', accessPoint: 'outsider-point' });
+    // Same account as the bucket, another account than the access point: its identity policy alone does not suffice.
+    expect(await through(`arn:aws:iam::${OWNER}:role/Admin`)).toMatchObject({ allowed: false, missing: expect.arrayContaining(['access point policy']) });
+    expect((await through(`arn:aws:iam::${OWNER}:root`)).allowed).toBe(false);
+  });
+});
+
 describe('conditions', () => {
   test('a grant that opens only later is found, with its time', async () => {
     const subject = await analyzer(owner([read('Later', { AWS: '444444444444' }, `${BUCKET_ARN}/*`, { Condition: { DateGreaterThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } } })]));
