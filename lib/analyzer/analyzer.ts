@@ -12,6 +12,7 @@ import { ResourceChoice, Unknowns, parseDate } from './encode';
 import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide } from './evaluation';
 import { Symbolic, Value, smtString } from './pattern';
 import { Statement, describeSource } from './policy';
+import { isPublicPolicy } from './public-access';
 import { ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn, actionIndex, isMultivalued } from './request';
 import { Solver, SolverModel } from './solver';
 import { PolicySet } from './template';
@@ -69,7 +70,13 @@ export interface AccessQuestion {
 
 /** One path to a bucket: the bucket itself, or one of its access points. */
 interface Path {
-  readonly accessPoint?: { readonly name: Symbolic; readonly account: string; readonly region: string; readonly statements: readonly Statement[] };
+  readonly accessPoint?: {
+    readonly name: Symbolic;
+    readonly account: string;
+    readonly region: string;
+    readonly statements: readonly Statement[];
+    readonly restrictPublicBuckets: boolean;
+  };
 }
 
 function text(symbolic: Symbolic): string | undefined {
@@ -119,7 +126,15 @@ export class PolicyAnalyzer {
     const paths: Path[] = [{}];
     for (const policy of this.policies.policies) {
       if (policy.kind !== 'access point policy' || !policy.bucket || text(policy.bucket) !== bucket || !policy.accessPoint) continue;
-      paths.push({ accessPoint: { name: policy.accessPoint.name, account: policy.account ?? '', region: policy.region ?? '', statements: policy.statements } });
+      paths.push({
+        accessPoint: {
+          name: policy.accessPoint.name,
+          account: policy.account ?? '',
+          region: policy.region ?? '',
+          statements: policy.statements,
+          restrictPublicBuckets: policy.accessPoint.restrictPublicBuckets ?? true,
+        },
+      });
     }
     return paths;
   }
@@ -150,7 +165,11 @@ export class PolicyAnalyzer {
       { when: isBucket, value: ['arn:aws:s3:::', bucket] },
     ];
     const encode = { model, unknowns };
-    const documents: ResourcePolicyDocument[] = [{ name: 'bucket policy', statements: this.bucketStatements(bucket), resources: bucketResources, strict: false }];
+    const statements = this.bucketStatements(bucket);
+    const restricts = this.policies.buckets.some(item => text(item.name) === bucket && item.restrictPublicBuckets === true);
+    const documents: ResourcePolicyDocument[] = [{
+      name: 'bucket policy', statements, resources: bucketResources, strict: false, restrictPublic: restricts && isPublicPolicy(statements),
+    }];
     let identityResources = bucketResources;
     if (path.accessPoint) {
       const arn: Value = [`arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/`, ...value(path.accessPoint.name)];
@@ -158,7 +177,14 @@ export class PolicyAnalyzer {
         { when: isObject, value: [...arn, '/object/', key] },
         { when: isBucket, value: arn },
       ];
-      documents.unshift({ name: 'access point policy', statements: path.accessPoint.statements, resources: identityResources, strict: false, account: path.accessPoint.account });
+      documents.unshift({
+        name: 'access point policy',
+        statements: path.accessPoint.statements,
+        resources: identityResources,
+        strict: false,
+        account: path.accessPoint.account,
+        restrictPublic: (path.accessPoint.restrictPublicBuckets || restricts) && isPublicPolicy(path.accessPoint.statements),
+      });
     }
     const input: DecisionInput = { owner, documents, identityResources, principals: this.knownPrincipals() };
     return { ...decide(input, encode), actions: or(isObject, isBucket) };

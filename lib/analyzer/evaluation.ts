@@ -57,6 +57,8 @@ export interface ResourcePolicyDocument {
    * (reference_policies_evaluation-logic-cross-account.html). @default DecisionInput.owner
    */
   readonly account?: string;
+  /** S3 Block Public Access restricts this document: it is public and RestrictPublicBuckets is on (public-access.ts). */
+  readonly restrictPublic?: boolean;
 }
 
 interface ResourceVerdict {
@@ -164,6 +166,14 @@ export function decide(input: DecisionInput, encode: EncodeOptions): Decision {
     grants.push(grant);
     // What the document grants by itself, for "what is missing" (identity is its own entry).
     documents.push({ name: document.name, allows: or(verdict.direct, verdict.account) });
+  }
+  // S3 Block Public Access (public-access.ts): a public policy with RestrictPublicBuckets serves AWS
+  // services and the principals of the owner's account (and of the access point's) only.
+  if (input.documents.some(document => document.restrictPublic)) {
+    const accounts = [...new Set([input.owner, ...input.documents.flatMap(document => document.account ? [document.account] : [])])];
+    const spared = or(service, and(model.isIamPrincipal, or(...accounts.map(account => model.accountIs(account)))));
+    grants.push(spared);
+    documents.push({ name: 'Block Public Access (RestrictPublicBuckets)', allows: spared });
   }
   documents.push({ name: 'identity policy', allows: or(anonymous, service, identity.allow) });
   return { allowed: and(...grants, not(or(...denies))), evidence, documents };
