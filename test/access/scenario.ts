@@ -117,6 +117,12 @@ export interface ShareConfig {
    * `deployConsumers`), and with a role of another name.
    */
   readonly memberships?: Record<string, Membership>;
+  /**
+   * Statements added to the bucket policy by hand (`bucket.addToResourcePolicy`), as policy JSON:
+   * what a user adds beside the share (the differential test of the analyzer).
+   * @default - none
+   */
+  readonly extraBucketStatements?: object[];
 }
 
 /** A principal the proofs evaluate, with what it is meant to reach. */
@@ -216,6 +222,9 @@ export function deployShare(config: ShareConfig): Share {
       expires: expiration(grant.expires),
     })),
   });
+  for (const statement of config.extraBucketStatements ?? []) {
+    sharedBucket.bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+  }
   const keyArn = deployedKeyArn(sharedBucket.encryptionKey);
   const accessPointArns = sharedBucket.accessPointArns.map(arn => concreteArn(owner, arn));
   const organizationAccessPointArns = sharedBucket.organizationAccessPointArns.map(arn => concreteArn(owner, arn));

@@ -221,6 +221,8 @@ export class World {
   public readonly accessPoints = new Map<string, DeployedAccessPoint>();
   public readonly keys = new Map<string, DeployedKey>();
   public readonly principals = new Map<string, Principal>();
+  /** Every template deployed, with where: what another evaluator (the policy analyzer) reads of this world. */
+  public readonly templates: Array<{ readonly template: { Resources?: TemplateResources }; readonly env: DeployEnvironment }> = [];
   private readonly organizations: Record<string, string>;
   private readonly organizationPaths: Record<string, string>;
 
@@ -254,6 +256,7 @@ export class World {
 
   /** Adds a synthesized template deployed to `env`. */
   public addTemplate(template: { Resources?: TemplateResources }, env: DeployEnvironment): this {
+    this.templates.push({ template, env });
     const resources = template.Resources ?? {};
     const resolver = new TemplateResolver(env, resources);
     const entries = Object.entries(resources);
