@@ -54,7 +54,7 @@ const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? 24);
 const REQUESTS_PER_RUN = Number(process.env.DIFFERENTIAL_REQUESTS ?? 4_200);
 /** Requests of each configuration also decided by z3 (the formula with the request's values), and asked of isAllowed. */
 const Z3_CHECKS_PER_RUN = Number(process.env.DIFFERENTIAL_Z3 ?? 25);
-const IS_ALLOWED_CHECKS_PER_RUN = Number(process.env.DIFFERENTIAL_IS_ALLOWED ?? 4);
+const IS_ALLOWED_CHECKS_PER_RUN = Number(process.env.DIFFERENTIAL_IS_ALLOWED ?? 2);
 const SEED = 20_05;
 
 const ENDS = ['2026-09-30T00:00:00Z', '2027-06-30T00:00:00Z'];
