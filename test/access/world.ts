@@ -181,6 +181,9 @@ function validated(policy: PolicyDocument, kind: 'identity' | 'resource'): unkno
   return result;
 }
 
+/** The principal of an anonymous request (World.addAnonymous). */
+export const ANONYMOUS = 'anonymous';
+
 export const ALLOW_EVERYTHING: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [{ Sid: 'AllowEverything', Effect: 'Allow', Action: '*', Resource: '*' }],
@@ -348,6 +351,17 @@ export class World {
     return this;
   }
 
+  /**
+   * The anonymous caller (no credentials): no identity policy, no principal keys in its context;
+   * only a resource policy that grants to everyone can allow it. Its "ARN" is ANONYMOUS.
+   */
+  public addAnonymous(): string {
+    if (!this.principals.has(ANONYMOUS)) {
+      this.principals.set(ANONYMOUS, { arn: ANONYMOUS, account: '', identityPolicies: [] });
+    }
+    return ANONYMOUS;
+  }
+
   /** A principal defined outside the templates, with its own identity policies. */
   public addPrincipal(arn: string, ...identityPolicies: PolicyDocument[]): string {
     if (this.principals.has(arn)) {
@@ -490,14 +504,15 @@ export class World {
   ): Promise<Decision> {
     const aliases = aliasesFor(resource);
     const contextVariables = await requestContext(this, principal, request.action, resource, target, request.options ?? {});
+    const anonymous = principal.arn === ANONYMOUS;
     const response = await runSimulation({
       request: {
-        principal: principal.arn,
+        principal: anonymous ? { type: 'Anonymous' } : principal.arn,
         action: request.action,
         resource: { resource, accountId: target.account },
         contextVariables: Object.fromEntries(Object.entries(contextVariables).map(([key, value]) => [aliasKey(key, aliases), value])),
       },
-      identityPolicies: identityPolicies.map(({ name, policy }) => ({ name, policy: validated(aliasPolicy(policy, aliases)!, 'identity') })),
+      identityPolicies: anonymous ? [] : identityPolicies.map(({ name, policy }) => ({ name, policy: validated(aliasPolicy(policy, aliases)!, 'identity') })),
       resourcePolicy: target.policy === undefined ? undefined : validated(aliasPolicy(target.policy, aliases)!, 'resource'),
       serviceControlPolicies: [],
       resourceControlPolicies: [],

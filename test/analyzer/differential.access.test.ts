@@ -271,6 +271,7 @@ async function compareConfiguration(config: ShareConfig, seed: number, counts: C
   for (const principal of principals) {
     if (!world.principals.has(principal)) world.addPrincipal(principal, ALLOW_EVERYTHING);
   }
+  principals.push(world.addAnonymous());
   const bucket = world.bucket(BUCKET_NAME);
   const times = [PROOF_TIME, ...ENDS.flatMap(end => [new Date(Date.parse(end) - 1000).toISOString().replace('.000', ''), end, '2030-01-01T00:00:00Z'])];
   const otherKey = `arn:aws:kms:eu-west-1:${OWNER}:key/11111111-2222-3333-4444-555555555555`;
