@@ -109,6 +109,12 @@ export interface ShareConfig {
    * @default false (aws-cdk-lib's default key policy, which lets the account's IAM policies grant it)
    */
   readonly keyWithoutAccountRoot?: boolean;
+  /**
+   * With `existingBucket`: its Block Public Access lets a public bucket policy in and serve
+   * (BlockPublicPolicy and RestrictPublicBuckets off; ACLs still blocked).
+   * @default false (BLOCK_ALL)
+   */
+  readonly existingBucketAllowsPublicPolicies?: boolean;
   /** The owner's organization grants. */
   readonly organizationGrants?: OrganizationGrantConfig[];
   /**
@@ -203,7 +209,9 @@ export function deployShare(config: ShareConfig): Share {
     } : undefined),
     bucketKeyEnabled: true,
     versioned: true,
-    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    blockPublicAccess: config.existingBucketAllowsPublicPolicies === true
+      ? new BlockPublicAccess({ blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false })
+      : BlockPublicAccess.BLOCK_ALL,
     objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
   }) : undefined;
   const sharedBucket = new SharedBucket(owner, 'Shared', {
