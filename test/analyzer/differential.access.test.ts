@@ -302,7 +302,7 @@ async function compareConfiguration(config: ShareConfig, seed: number, counts: C
   for (let index = 0; index < REQUESTS_PER_RUN; index++) {
     // Two requests in five aim at a grant (its principal, its prefix, its route), the rest anywhere:
     // both verdicts in numbers.
-    const aimed = config.grants.length > 0 && random.chance(0.4) ? random.next() * config.grants.length | 0 : undefined;
+    const aimed = config.grants.length > 0 && random.chance(0.4) ? Math.floor(random.next() * config.grants.length) : undefined;
     const grant = aimed === undefined ? undefined : config.grants[aimed];
     const aimedRoute = aimed === undefined ? undefined : routes.find(item => item.accessPointArn === share.accessPointArns[aimed]);
     const route = aimedRoute ?? (random.chance(0.5) ? routes[0] : random.pick(routes));
