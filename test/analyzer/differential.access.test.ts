@@ -45,6 +45,11 @@
  * z3 decides 25 requests of each configuration on the same formula with every variable at the
  * request's values (600 in all), and isAllowed answers 2 of each (48), which must agree with the
  * concrete evaluation: the evaluator is faithful to what z3 decides.
+ *
+ * Measured (`DIFFERENTIAL_COUNTS=1 npx jest --ci test/analyzer/differential.access.test.ts`):
+ * 100,800 requests, 6,657 allowed (24 of them anonymous), 0 disagreements; about 90 s of CPU.
+ * Turning the negated operators' rule for a missing key around (encode.ts) makes it fail.
+ * DIFFERENTIAL_RUNS and DIFFERENTIAL_REQUESTS lower the counts for a quick local run.
  */
 import * as fc from 'fast-check';
 import { Assignment, assignmentFor, ConcreteRequest, FormulaEvaluator } from './concrete-evaluator';
