@@ -13,7 +13,11 @@ import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide
 import { IntendedGrant, intendedTerm } from './intent';
 import { Symbolic, Value, smtString } from './pattern';
 import { Statement, StatementSource, describeSource } from './policy';
-import { ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn, actionIndex, isMultivalued } from './request';
+import { isPublicPolicy } from './public-access';
+import {
+  ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn,
+  actionIndex, isMultivalued,
+} from './request';
 import { Solver, SolverModel } from './solver';
 import { PolicySet } from './template';
 import { FALSE, Term, TRUE, and, decimal, integer, not, or } from './terms';
@@ -118,7 +122,13 @@ interface Encoding {
 
 /** One path to a bucket: the bucket itself, or one of its access points. */
 interface Path {
-  readonly accessPoint?: { readonly name: Symbolic; readonly account: string; readonly region: string; readonly statements: readonly Statement[] };
+  readonly accessPoint?: {
+    readonly name: Symbolic;
+    readonly account: string;
+    readonly region: string;
+    readonly statements: readonly Statement[];
+    readonly restrictPublicBuckets: boolean;
+  };
 }
 
 function text(symbolic: Symbolic): string | undefined {
@@ -170,7 +180,15 @@ export class PolicyAnalyzer {
     const paths: Path[] = [{}];
     for (const policy of this.policies.policies) {
       if (policy.kind !== 'access point policy' || !policy.bucket || text(policy.bucket) !== bucket || !policy.accessPoint) continue;
-      paths.push({ accessPoint: { name: policy.accessPoint.name, account: policy.account ?? '', region: policy.region ?? '', statements: policy.statements } });
+      paths.push({
+        accessPoint: {
+          name: policy.accessPoint.name,
+          account: policy.account ?? '',
+          region: policy.region ?? '',
+          statements: policy.statements,
+          restrictPublicBuckets: policy.accessPoint.restrictPublicBuckets ?? true,
+        },
+      });
     }
     return paths;
   }
@@ -201,7 +219,11 @@ export class PolicyAnalyzer {
       { when: isBucket, value: ['arn:aws:s3:::', bucket] },
     ];
     const encode = { model, unknowns };
-    const documents: ResourcePolicyDocument[] = [{ name: 'bucket policy', statements: this.bucketStatements(bucket), resources: bucketResources, strict: false }];
+    const statements = this.bucketStatements(bucket);
+    const restricts = this.policies.buckets.some(item => text(item.name) === bucket && item.restrictPublicBuckets === true);
+    const documents: ResourcePolicyDocument[] = [{
+      name: 'bucket policy', statements, resources: bucketResources, strict: false, restrictPublic: restricts && isPublicPolicy(statements),
+    }];
     let identityResources = bucketResources;
     if (path.accessPoint) {
       const arn: Value = [`arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/`, ...valueOf(path.accessPoint.name)];
@@ -209,7 +231,14 @@ export class PolicyAnalyzer {
         { when: isObject, value: [...arn, '/object/', key] },
         { when: isBucket, value: arn },
       ];
-      documents.unshift({ name: 'access point policy', statements: path.accessPoint.statements, resources: identityResources, strict: false });
+      documents.unshift({
+        name: 'access point policy',
+        statements: path.accessPoint.statements,
+        resources: identityResources,
+        strict: false,
+        account: path.accessPoint.account,
+        restrictPublic: (path.accessPoint.restrictPublicBuckets || restricts) && isPublicPolicy(path.accessPoint.statements),
+      });
     }
     const input: DecisionInput = { owner, documents, identityResources, principals: this.knownPrincipals() };
     return { ...decide(input, encode), actions: or(isObject, isBucket) };
@@ -683,6 +712,29 @@ export class PolicyAnalyzer {
       assuming: this.assumptions(found, unknowns),
     };
   }
+
+  /**
+   * The formula "IAM allows the request" for requests to `bucket` (through the access point named
+   * `accessPoint`), with what holds of every request and the request model whose variables both are
+   * over, and the unknowns they use. For tests that evaluate the formula on concrete requests without
+   * z3 (test/analyzer/concrete-evaluator.ts); questions go through isAllowed and findAccess.
+   */
+  public allowedFormula(bucket: string, accessPoint?: string): AllowedFormula {
+    const path = this.pathFor(bucket, accessPoint);
+    const { model, unknowns, decision } = this.encoding(bucket, path);
+    return { allowed: decision.allowed, wellFormed: model.wellFormed(), model, unknowns: unknowns.descriptions };
+  }
+}
+
+/** What PolicyAnalyzer.allowedFormula returns. */
+export interface AllowedFormula {
+  /** "IAM allows the request", over the model's variables. */
+  readonly allowed: Term;
+  /** What holds of every request. */
+  readonly wellFormed: Term;
+  readonly model: RequestModel;
+  /** The unknowns the formula uses (`unknown!N`), with what each stands for. */
+  readonly unknowns: ReadonlyMap<string, string>;
 }
 
 function smtVariableName(name: string): Term {

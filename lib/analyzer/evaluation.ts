@@ -51,6 +51,14 @@ export interface ResourcePolicyDocument {
   readonly resources: readonly ResourceChoice[];
   /** Key policies and trust policies: naming the account never grants on its own. */
   readonly strict: boolean;
+  /**
+   * The account that owns the document's resource, when it is not the request's owner (an access
+   * point in another account than its bucket): "same account" is the principal's and this one
+   * (reference_policies_evaluation-logic-cross-account.html). @default DecisionInput.owner
+   */
+  readonly account?: string;
+  /** S3 Block Public Access restricts this document: it is public and RestrictPublicBuckets is on (public-access.ts). */
+  readonly restrictPublic?: boolean;
 }
 
 interface ResourceVerdict {
@@ -136,7 +144,6 @@ export function decide(input: DecisionInput, encode: EncodeOptions): Decision {
   const { model } = encode;
   const unknownAllows = model.solver.declare('identity:unknown-principal-allows', 'Bool');
   const identity = identityVerdict(input.principals, input.identityResources, encode, unknownAllows);
-  const sameAccount = and(model.isIamPrincipal, model.accountIs(input.owner));
   const anonymous = model.principalIs(PrincipalType.ANONYMOUS);
   const service = model.principalIs(PrincipalType.SERVICE);
   const evidence: Evidence[] = [...identity.evidence];
@@ -145,6 +152,7 @@ export function decide(input: DecisionInput, encode: EncodeOptions): Decision {
   const denies: Term[] = [identity.deny];
   for (const document of input.documents) {
     const verdict = resourceVerdict(document, encode);
+    const sameAccount = and(model.isIamPrincipal, model.accountIs(document.account ?? input.owner));
     evidence.push(...verdict.evidence);
     denies.push(verdict.deny);
     const byIdentity = and(model.isIamPrincipal, identity.allow);
@@ -158,6 +166,14 @@ export function decide(input: DecisionInput, encode: EncodeOptions): Decision {
     grants.push(grant);
     // What the document grants by itself, for "what is missing" (identity is its own entry).
     documents.push({ name: document.name, allows: or(verdict.direct, verdict.account) });
+  }
+  // S3 Block Public Access (public-access.ts): a public policy with RestrictPublicBuckets serves AWS
+  // services and the principals of the owner's account (and of the access point's) only.
+  if (input.documents.some(document => document.restrictPublic)) {
+    const accounts = [...new Set([input.owner, ...input.documents.flatMap(document => document.account ? [document.account] : [])])];
+    const spared = or(service, and(model.isIamPrincipal, or(...accounts.map(account => model.accountIs(account)))));
+    grants.push(spared);
+    documents.push({ name: 'Block Public Access (RestrictPublicBuckets)', allows: spared });
   }
   documents.push({ name: 'identity policy', allows: or(anonymous, service, identity.allow) });
   return { allowed: and(...grants, not(or(...denies))), evidence, documents };

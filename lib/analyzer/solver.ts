@@ -344,6 +344,16 @@ export class Solver {
     return core;
   }
 
+  /**
+   * What an atom stands for, by its name (`atom!N`, as formulas hold it): its string variables and
+   * either the regular expression the one variable is a member of, or the constraint over several.
+   * For tests that evaluate formulas on concrete requests without z3 (test/analyzer/concrete-evaluator.ts).
+   */
+  public atomDefinition(name: string): { readonly variables: readonly string[]; readonly regex?: string; readonly constraint?: string } | undefined {
+    const atom = this.atomsByName.get(name);
+    return atom && { variables: atom.variables, regex: atom.regex, constraint: atom.constraint };
+  }
+
   private async anyValue(variable: string): Promise<string> {
     const witness = await this.realize([{ atom: { name: `domain!${variable}`, variables: [variable], regex: 're.all' }, value: true }]);
     return witness?.get(variable) ?? '';

@@ -40,6 +40,8 @@ export interface BucketFacts {
   readonly name: Symbolic;
   readonly account?: string;
   readonly region?: string;
+  /** Block Public Access: a public bucket policy serves the owner's account and AWS services only. */
+  readonly restrictPublicBuckets?: boolean;
 }
 
 export interface PolicyFacts {
@@ -51,7 +53,7 @@ export interface PolicyFacts {
   readonly statements: readonly Statement[];
   /** Bucket policies: the bucket's name. Access point policies: the bucket's name and the access point's. */
   readonly bucket?: Symbolic;
-  readonly accessPoint?: { readonly name: Symbolic };
+  readonly accessPoint?: { readonly name: Symbolic; readonly restrictPublicBuckets?: boolean };
   /** Key policies: the key's ARN. Trust policies and identity policies: the roles they govern (ARN path after the account). */
   readonly keyArn?: Symbolic;
   readonly rolePaths?: readonly Symbolic[];
@@ -401,7 +403,11 @@ export function collectPolicies(stacks: readonly LoadedStack[]): PolicySet {
       const base = { stack: stack.id, logicalId, account, region };
       switch (resource.Type) {
         case 'AWS::S3::Bucket':
-          buckets.push({ ...base, name: resolver.symbolic({ Ref: logicalId }, `${logicalId}.BucketName`) });
+          buckets.push({
+            ...base,
+            name: resolver.symbolic({ Ref: logicalId }, `${logicalId}.BucketName`),
+            restrictPublicBuckets: properties.PublicAccessBlockConfiguration?.RestrictPublicBuckets === true,
+          });
           break;
         case 'AWS::S3::BucketPolicy':
           policies.push({ ...base, kind: 'bucket policy', bucket: resolver.symbolic(properties.Bucket, `${logicalId}.Bucket`), statements: read(properties.PolicyDocument, 'bucket policy', logicalId) });
@@ -411,7 +417,12 @@ export function collectPolicies(stacks: readonly LoadedStack[]): PolicySet {
             ...base,
             kind: 'access point policy',
             bucket: resolver.symbolic(properties.Bucket, `${logicalId}.Bucket`),
-            accessPoint: { name: resolver.symbolic({ Ref: logicalId }, `${logicalId}.Name`) },
+            // An access point's Block Public Access settings are all on unless its template turns them off
+            // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-bpa-settings.html).
+            accessPoint: {
+              name: resolver.symbolic({ Ref: logicalId }, `${logicalId}.Name`),
+              restrictPublicBuckets: properties.PublicAccessBlockConfiguration?.RestrictPublicBuckets !== false,
+            },
             statements: read(properties.Policy, 'access point policy', logicalId),
           });
           break;

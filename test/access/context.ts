@@ -67,14 +67,16 @@ function ambientKeys(
 ): Record<string, ContextValue> {
   const secure = options.secureTransport ?? true;
   const service = action.split(':')[0];
+  // An anonymous request carries no key about its principal (World.addAnonymous).
+  const authenticated = principal.account !== '';
   const keys: Record<string, ContextValue | undefined> = {
     'aws:SecureTransport': String(secure),
-    'aws:PrincipalArn': principal.arn,
-    'aws:PrincipalAccount': principal.account,
-    'aws:PrincipalOrgID': world.organizationOf(principal.account),
+    'aws:PrincipalArn': authenticated ? principal.arn : undefined,
+    'aws:PrincipalAccount': authenticated ? principal.account : undefined,
+    'aws:PrincipalOrgID': authenticated ? world.organizationOf(principal.account) : undefined,
     // Multi-valued: an account's path from its organization's root down to its OU.
-    'aws:PrincipalOrgPaths': asList(world.organizationPathOf(principal.account)),
-    'aws:MultiFactorAuthPresent': String(options.mfa ?? false),
+    'aws:PrincipalOrgPaths': authenticated ? asList(world.organizationPathOf(principal.account)) : undefined,
+    'aws:MultiFactorAuthPresent': authenticated ? String(options.mfa ?? false) : undefined,
     'aws:CurrentTime': requestTime(options),
     'aws:ResourceAccount': target.account,
     // Plain HTTP has no TLS version.

@@ -109,6 +109,12 @@ export interface ShareConfig {
    * @default false (aws-cdk-lib's default key policy, which lets the account's IAM policies grant it)
    */
   readonly keyWithoutAccountRoot?: boolean;
+  /**
+   * With `existingBucket`: its Block Public Access lets a public bucket policy in and serve
+   * (BlockPublicPolicy and RestrictPublicBuckets off; ACLs still blocked).
+   * @default false (BLOCK_ALL)
+   */
+  readonly existingBucketAllowsPublicPolicies?: boolean;
   /** The owner's organization grants. */
   readonly organizationGrants?: OrganizationGrantConfig[];
   /**
@@ -117,6 +123,12 @@ export interface ShareConfig {
    * `deployConsumers`), and with a role of another name.
    */
   readonly memberships?: Record<string, Membership>;
+  /**
+   * Statements added to the bucket policy by hand (`bucket.addToResourcePolicy`), as policy JSON:
+   * what a user adds beside the share (the differential test of the analyzer).
+   * @default - none
+   */
+  readonly extraBucketStatements?: object[];
 }
 
 /** A principal the proofs evaluate, with what it is meant to reach. */
@@ -197,7 +209,9 @@ export function deployShare(config: ShareConfig): Share {
     } : undefined),
     bucketKeyEnabled: true,
     versioned: true,
-    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    blockPublicAccess: config.existingBucketAllowsPublicPolicies === true
+      ? new BlockPublicAccess({ blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false })
+      : BlockPublicAccess.BLOCK_ALL,
     objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
   }) : undefined;
   const sharedBucket = new SharedBucket(owner, 'Shared', {
@@ -216,6 +230,9 @@ export function deployShare(config: ShareConfig): Share {
       expires: expiration(grant.expires),
     })),
   });
+  for (const statement of config.extraBucketStatements ?? []) {
+    sharedBucket.bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+  }
   const keyArn = deployedKeyArn(sharedBucket.encryptionKey);
   const accessPointArns = sharedBucket.accessPointArns.map(arn => concreteArn(owner, arn));
   const organizationAccessPointArns = sharedBucket.organizationAccessPointArns.map(arn => concreteArn(owner, arn));

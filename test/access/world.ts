@@ -181,6 +181,9 @@ function validated(policy: PolicyDocument, kind: 'identity' | 'resource'): unkno
   return result;
 }
 
+/** The principal of an anonymous request (World.addAnonymous). */
+export const ANONYMOUS = 'anonymous';
+
 export const ALLOW_EVERYTHING: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [{ Sid: 'AllowEverything', Effect: 'Allow', Action: '*', Resource: '*' }],
@@ -221,6 +224,8 @@ export class World {
   public readonly accessPoints = new Map<string, DeployedAccessPoint>();
   public readonly keys = new Map<string, DeployedKey>();
   public readonly principals = new Map<string, Principal>();
+  /** Every template deployed, with where: what another evaluator (the policy analyzer) reads of this world. */
+  public readonly templates: Array<{ readonly template: { Resources?: TemplateResources }; readonly env: DeployEnvironment }> = [];
   private readonly organizations: Record<string, string>;
   private readonly organizationPaths: Record<string, string>;
 
@@ -254,6 +259,7 @@ export class World {
 
   /** Adds a synthesized template deployed to `env`. */
   public addTemplate(template: { Resources?: TemplateResources }, env: DeployEnvironment): this {
+    this.templates.push({ template, env });
     const resources = template.Resources ?? {};
     const resolver = new TemplateResolver(env, resources);
     const entries = Object.entries(resources);
@@ -343,6 +349,17 @@ export class World {
       }
     }
     return this;
+  }
+
+  /**
+   * The anonymous caller (no credentials): no identity policy, no principal keys in its context;
+   * only a resource policy that grants to everyone can allow it. Its "ARN" is ANONYMOUS.
+   */
+  public addAnonymous(): string {
+    if (!this.principals.has(ANONYMOUS)) {
+      this.principals.set(ANONYMOUS, { arn: ANONYMOUS, account: '', identityPolicies: [] });
+    }
+    return ANONYMOUS;
   }
 
   /** A principal defined outside the templates, with its own identity policies. */
@@ -487,14 +504,15 @@ export class World {
   ): Promise<Decision> {
     const aliases = aliasesFor(resource);
     const contextVariables = await requestContext(this, principal, request.action, resource, target, request.options ?? {});
+    const anonymous = principal.arn === ANONYMOUS;
     const response = await runSimulation({
       request: {
-        principal: principal.arn,
+        principal: anonymous ? { type: 'Anonymous' } : principal.arn,
         action: request.action,
         resource: { resource, accountId: target.account },
         contextVariables: Object.fromEntries(Object.entries(contextVariables).map(([key, value]) => [aliasKey(key, aliases), value])),
       },
-      identityPolicies: identityPolicies.map(({ name, policy }) => ({ name, policy: validated(aliasPolicy(policy, aliases)!, 'identity') })),
+      identityPolicies: anonymous ? [] : identityPolicies.map(({ name, policy }) => ({ name, policy: validated(aliasPolicy(policy, aliases)!, 'identity') })),
       resourcePolicy: target.policy === undefined ? undefined : validated(aliasPolicy(target.policy, aliases)!, 'resource'),
       serviceControlPolicies: [],
       resourceControlPolicies: [],

@@ -37,7 +37,7 @@ async function analyzer(...stacks: LoadedStack[]) {
   return PolicyAnalyzer.create(collectPolicies(stacks));
 }
 
-const read = (sid: string, principal: object, resource: string, extra: object = {}) =>
+const read = (sid: string, principal: object | string, resource: string, extra: object = {}) =>
   ({ Sid: sid, Effect: 'Allow', Principal: principal, Action: 's3:GetObject', Resource: resource, ...extra });
 
 describe('the issue\'s case: a grant the library did not record', () => {
@@ -160,6 +160,62 @@ describe('evaluation rules', () => {
     expect((await subject.isAllowed({ principal: 'arn:aws:iam::222222222222:role/Reader', action: 's3:GetObject', bucket: BUCKET, key: 'data/a' })).allowed).toBe(false);
     const found = await subject.findAccess({ bucket: BUCKET, outsideAccount: OWNER });
     expect(found).toMatchObject({ principal: 'arn:aws:iam::222222222222:role/Reader', action: 's3:GetObject', accessPoint: accessPointArn });
+  });
+});
+
+describe('an access point in another account than its bucket', () => {
+  test('the bucket owner\'s principals are another account to it: its policy must name them (found by the differential test)', async () => {
+    const outsider = '999999999999';
+    const stack: LoadedStack = {
+      id: 'Outsider',
+      stackName: 'Outsider',
+      environment: { account: outsider, region: 'eu-west-1', partition: 'aws' },
+      source: 'test',
+      template: {
+        Resources: {
+          Point: {
+            Type: 'AWS::S3::AccessPoint',
+            Properties: {
+              Bucket: BUCKET,
+              BucketAccountId: OWNER,
+              Name: 'outsider-point',
+              Policy: { Version: '2012-10-17', Statement: [read('Outsider', { AWS: `arn:aws:iam::${outsider}:root` }, `arn:aws:s3:eu-west-1:${outsider}:accesspoint/outsider-point/object/*`)] },
+            },
+          },
+        },
+      },
+    };
+    const subject = await analyzer(owner([]), stack);
+    const through = (principal: string) => subject.isAllowed({ principal, action: 's3:GetObject', bucket: BUCKET, key: 'a', accessPoint: 'outsider-point' });
+    // Same account as the bucket, another account than the access point: its identity policy alone does not suffice.
+    expect(await through(`arn:aws:iam::${OWNER}:role/Admin`)).toMatchObject({ allowed: false, missing: expect.arrayContaining(['access point policy']) });
+    expect((await through(`arn:aws:iam::${OWNER}:root`)).allowed).toBe(false);
+  });
+});
+
+describe('S3 Block Public Access (RestrictPublicBuckets)', () => {
+  const everyone = read('Everyone', '*', `${BUCKET_ARN}/*`);
+  const blocked = (statements: object[], restrict = true): LoadedStack => {
+    const stack = owner(statements);
+    const bucket = { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET, PublicAccessBlockConfiguration: { RestrictPublicBuckets: restrict } } };
+    return { ...stack, template: { Resources: { ...stack.template.Resources, Bucket: bucket } } };
+  };
+  const ask = (subject: PolicyAnalyzer, principal: string) => subject.isAllowed({ principal, action: 's3:GetObject', bucket: BUCKET, key: 'k' });
+
+  test('a public bucket policy serves the owner\'s account only, and no named account either (found by the differential test)', async () => {
+    const subject = await analyzer(blocked([everyone, read('Named', { AWS: '222222222222' }, `${BUCKET_ARN}/*`)]));
+    expect(await ask(subject, 'arn:aws:iam::333333333333:role/R')).toMatchObject({ allowed: false, missing: ['Block Public Access (RestrictPublicBuckets)'] });
+    expect((await ask(subject, 'arn:aws:iam::222222222222:role/R')).allowed).toBe(false);
+    expect((await ask(subject, 'anonymous')).allowed).toBe(false);
+    expect((await ask(subject, `arn:aws:iam::${OWNER}:role/R`)).allowed).toBe(true);
+  });
+
+  test('a wildcard principal limited to fixed accounts is not public; without RestrictPublicBuckets a public policy serves everyone', async () => {
+    const limited = await analyzer(blocked([read('Limited', '*', `${BUCKET_ARN}/*`, { Condition: { StringEquals: { 'aws:PrincipalAccount': '333333333333' } } })]));
+    expect((await ask(limited, 'arn:aws:iam::333333333333:role/R')).allowed).toBe(true);
+    const open = await analyzer(blocked([everyone], false));
+    expect((await ask(open, 'arn:aws:iam::333333333333:role/R')).allowed).toBe(true);
+    expect((await ask(open, 'anonymous')).allowed).toBe(true);
   });
 });
 
