@@ -207,7 +207,12 @@ export class PolicyAnalyzer {
   }
 
   /** The formula "IAM allows the request" for requests to `bucket` through `path`. */
-  private decision(bucket: string, path: Path, model: RequestModel, unknowns: Unknowns): Decision & { actions: Term } {
+  /**
+   * `asWritten`: the policies as they are written, without S3 Block Public Access
+   * (RestrictPublicBuckets), for the public access check: a public policy is a finding even where
+   * Block Public Access would reject it at deployment or restrict it after.
+   */
+  private decision(bucket: string, path: Path, model: RequestModel, unknowns: Unknowns, asWritten = false): Decision & { actions: Term } {
     const owner = this.bucketAccount(bucket) ?? 'unknown';
     const objectActions = ACTIONS.flatMap((action, index) => action.s3Kind === 'object' || action.s3Kind === 'both' ? [index] : []);
     const bucketActions = ACTIONS.flatMap((action, index) => action.s3Kind === 'bucket' ? [index] : []);
@@ -220,7 +225,7 @@ export class PolicyAnalyzer {
     ];
     const encode = { model, unknowns };
     const statements = this.bucketStatements(bucket);
-    const restricts = this.policies.buckets.some(item => text(item.name) === bucket && item.restrictPublicBuckets === true);
+    const restricts = asWritten ? false : this.policies.buckets.some(item => text(item.name) === bucket && item.restrictPublicBuckets === true);
     const documents: ResourcePolicyDocument[] = [{
       name: 'bucket policy', statements, resources: bucketResources, strict: false, restrictPublic: restricts && isPublicPolicy(statements),
     }];
@@ -237,7 +242,7 @@ export class PolicyAnalyzer {
         resources: identityResources,
         strict: false,
         account: path.accessPoint.account,
-        restrictPublic: (path.accessPoint.restrictPublicBuckets || restricts) && isPublicPolicy(path.accessPoint.statements),
+        restrictPublic: !asWritten && (path.accessPoint.restrictPublicBuckets || restricts) && isPublicPolicy(path.accessPoint.statements),
       });
     }
     const input: DecisionInput = { owner, documents, identityResources, principals: this.knownPrincipals() };
@@ -391,7 +396,8 @@ export class PolicyAnalyzer {
 
   /**
    * A request by anyone (anonymous), or by a principal of an account the policies do not name that
-   * belongs to no organization, that the policies allow (CheckNoPublicAccess); undefined if none.
+   * belongs to no organization, that the policies as written allow (CheckNoPublicAccess; S3 Block
+   * Public Access left aside: it would reject such a policy at deployment); undefined if none.
    */
   public async findPublicAccess(bucket: string): Promise<FoundRequest | undefined> {
     const owner = this.bucketAccount(bucket);
@@ -401,7 +407,7 @@ export class PolicyAnalyzer {
         const organization = model.key('aws:PrincipalOrgID', 'string');
         return [decision.allowed, or(model.principalIs(PrincipalType.ANONYMOUS),
           and(model.isIamPrincipal, not(organization.present), ...named.map(account => not(model.accountIs(account)))))];
-      }, true);
+      }, true, true);
       if (found) return found;
     }
     return undefined;
@@ -485,13 +491,13 @@ export class PolicyAnalyzer {
   }
 
   /** The request model and decision of one path, made once per analyzer. */
-  private encoding(bucket: string, path: Path): Encoding {
-    const key = `${bucket}\u0000${path.accessPoint ? JSON.stringify(path.accessPoint.name) : ''}`;
+  private encoding(bucket: string, path: Path, asWritten = false): Encoding {
+    const key = `${bucket}\u0000${path.accessPoint ? JSON.stringify(path.accessPoint.name) : ''}\u0000${asWritten}`;
     let encoding = this.encodings.get(key);
     if (!encoding) {
       const model = this.requestModel(bucket, path);
       const unknowns = new Unknowns(this.solver);
-      const decision = this.decision(bucket, path, model, unknowns);
+      const decision = this.decision(bucket, path, model, unknowns, asWritten);
       encoding = { model, unknowns, decision, named: this.nameEvidence(decision) };
       this.encodings.set(key, encoding);
     }
@@ -503,8 +509,10 @@ export class PolicyAnalyzer {
    * with a plain name and a plain key where one exists (one more query), since z3's first model
    * may be `user/!` reading `\u0000`.
    */
-  private async query(bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false): Promise<FoundRequest | undefined> {
-    const encoding = this.encoding(bucket, path);
+  private async query(
+    bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false, asWritten = false,
+  ): Promise<FoundRequest | undefined> {
+    const encoding = this.encoding(bucket, path, asWritten);
     const base = and(encoding.model.wellFormed(), encoding.decision.actions, encoding.named.definitions, ...constraints(encoding));
     const found = readable ? await this.solveReadable(base, encoding.model) : await this.solver.solve(base);
     return found ? this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) : undefined;
