@@ -210,6 +210,14 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+// The analyzer's cost (README "Reviewing access"): review and explain of the example app and of the
+// 1,000-consumer share, against synthesizing the same app, and the package sizes. `npm run bench:analyzer`.
+project.addTask('bench:analyzer', {
+  description: 'Time review and explain (the compiled CLI) against synthesizing the same app; print the package sizes (run compile first)',
+  exec: 'ts-node --transpile-only scripts/bench-analyzer.ts',
+  receiveArgs: true,
+});
+
 // README examples compile under jsii-rosetta: --strict makes every snippet compile, --fail
 // turns a compile error into a failed build. It reads the README from the compiled assembly.
 const rosetta = project.addTask('rosetta:extract', {

@@ -79,11 +79,8 @@ interface RequestJson {
  *
  * `validate` is synchronous in aws-cdk-lib, and the solver is asynchronous: the plugin runs the
  * package's own command (`build/cli/main.js review --json`) in a child Node.js process and reads
- * its answer. The analyzer needs the npm package `z3-solver` where synthesis runs (see README).
- *
- * @example
- * declare const app: App;
- * Validations.of(app).addPlugins(new CrossAccountAccessPlugin({ denyActions: ['s3:DeleteObjectVersion'] }));
+ * its answer. The analyzer needs the npm package `z3-solver` where synthesis runs (see README):
+ * `Validations.of(app).addPlugins(new CrossAccountAccessPlugin())`.
  */
 export class CrossAccountAccessPlugin implements IPolicyValidationPlugin {
   /** The rule ids this plugin reports. */
