@@ -96,6 +96,22 @@ function matchParts(solver: Solver, value: ValuePart[], pattern: Pattern, ignore
   return native(solver, value, pattern, ignoreCase);
 }
 
+/**
+ * "`prefix` starts `value`". Where the prefix's length is known (text, and variables of a fixed
+ * length such as the 12-digit account), as the equation of `value`'s first characters with it:
+ * z3 decides a negated `str.prefixof` over an account and a key in seconds, the equation in a
+ * tenth of one (measured on the organization grants of the example app).
+ */
+export function prefixTerm(solver: Solver, prefix: Pattern, prefixText: string, value: string): Term {
+  let length = 0;
+  for (const part of prefix) {
+    const fixed = part.kind === 'text' ? [...part.text].length : part.kind === 'ref' ? solver.fixedLength(part.variable) : undefined;
+    if (fixed === undefined) return `(str.prefixof ${prefixText} ${value})`;
+    length += fixed;
+  }
+  return `(= (str.substr ${value} 0 ${length}) ${prefixText})`;
+}
+
 /** The match as a constraint over every variable involved, for z3's string theory to decide. */
 function native(solver: Solver, value: Value, pattern: Pattern, ignoreCase: boolean): Term {
   const variables = [...new Set([...valueVariables(value), ...patternVariables(pattern)])];
@@ -106,7 +122,8 @@ function native(solver: Solver, value: Value, pattern: Pattern, ignoreCase: bool
   if (!ignoreCase && !hasWildcard(body)) {
     const parts = body.map(part => part.kind === 'text' ? smtString(part.text) : smtVariable((part as { variable: string }).variable));
     const text = parts.length === 0 ? '""' : parts.length === 1 ? parts[0] : `(str.++ ${parts.join(' ')})`;
-    return solver.constraint(variables, body.length === pattern.length ? `(= ${valueTerm(value)} ${text})` : `(str.prefixof ${text} ${valueTerm(value)})`);
+    if (body.length === pattern.length) return solver.constraint(variables, `(= ${valueTerm(value)} ${text})`);
+    return solver.constraint(variables, prefixTerm(solver, body, text, valueTerm(value)));
   }
   return solver.constraint(variables, `(str.in_re ${valueTerm(value)} ${patternRegex(pattern, ignoreCase)})`);
 }

@@ -4,7 +4,7 @@
  * policies allow that no such intent covers ("allowed and not intended" satisfiable), the same
  * question Zelkova asks of two policies.
  */
-import { matchValue } from './encode';
+import { matchValue, prefixTerm } from './encode';
 import { Pattern, text } from './pattern';
 import { ACTIONS, OBJECT_KEY, PRINCIPAL_ACCOUNT, PrincipalType, RequestModel, actionIn, actionIndex } from './request';
 import { FALSE, Term, and, integer, or } from './terms';
@@ -64,10 +64,13 @@ export function intendedTerm(grants: readonly IntendedGrant[], model: RequestMod
     let objectScope: Term = 'true';
     let listScope: Term = 'true';
     if (grant.ownAccountPrefix) {
-      objectScope = solver.constraint([OBJECT_KEY, PRINCIPAL_ACCOUNT], `(str.prefixof (str.++ |${PRINCIPAL_ACCOUNT}| "/") |${OBJECT_KEY}|)`);
+      // `<account id>/` starts the key (or the listed prefix).
+      const ownPrefix: Pattern = [{ kind: 'ref', variable: PRINCIPAL_ACCOUNT }, { kind: 'text', text: '/' }];
+      const ownPrefixText = `(str.++ |${PRINCIPAL_ACCOUNT}| "/")`;
+      objectScope = solver.constraint([OBJECT_KEY, PRINCIPAL_ACCOUNT], prefixTerm(solver, ownPrefix, ownPrefixText, `|${OBJECT_KEY}|`));
       const listed = model.key('s3:prefix', 'string');
       const variable = (listed.value as Array<{ variable: string }>)[0].variable;
-      listScope = and(listed.present, solver.constraint([variable, PRINCIPAL_ACCOUNT], `(str.prefixof (str.++ |${PRINCIPAL_ACCOUNT}| "/") |${variable}|)`));
+      listScope = and(listed.present, solver.constraint([variable, PRINCIPAL_ACCOUNT], prefixTerm(solver, ownPrefix, ownPrefixText, `|${variable}|`)));
     } else if (grant.prefix !== undefined) {
       objectScope = matchValue(solver, key, prefixPattern(grant.prefix));
       const listed = model.key('s3:prefix', 'string');

@@ -167,6 +167,11 @@ export class Solver {
     this.pendingStrings.push(`(declare-const ${smtVariable(name)} String)`);
   }
 
+  /** The length every value of a string variable has, where it is fixed. */
+  public fixedLength(name: string): number | undefined {
+    return this.stringLengths.get(name);
+  }
+
   public hasString(name: string): boolean {
     return this.stringDomains.has(name);
   }
@@ -235,12 +240,25 @@ export class Solver {
         const strings = new Map<string, string>();
         let refuted = false;
         for (const component of components(literals)) {
-          const witness = await this.realize(component);
+          // A constraint over several variables with the memberships of its own variables first:
+          // most contradictions lie there, and the smaller question is the cheaper one.
+          let refutedPart: Literal[] | undefined;
+          if (component.some(literal => literal.atom.constraint !== undefined)) {
+            for (const literal of component.filter(item => item.atom.constraint !== undefined)) {
+              const ownMembership = (item: Literal) => item.atom.regex !== undefined && literal.atom.variables.includes(item.atom.variables[0]);
+              const part = component.filter(item => item === literal || ownMembership(item));
+              if (part.length < component.length && !(await this.realize(part))) {
+                refutedPart = part;
+                break;
+              }
+            }
+          }
+          const witness = refutedPart ? undefined : await this.realize(component);
           if (witness) {
             witness.forEach((value, variable) => strings.set(variable, value));
             continue;
           }
-          const core = await this.minimize(component);
+          const core = await this.minimize(refutedPart ?? component);
           const lemma = or(...core.map(literal => literal.value ? not(smtVariable(literal.atom.name)) : smtVariable(literal.atom.name)));
           this.statistics.lemmas++;
           learned.push(lemma);
@@ -294,21 +312,26 @@ export class Solver {
     const variables = [...new Set(literals.flatMap(literal => literal.atom.variables))];
     const assertions: string[] = [];
     for (const variable of variables) {
+      const symbol = smtVariable(variable);
       const regexes = [this.stringDomains.get(variable)!];
-      let equal: string | undefined;
       for (const literal of literals) {
         if (literal.atom.regex === undefined || literal.atom.variables[0] !== variable) continue;
-        regexes.push(literal.value ? literal.atom.regex : `(re.comp ${literal.atom.regex})`);
-        // A membership in one literal string is an equation, which z3 propagates into the
-        // constraints over several variables; as a membership it takes z3 seconds there.
+        // A membership in one literal string is an equation (or, negated, a disequation), which z3
+        // decides at once and propagates into constraints over several variables; as a membership
+        // (or its complement) it takes z3 seconds there.
         const literalText = /^\(str\.to_re ("(?:[^"]|"")*")\)$/.exec(literal.atom.regex);
-        if (literal.value && literalText) equal = literalText[1];
+        if (literalText) {
+          assertions.push(literal.value ? `(assert (= ${symbol} ${literalText[1]}))` : `(assert (not (= ${symbol} ${literalText[1]})))`);
+          continue;
+        }
+        // Matching anything: no constraint.
+        if (literal.value && (literal.atom.regex === '(re.* re.allchar)' || literal.atom.regex === 're.all')) continue;
+        regexes.push(literal.value ? literal.atom.regex : `(re.comp ${literal.atom.regex})`);
       }
-      const regex = regexes.length === 1 ? regexes[0] : `(re.inter ${regexes.join(' ')})`;
-      if (equal !== undefined) assertions.push(`(assert (= ${smtVariable(variable)} ${equal}))`);
+      const kept = regexes.filter(regex => regex !== 're.all');
+      if (kept.length > 0) assertions.push(`(assert (str.in_re ${symbol} ${kept.length === 1 ? kept[0] : `(re.inter ${kept.join(' ')})`}))`);
       const length = this.stringLengths.get(variable);
-      if (length !== undefined) assertions.push(`(assert (= (str.len ${smtVariable(variable)}) ${length}))`);
-      assertions.push(`(assert (str.in_re ${smtVariable(variable)} ${regex}))`);
+      if (length !== undefined) assertions.push(`(assert (= (str.len ${symbol}) ${length}))`);
     }
     for (const literal of literals) {
       if (literal.atom.constraint !== undefined) {

@@ -36,6 +36,9 @@ test.each([
 test('string constraints', () => {
   expect(holds('(str.prefixof "data/" |key|)')).toBe(true);
   expect(holds('(= (str.len |account|) 12)')).toBe(true);
+  expect(holds('(= (str.substr |key| 0 5) "data/")')).toBe(true);
+  expect(holds('(= (str.substr |key| 0 4) "data/")')).toBe(false);
+  expect(holds('(= (str.substr |key| 99 3) "")')).toBe(true);
   expect(holds('(str.in_re (str.++ "arn:aws:iam::" |account|) (re.++ (str.to_re "arn:aws:iam::") (str.to_re |account|)))')).toBe(true);
 });
 

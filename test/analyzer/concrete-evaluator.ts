@@ -209,6 +209,18 @@ export class FormulaEvaluator {
         const [inner] = args();
         return context => [...(inner(context) as string)].length;
       }
+      case 'str.substr': {
+        // SMT-LIB: the substring of `length` characters from `start`, shorter at the end; "" when
+        // `start` is outside the string or `length` is not positive.
+        const [whole, start, length] = args();
+        return context => {
+          const chars = [...(whole(context) as string)];
+          const from = start(context) as number;
+          const count = length(context) as number;
+          if (from < 0 || from >= chars.length || count <= 0) return '';
+          return chars.slice(from, from + count).join('');
+        };
+      }
       case 'str.prefixof': {
         const [prefix, whole] = args();
         return context => (whole(context) as string).startsWith(prefix(context) as string);
