@@ -5,7 +5,7 @@
  * that depends on it, so that nothing misunderstood ever reads as "no access".
  */
 import {
-  Pattern, PatternOptions, Symbolic, UnsupportedPattern, Value, ValuePart, derivative, hasWildcard, isGround, matchesEmpty, parsePattern,
+  Pattern, PatternOptions, Symbolic, UnsupportedPattern, Value, ValuePart, derivative, hasWildcard, isGround, joinText, matchesEmpty, parsePattern,
   patternRegex, patternToString, smtString, smtVariable, splitAt,
 } from './pattern';
 import { PrincipalElement, Statement, describeSource } from './policy';
@@ -32,13 +32,7 @@ export class Unknowns {
 }
 
 function joinValue(value: Value): ValuePart[] {
-  const out: ValuePart[] = [];
-  for (const part of value) {
-    const last = out[out.length - 1];
-    if (typeof part === 'string' && typeof last === 'string') out[out.length - 1] = last + part;
-    else if (part !== '') out.push(part);
-  }
-  return out;
+  return joinText(value);
 }
 
 function valueTerm(value: Value): string {

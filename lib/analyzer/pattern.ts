@@ -33,6 +33,17 @@ export type Value = readonly ValuePart[];
 export type SymbolicPart = string | { readonly unknown: string };
 export type Symbolic = readonly SymbolicPart[];
 
+/** Joins adjacent text and drops empty text, in a value or a Symbolic (text and references alike). */
+export function joinText<T extends object>(parts: ReadonlyArray<string | T>): Array<string | T> {
+  const out: Array<string | T> = [];
+  for (const part of parts) {
+    const last = out[out.length - 1];
+    if (typeof part === 'string' && typeof last === 'string') out[out.length - 1] = last + part;
+    else if (part !== '') out.push(part);
+  }
+  return out;
+}
+
 export function text(value: string): Pattern {
   return value === '' ? [] : [{ kind: 'text', text: value }];
 }

@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { Symbolic, SymbolicPart } from './pattern';
+import { Symbolic, SymbolicPart, joinText } from './pattern';
 import { PolicyDocumentKind, Statement, readPolicy } from './policy';
 
 export interface StackEnvironment {
@@ -351,13 +351,7 @@ export class Resolver {
 }
 
 function joinSymbolic(parts: readonly SymbolicPart[]): Symbolic {
-  const out: SymbolicPart[] = [];
-  for (const part of parts) {
-    const last = out[out.length - 1];
-    if (typeof part === 'string' && typeof last === 'string') out[out.length - 1] = last + part;
-    else if (part !== '') out.push(part);
-  }
-  return out;
+  return joinText(parts);
 }
 
 function rolePath(resource: any): string {
