@@ -419,5 +419,3 @@ export function conditionsTerm(statement: Statement, encode: EncodeOptions): Ter
 export function appliesTerm(statement: Statement, resources: readonly ResourceChoice[], encode: EncodeOptions): Term {
   return and(actionTerm(statement, encode), resourceTerm(statement, resources, encode), conditionsTerm(statement, encode));
 }
-
-export { smtString, integer };

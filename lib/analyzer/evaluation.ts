@@ -19,8 +19,8 @@
 import { ResourceChoice, EncodeOptions, appliesTerm, principalMatch } from './encode';
 import { Value } from './pattern';
 import { Statement } from './policy';
-import { PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PrincipalType } from './request';
-import { FALSE, Term, TRUE, and, not, or } from './terms';
+import { PRINCIPAL_PATH, PrincipalType } from './request';
+import { FALSE, Term, and, not, or } from './terms';
 
 /** A principal the templates define, with the identity policies they attach to it. */
 export interface KnownPrincipal {
@@ -178,5 +178,3 @@ export function decide(input: DecisionInput, encode: EncodeOptions): Decision {
   documents.push({ name: 'identity policy', allows: or(anonymous, service, identity.allow) });
   return { allowed: and(...grants, not(or(...denies))), evidence, documents };
 }
-
-export { PRINCIPAL_ACCOUNT, TRUE };

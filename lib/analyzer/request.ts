@@ -11,7 +11,7 @@
 import { S3_ACTION_KINDS, KMS_KEY_ACTIONS, S3ResourceKind } from './catalogue';
 import { Value, smtString } from './pattern';
 import { Solver } from './solver';
-import { FALSE, Term, TRUE, and, integer, or } from './terms';
+import { Term, TRUE, and, integer, or } from './terms';
 
 /** The kinds of principal a request can come from. */
 export enum PrincipalType {
@@ -229,5 +229,3 @@ export class RequestModel {
     }
   }
 }
-
-export { FALSE, TRUE };

@@ -13,8 +13,8 @@
  */
 import { createRequire } from 'module';
 import { join } from 'path';
-import { smtString, smtVariable } from './pattern';
-import { FALSE, Term, TRUE, not, or } from './terms';
+import { smtVariable } from './pattern';
+import { FALSE, Term, not, or } from './terms';
 
 /** z3-solver is an optional dependency: the constructs never load it, the analyzer does. */
 export const Z3_PACKAGE = 'z3-solver';
@@ -443,5 +443,3 @@ function parseNumber(raw: string): number {
   if (ratio) return parseNumber(ratio[1]) / parseNumber(ratio[2]);
   return Number(trimmed);
 }
-
-export { smtString, TRUE };
