@@ -9,6 +9,7 @@ import { join } from 'path';
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import {
   AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationConsumers, OrganizationConsumersProps, SharedBucket,
@@ -53,6 +54,15 @@ function ownerApp(owner: Partial<SharedBucketProps> = {}, role?: Partial<ThirdPa
         sharedBucket: shared, thirdPartyAccountId: VENDOR, externalId: 'never-printed-external-id', roleName: 'VendorAccess', prefix: 'vendor/', ...role,
       });
     }
+  };
+}
+
+/** The owner app with one statement added by hand to the shared bucket's policy. */
+function ownerAppWith(statement: (bucket: s3.IBucket) => iam.PolicyStatement): (app: App) => void {
+  return app => {
+    ownerApp()(app);
+    const shared = app.node.findAll().find(construct => construct instanceof SharedBucket) as SharedBucket;
+    shared.bucket.addToResourcePolicy(statement(shared.bucket));
   };
 }
 
@@ -268,29 +278,21 @@ describe('review NEW --against OLD', () => {
 
   test('a statement added by hand that grants nothing new is no new access; one that opens later is', () => {
     const plain = synthesize(ownerApp());
-    const cancelled = synthesize(app => {
-      ownerApp()(app);
-      const shared = app.node.findAll().find(construct => construct instanceof SharedBucket) as SharedBucket;
-      shared.bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'HandAdded',
-        actions: ['s3:GetObject'],
-        resources: [shared.bucket.arnForObjects('*')],
-        principals: [new iam.AccountPrincipal('999999999999')],
-        conditions: { StringEquals: { 's3:prefix': 'a' }, Null: { 's3:prefix': 'true' } },
-      }));
-    });
+    const cancelled = synthesize(ownerAppWith(bucket => new iam.PolicyStatement({
+      sid: 'HandAdded',
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects('*')],
+      principals: [new iam.AccountPrincipal('999999999999')],
+      conditions: { StringEquals: { 's3:prefix': 'a' }, Null: { 's3:prefix': 'true' } },
+    })));
     expect(review(cancelled, '--against', plain).status).toBe(0);
-    const later = synthesize(app => {
-      ownerApp()(app);
-      const shared = app.node.findAll().find(construct => construct instanceof SharedBucket) as SharedBucket;
-      shared.bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'Later',
-        actions: ['s3:GetObject'],
-        resources: [shared.bucket.arnForObjects('*')],
-        principals: [new iam.AccountPrincipal('999999999999')],
-        conditions: { DateGreaterThan: { 'aws:CurrentTime': '2031-01-01T00:00:00Z' } },
-      }));
-    });
+    const later = synthesize(ownerAppWith(bucket => new iam.PolicyStatement({
+      sid: 'Later',
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects('*')],
+      principals: [new iam.AccountPrincipal('999999999999')],
+      conditions: { DateGreaterThan: { 'aws:CurrentTime': '2031-01-01T00:00:00Z' } },
+    })));
     const run = review(later, '--against', plain);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^New access to review-shared-data: arn:aws:iam::999999999999:\S+ s3:GetObject arn:aws:s3:::review-shared-data\/\S+ at 203\d-.* \(allowed by Owner\/Shared\/Bucket\/Policy bucket policy, statement "Later"\)$/m);
@@ -311,13 +313,9 @@ describe('review --deny-actions and public access', () => {
   });
 
   test('public access is a finding, whatever the record says', () => {
-    const assembly = synthesize(app => {
-      ownerApp()(app);
-      const shared = app.node.findAll().find(construct => construct instanceof SharedBucket) as SharedBucket;
-      shared.bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'Public', actions: ['s3:GetObject'], resources: [shared.bucket.arnForObjects('public/*')], principals: [new iam.AnyPrincipal()],
-      }));
-    });
+    const assembly = synthesize(ownerAppWith(bucket => new iam.PolicyStatement({
+      sid: 'Public', actions: ['s3:GetObject'], resources: [bucket.arnForObjects('public/*')], principals: [new iam.AnyPrincipal()],
+    })));
     const run = review(assembly);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^Bucket review-shared-data: public access \(anonymous, or any account outside every organization\): \S+ s3:GetObject arn:aws:s3:::review-shared-data\/public\//m);
