@@ -316,7 +316,11 @@ test('--json: the explanation for machines, the same verdict', async () => {
   const json = JSON.parse(result.out);
   expect(json).toMatchObject({ allowed: false, request: { action: 's3:PutObject', key: 'analytics/a.csv' }, grant: null });
   expect(json.note).toMatch(/^Decided from the policies in the cloud assembly as synthesized\. Not seen there, so not evaluated: service control policies/);
-  expect(json.policies).toMatchObject({ allowed: false, missing: ['bucket policy', 'identity policy'] });
+  // S3's part and, for the SSE-KMS bucket, the kms:GenerateDataKey S3 would make on the caller's behalf.
+  expect(json.policies).toMatchObject({
+    allowed: false,
+    missing: ['bucket policy', 'identity policy', 'key policy (kms:GenerateDataKey through S3)', 'identity policy (kms:GenerateDataKey through S3)'],
+  });
 });
 
 test('--at: the grant is judged at that time', async () => {
@@ -349,7 +353,10 @@ describe('the compiled CLI', () => {
   test('exit 0 with the grant, exit 1 with why not', () => {
     const allowed = spawn(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 's3:GetObject', '--key', 'analytics/a.csv']);
     expect(allowed).toMatchObject({ status: 0, stderr: '' });
-    expect(allowed.stdout).toMatch(/^ALLOWED by the policies: SharedBucketConsumer\/AnalyticsReader\/Policy identity policy, statement "SharedBucketObjects"; SharedBucketOwner\/SharedData\/Bucket\/Policy bucket policy, statement "Grant1"\n/);
+    expect(allowed.stdout).toMatch(new RegExp('^ALLOWED by the policies: SharedBucketConsumer/AnalyticsReader/Policy identity policy, statement "SharedBucketObjects"; ' +
+      'SharedBucketOwner/SharedData/Bucket/Policy bucket policy, statement "Grant1"; ' +
+      // KMS through S3: kms:Decrypt on the bucket's key.
+      'SharedBucketConsumer/AnalyticsReader/Policy identity policy, statement "SharedBucketKey"; SharedBucketOwner/SharedData/Key key policy, statement "Grant1Key"\n'));
     expect(allowed.stdout).toContain('What the grants this library recorded say:\nALLOWED by the grants this library wrote.\n');
     expect(allowed.stdout).toMatch(/Grant: {3}1 \(\/SharedBucketOwner\/SharedData\): account 222222222222/);
     const denied = spawn(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 'DeleteObjectVersion', '--key', 'analytics/a.csv']);

@@ -19,7 +19,7 @@ import {
   actionIndex, isMultivalued,
 } from './request';
 import { Solver, SolverModel } from './solver';
-import { PolicySet } from './template';
+import { PolicyFacts, PolicySet } from './template';
 import { FALSE, Term, TRUE, and, decimal, integer, not, or } from './terms';
 
 /** A request, as `explain` takes it. */
@@ -30,6 +30,8 @@ export interface AccessRequest {
   readonly bucket: string;
   /** The object key, for object actions. */
   readonly key?: string;
+  /** Instead of `key`: every key under this prefix (allowed when allowed for each of them). */
+  readonly keyPrefix?: string;
   /** An access point of the bucket, by name, that the request goes through. */
   readonly accessPoint?: string;
   /** Values of condition keys; keys not given are absent, except aws:SecureTransport (true) and aws:CurrentTime (now). */
@@ -96,6 +98,17 @@ export interface Access {
   readonly unexplained?: FoundRequest;
 }
 
+/** One KMS request on a key of the templates. */
+export interface KeyAccessRequest {
+  readonly principal: string;
+  /** A KMS action, for example kms:Decrypt. */
+  readonly action: string;
+  /** The key's ARN as the templates write it (PolicyAnalyzer.bucketEncryption). */
+  readonly keyArn: Symbolic;
+  /** Values of condition keys (kms:ViaService, kms:EncryptionContext:aws:s3:arn, ...); the others are absent. */
+  readonly context?: AccessRequest['context'];
+}
+
 /** A request on a KMS key, and the key (construct path or logical id). */
 export interface KeyRequest extends FoundRequest {
   readonly key: string;
@@ -151,7 +164,21 @@ export class PolicyAnalyzer {
 
   private readonly encodings = new Map<string, Encoding>();
 
-  private constructor(public readonly policies: PolicySet, private readonly solver: Solver) {}
+  /**
+   * @param identitiesFromTemplates every role the templates attach identity policies to is held to
+   *   them, whether the templates create it or not (withIdentitiesFromTemplates)
+   */
+  private constructor(public readonly policies: PolicySet, private readonly solver: Solver, private readonly identitiesFromTemplates = false) {}
+
+  /**
+   * The same policies, with every role the templates attach identity policies to held to exactly
+   * those, created in the templates or not: for what a consumer's own policy lets it do (review's
+   * consumer check). Elsewhere a role the templates do not create may hold policies they do not
+   * show, so its identity side is unknown and may allow.
+   */
+  public withIdentitiesFromTemplates(): PolicyAnalyzer {
+    return new PolicyAnalyzer(this.policies, this.solver, true);
+  }
 
   /** Every bucket the templates create or write a policy for, by name (unknown names left out). */
   public bucketNames(): string[] {
@@ -195,13 +222,21 @@ export class PolicyAnalyzer {
 
   private knownPrincipals(): KnownPrincipal[] {
     const out: KnownPrincipal[] = [];
+    const identity = this.policies.policies.filter(policy => policy.kind === 'identity policy');
+    const add = (account: string, path: Symbolic) => {
+      if (out.some(known => known.account === account && JSON.stringify(known.path) === JSON.stringify(valueOf(path)))) return;
+      const identityPolicies = identity
+        .filter(policy => policy.account === account && (policy.rolePaths ?? []).some(other => sameSymbolic(other, path)))
+        .flatMap(policy => policy.statements);
+      out.push({ account, path: valueOf(path), type: PrincipalType.ROLE, identityPolicies });
+    };
     for (const trust of this.policies.policies.filter(policy => policy.kind === 'trust policy')) {
-      if (!trust.account) continue;
-      const path = trust.rolePaths![0];
-      const identity = this.policies.policies.filter(policy => policy.kind === 'identity policy' && policy.account === trust.account
-        && (policy.rolePaths ?? []).some(other => sameSymbolic(other, path)));
-      const identityPolicies = identity.flatMap(policy => policy.statements);
-      out.push({ account: trust.account, path: valueOf(path), type: PrincipalType.ROLE, identityPolicies });
+      if (trust.account) add(trust.account, trust.rolePaths![0]);
+    }
+    if (this.identitiesFromTemplates) {
+      for (const policy of identity) {
+        if (policy.account) (policy.rolePaths ?? []).forEach(path => add(policy.account!, path));
+      }
     }
     return out;
   }
@@ -282,8 +317,14 @@ export class PolicyAnalyzer {
   /** Whether IAM allows the request, by which statements, or what denies or is missing. */
   public async isAllowed(request: AccessRequest, options: { otherKeys?: 'absent' | 'any' } = {}): Promise<AccessAnswer> {
     const path = this.pathFor(request.bucket, request.accessPoint);
-    const { model, unknowns, decision, named } = this.encoding(request.bucket, path);
-    const constraints = and(model.wellFormed(), this.concrete(request, model, options.otherKeys ?? 'absent'));
+    const encoding = this.encoding(request.bucket, path);
+    const constraints = and(encoding.model.wellFormed(), this.concrete(request, encoding.model, options.otherKeys ?? 'absent'));
+    return this.answer(encoding, constraints, request.context);
+  }
+
+  /** Whether the decision of `encoding` holds under `constraints` (one request): for every model, some, or none. */
+  private async answer(encoding: Encoding, constraints: Term, context: AccessRequest['context']): Promise<AccessAnswer> {
+    const { model, unknowns, decision, named } = encoding;
     const allowedModel = await this.solver.solve(and(constraints, named.definitions, decision.allowed));
     const deniedModel = await this.solver.solve(and(constraints, named.definitions, not(decision.allowed)));
     const shown = allowedModel ?? deniedModel!;
@@ -294,7 +335,7 @@ export class PolicyAnalyzer {
     const provided: Record<string, string | number | boolean> = {};
     if (allowedModel) {
       for (const free of model.free.values()) {
-        if (request.context && Object.keys(request.context).some(key => key.toLowerCase() === free.key.toLowerCase())) continue;
+        if (context && Object.keys(context).some(key => key.toLowerCase() === free.key.toLowerCase())) continue;
         if (allowedModel.booleans.get(`${free.variable}:present`) !== true) continue;
         provided[free.key] = free.type === 'string' ? allowedModel.strings.get(free.variable) ?? ''
           : free.type === 'bool' ? allowedModel.booleans.get(free.variable) ?? false : allowedModel.numbers.get(free.variable) ?? 0;
@@ -575,18 +616,7 @@ export class PolicyAnalyzer {
   public async findKeyAccess(question: { readonly outsideOwner: boolean; readonly actions: readonly string[] }): Promise<KeyRequest[]> {
     const out: KeyRequest[] = [];
     for (const key of this.policies.policies.filter(policy => policy.kind === 'key policy')) {
-      const fixed = new Map<string, KeyValue>();
-      if (key.account) fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [key.account] });
-      const model = new RequestModel(this.solver, fixed, new Map());
-      const unknowns = new Unknowns(this.solver);
-      const resources: ResourceChoice[] = [{ when: TRUE, value: valueOf(key.keyArn!) }];
-      const decision = decide({
-        owner: key.account ?? 'unknown',
-        documents: [{ name: 'key policy', statements: key.statements, resources, strict: true }],
-        identityResources: resources,
-        principals: this.knownPrincipals(),
-      }, { model, unknowns });
-      const named = this.nameEvidence(decision);
+      const { model, unknowns, decision, named } = this.keyEncoding(key);
       const constraints = [model.wellFormed(), named.definitions, decision.allowed, actionIn(question.actions.map(name => requireAction(name)))];
       if (question.outsideOwner && key.account) constraints.push(not(and(model.isIamPrincipal, model.accountIs(key.account))));
       const found = await this.solveReadable(and(...constraints), model);
@@ -599,9 +629,58 @@ export class PolicyAnalyzer {
     return out;
   }
 
+  /** The key policy's request model and decision (with the identity policies of the templates), made once per analyzer. */
+  private keyEncoding(key: PolicyFacts): Encoding {
+    const cacheKey = `key\u0000${key.stack}\u0000${key.logicalId}`;
+    let encoding = this.encodings.get(cacheKey);
+    if (!encoding) {
+      const fixed = new Map<string, KeyValue>();
+      if (key.account) fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [key.account] });
+      const counts = new Map<string, number>();
+      key.statements.forEach(statement => statement.condition.filter(condition => isMultivalued(condition.key))
+        .forEach(condition => counts.set(condition.key.toLowerCase(), (counts.get(condition.key.toLowerCase()) ?? 0) + 1)));
+      const model = new RequestModel(this.solver, fixed, counts);
+      const unknowns = new Unknowns(this.solver);
+      const resources: ResourceChoice[] = [{ when: TRUE, value: valueOf(key.keyArn!) }];
+      const decision = decide({
+        owner: key.account ?? 'unknown',
+        documents: [{ name: 'key policy', statements: key.statements, resources, strict: true }],
+        identityResources: resources,
+        principals: this.knownPrincipals(),
+      }, { model, unknowns });
+      encoding = { model, unknowns, decision: { ...decision, actions: TRUE }, named: this.nameEvidence(decision) };
+      this.encodings.set(cacheKey, encoding);
+    }
+    return encoding;
+  }
+
+  /** The bucket's default encryption in the templates, when it is SSE-KMS: the key's ARN and whether S3 Bucket Keys are on. */
+  public bucketEncryption(bucket: string): { readonly keyArn: Symbolic; readonly bucketKey: boolean; readonly region?: string } | undefined {
+    const facts = this.policies.buckets.find(item => text(item.name) === bucket && item.encryption);
+    return facts ? { ...facts.encryption!, region: facts.region } : undefined;
+  }
+
+  /**
+   * Whether the key's policy, with the identity policies of the templates, allows one KMS request;
+   * undefined when the key's policy is not in the templates. Keys the request does not give are
+   * absent, or with `otherKeys: 'any'` free (aws:SecureTransport true, aws:CurrentTime now, as in isAllowed).
+   */
+  public async isKeyAllowed(request: KeyAccessRequest, options: { otherKeys?: 'absent' | 'any' } = {}): Promise<AccessAnswer | undefined> {
+    const key = this.policies.policies.find(policy => policy.kind === 'key policy' && policy.keyArn && sameSymbolic(policy.keyArn, request.keyArn));
+    if (!key) return undefined;
+    const encoding = this.keyEncoding(key);
+    const constraints = and(encoding.model.wellFormed(), this.concrete({ ...request, bucket: '' }, encoding.model, options.otherKeys ?? 'absent'));
+    return this.answer(encoding, constraints, request.context);
+  }
+
   /** A second analyzer over other templates that shares this one's solver (for findNewAccess). */
   public sibling(policies: PolicySet): PolicyAnalyzer {
     return new PolicyAnalyzer(policies, this.solver);
+  }
+
+  /** Whether the templates give `bucket` an access point named `name`. */
+  public hasAccessPoint(bucket: string, name: string): boolean {
+    return this.paths(bucket).some(path => path.accessPoint !== undefined && text(path.accessPoint.name) === name);
   }
 
   private pathFor(bucket: string, accessPoint?: string): Path {
@@ -639,6 +718,7 @@ export class PolicyAnalyzer {
     }
     terms.push(`(= |${ACTION}| ${requireAction(request.action)})`);
     if (request.key !== undefined) terms.push(this.solver.membership(OBJECT_KEY, `(str.to_re ${smtString(request.key)})`));
+    if (request.keyPrefix !== undefined) terms.push(this.solver.membership(OBJECT_KEY, `(re.++ (str.to_re ${smtString(request.keyPrefix)}) (re.* re.allchar))`));
     // The identity policies of a principal outside the templates are unknown: the answer assumes they allow.
     terms.push('|identity:unknown-principal-allows|');
     const context = new Map(Object.entries(request.context ?? {}).map(([key, item]) => [key.toLowerCase(), item]));

@@ -42,6 +42,8 @@ export interface BucketFacts {
   readonly region?: string;
   /** Block Public Access: a public bucket policy serves the owner's account and AWS services only. */
   readonly restrictPublicBuckets?: boolean;
+  /** SSE-KMS by default: the key (`KMSMasterKeyID`), and whether S3 Bucket Keys are on. */
+  readonly encryption?: { readonly keyArn: Symbolic; readonly bucketKey: boolean };
 }
 
 export interface PolicyFacts {
@@ -230,7 +232,7 @@ export class Resolver {
     if (resolved === UNRESOLVED) return this.unknown(where);
     if (typeof resolved === 'string' || typeof resolved === 'number' || typeof resolved === 'boolean') return [String(resolved)];
     if (Array.isArray(resolved) && resolved.every(part => typeof part === 'string' || (part && typeof part === 'object' && 'unknown' in part))) {
-      return joinSymbolic(resolved as SymbolicPart[]);
+      return joinText(resolved as SymbolicPart[]);
     }
     return this.unknown(where);
   }
@@ -261,7 +263,7 @@ export class Resolver {
         const [separator, items] = argument;
         const list = this.list(items, where);
         if (list === UNRESOLVED) return this.unknown(where);
-        return joinSymbolic(list.flatMap((item, index) => index === 0 ? [...item] : [separator, ...item]));
+        return joinText(list.flatMap((item, index) => index === 0 ? [...item] : [separator, ...item]));
       }
       case 'Fn::Sub':
         return this.sub(argument, where);
@@ -318,7 +320,7 @@ export class Resolver {
       } else {parts.push(...this.ref(name));}
     }
     parts.push(rest);
-    return joinSymbolic(parts);
+    return joinText(parts);
   }
 
   /** Evaluates a template condition where its inputs are known; undefined where they are not. */
@@ -350,10 +352,6 @@ export class Resolver {
   }
 }
 
-function joinSymbolic(parts: readonly SymbolicPart[]): Symbolic {
-  return joinText(parts);
-}
-
 function rolePath(resource: any): string {
   const path = resource?.Properties?.Path;
   return typeof path === 'string' ? path : '/';
@@ -363,7 +361,7 @@ function rolePath(resource: any): string {
 function rolePathOf(stack: LoadedStack, resolver: Resolver, logicalId: string): Symbolic {
   const resource = stack.template.Resources[logicalId];
   const name = resolver.symbolic({ Ref: logicalId }, `${logicalId}.RoleName`);
-  return joinSymbolic([`role${rolePath(resource)}`, ...name]);
+  return joinText([`role${rolePath(resource)}`, ...name]);
 }
 
 /** Collects every policy of the stacks that can govern access to a bucket. */
@@ -390,19 +388,24 @@ export function collectPolicies(stacks: readonly LoadedStack[]): PolicySet {
       const logicalId = item && typeof item === 'object' && 'Ref' in item ? (item as any).Ref : undefined;
       if (logicalId && resources[logicalId]?.Type === 'AWS::IAM::Role') return rolePathOf(stack, resolver, logicalId);
       // A role of this account named outside the template.
-      return joinSymbolic(['role/', ...resolver.symbolic(item, 'Roles')]);
+      return joinText(['role/', ...resolver.symbolic(item, 'Roles')]);
     });
     for (const [logicalId, resource] of Object.entries<any>(resources)) {
       const properties = resource.Properties ?? {};
       const base = { stack: stack.id, logicalId, account, region };
       switch (resource.Type) {
-        case 'AWS::S3::Bucket':
+        case 'AWS::S3::Bucket': {
+          const rule = (properties.BucketEncryption?.ServerSideEncryptionConfiguration ?? [])[0];
+          const byDefault = rule?.ServerSideEncryptionByDefault;
           buckets.push({
             ...base,
             name: resolver.symbolic({ Ref: logicalId }, `${logicalId}.BucketName`),
             restrictPublicBuckets: properties.PublicAccessBlockConfiguration?.RestrictPublicBuckets === true,
+            encryption: byDefault?.SSEAlgorithm === 'aws:kms' && byDefault.KMSMasterKeyID !== undefined
+              ? { keyArn: resolver.symbolic(byDefault.KMSMasterKeyID, `${logicalId}.KMSMasterKeyID`), bucketKey: rule.BucketKeyEnabled === true } : undefined,
           });
           break;
+        }
         case 'AWS::S3::BucketPolicy':
           policies.push({ ...base, kind: 'bucket policy', bucket: resolver.symbolic(properties.Bucket, `${logicalId}.Bucket`), statements: read(properties.PolicyDocument, 'bucket policy', logicalId) });
           break;

@@ -15,6 +15,7 @@ import { S3_ACTIONS } from './s3-actions';
 import { AccessLevel } from '../access-level';
 import { PolicyAnalyzer } from '../analyzer/analyzer';
 import { collectPolicies, loadAssembly } from '../analyzer/template';
+import { isAllowedThroughKey } from '../analyzer/through-key';
 import { accessActions } from '../private/access-actions';
 import { RecordedGrant, SharedBucketRecordData, ThirdPartyRoleRecordData } from '../private/record';
 
@@ -629,10 +630,10 @@ export async function policyVerdict(directory: string, explanation: Explanation)
     accessPoint: request.accessPoint ?? undefined,
     context: { 'aws:CurrentTime': request.at, ...(listing && request.key !== '' ? { 's3:prefix': request.key } : {}) },
   };
-  const answer = await analyzer.isAllowed(base);
+  const answer = await isAllowedThroughKey(analyzer, base);
   if (!answer.allowed) {
     // Keys the request does not carry, such as organization membership: allowed for some values of them?
-    const open = await analyzer.isAllowed(base, { otherKeys: 'any' });
+    const open = await isAllowedThroughKey(analyzer, base, { otherKeys: 'any' });
     if (open.undecided || open.allowed) {
       return { allowed: true, provided: open.provided, allowedBy: open.allowedBy, deniedBy: [], missing: [], assuming: open.assuming };
     }
