@@ -6,7 +6,7 @@ import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { RECORD_VERSION } from './private/record';
+import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION } from './private/record';
 import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
@@ -266,7 +266,8 @@ export class ConsumerReader extends Construct {
       allowDelete: throughRole ? null : props.allowDelete ?? false,
       expires: recordedExpiry(expires),
       encryptionKeyArn: known(props.encryptionKeyArn),
-      accessPointArn: known(props.accessPointArn),
+      // Through an access point only deployment knows (another stack's output) is not "straight to the bucket".
+      accessPointArn: props.accessPointArn === undefined ? null : known(props.accessPointArn) ?? KNOWN_AT_DEPLOYMENT,
       thirdPartyRoleArn: known(props.thirdPartyRoleArn),
     }));
 

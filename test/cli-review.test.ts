@@ -136,7 +136,9 @@ describe('the example app, one assembly', () => {
     const start = (line: string, text: string) => line.indexOf(text);
     expect(start(lines[2], 'analytics/')).toBe(start(lines[1], 'PREFIX'));
     expect(start(lines[4], 'vendor-exports/')).toBe(start(lines[1], 'PREFIX'));
-    expect(run.stdout).toContain('Consumers: 3 matched against the grants, all covered.');
+    // The two readers of the owner's bucket are decided from the policies; the third party's reader (its trust) by the records' rules.
+    expect(run.stdout).toContain('Consumers: 3 matched against the grants, all covered; 2 of them decided from the policies ' +
+      '(every request they ask for, KMS through S3 included), 1 by the records\' rules.');
     expect(run.stdout).not.toContain('example-vendor-external-id');
   });
 
@@ -144,8 +146,12 @@ describe('the example app, one assembly', () => {
     const run = review(example, '--json');
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout);
-    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked', 'access', 'unexplained', 'deniedActions']);
+    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked', 'access', 'unexplained', 'deniedActions', 'consumerChecks']);
     expect(json.unexplained).toEqual([]);
+    expect(json.consumerChecks.map((check: any) => [check.consumer, check.requests.length, check.denied])).toEqual([
+      ['SharedBucketConsumer/AnalyticsReader', 3, []],
+      ['SharedBucketConsumer/IngestWriter', 5, []],
+    ]);
     const rows = (bucket: any) => bucket.access.map((access: any) => [access.principal, access.actions, access.recordedGrant]);
     expect(json.access.map((bucket: any) => [bucket.bucketName, rows(bucket)])).toEqual([
       [`cdk-cross-account-bucket-example-${OWNER}`, [
@@ -216,7 +222,7 @@ describe('owner and consumer in separate assemblies', () => {
     const consumer = synthesize(consumerApp({ prefix: 'reports/' }));
     const run = review(owner, consumer);
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain('Findings: 1 of 1 consumers matched against the grants are not covered:');
+    expect(run.stdout).toContain('Findings: 1 of 1 consumers matched against the grants are not covered; 1 of them decided from the policies');
     expect(run.stdout).toContain('! ConsumerReader Consumer/AnalyticsReader (account 222222222222) is covered only in part by SharedBucket Owner/Shared: ' +
       "the closest grant, { accountId: '222222222222', principalArns: ['arn:aws:iam::222222222222:role/AnalyticsReader'], prefix: 'analytics/', " +
       "access: AccessLevel.READ }, differs in the prefix: the consumer asks for 'reports/', the grant covers 'analytics/'");

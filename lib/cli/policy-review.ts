@@ -51,10 +51,13 @@ function intentOf(grant: RecordedGrant, description: string): IntendedGrant {
   };
 }
 
+/** The analyzer over every policy of the assemblies (one solver for every question of a run). */
+export async function analyzerFor(directories: readonly string[]): Promise<PolicyAnalyzer> {
+  return PolicyAnalyzer.create(collectPolicies(directories.flatMap(directory => loadAssembly(directory))));
+}
+
 /** Analyzes every bucket the assemblies' templates name. */
-export async function reviewPolicies(directories: readonly string[], records: readonly FoundRecord[]): Promise<PolicyReviewBucket[]> {
-  const policies = collectPolicies(directories.flatMap(directory => loadAssembly(directory)));
-  const analyzer = await PolicyAnalyzer.create(policies);
+export async function reviewPolicies(analyzer: PolicyAnalyzer, records: readonly FoundRecord[]): Promise<PolicyReviewBucket[]> {
   const out: PolicyReviewBucket[] = [];
   for (const bucketName of analyzer.bucketNames()) {
     const intents = intendedGrants(records, bucketName);
@@ -111,8 +114,7 @@ export interface DeniedActionAccess {
 }
 
 /** CheckAccessNotGranted: a request from outside the owner's account for one of `actions`, per bucket and per key. */
-export async function deniedActionAccess(directories: readonly string[], actions: readonly string[]): Promise<DeniedActionAccess[]> {
-  const analyzer = await PolicyAnalyzer.create(collectPolicies(directories.flatMap(directory => loadAssembly(directory))));
+export async function deniedActionAccess(analyzer: PolicyAnalyzer, actions: readonly string[]): Promise<DeniedActionAccess[]> {
   const s3 = actions.filter(action => action.toLowerCase().startsWith('s3:'));
   const kms = actions.filter(action => action.toLowerCase().startsWith('kms:'));
   const out: DeniedActionAccess[] = [];

@@ -3,9 +3,10 @@ import {
   consumerDisagreement, ConsumerAsk, IsUnknown, organizationConsumersDisagreement, OrganizationConsumersAsk, OwnerBucket, OwnerGrant,
   OwnerOrganizationGrant, OwnerSide, OwnerThirdPartyRole,
 } from '../private/agreement-rules';
-import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../private/record';
+import { KNOWN_AT_DEPLOYMENT, OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../private/record';
 import { SharingMode } from '../sharing-mode';
 import { FoundRecord } from './assembly';
+import { ConsumerCheck, checkMessage } from './consumer-check';
 
 /**
  * What `review` reports, built from the records of one or more cloud assemblies: the shared
@@ -110,7 +111,7 @@ export function reviewBuckets(records: FoundRecord[]): ReviewBucket[] {
  */
 export const isUnknownInRecord: IsUnknown = value => {
   const unknown = (item: unknown) => (typeof item === 'object' && item !== null && !Array.isArray(item))
-    || (typeof item === 'string' && item.includes('${Token['));
+    || (typeof item === 'string' && (item.includes('${Token[') || item === KNOWN_AT_DEPLOYMENT));
   return unknown(value) || (Array.isArray(value) && value.some(unknown));
 };
 
@@ -198,12 +199,19 @@ function ownerSide(records: FoundRecord[]): OwnerIndex {
   return { side: { buckets, thirdPartyRoles }, places };
 }
 
-/** Every consumer of the records matched against every owner grant of the records. */
-export function reviewFindings(records: FoundRecord[]): { findings: Finding[]; unchecked: Unchecked[]; checked: number } {
+/**
+ * Every consumer of the records matched against every owner grant of the records; a consumer in
+ * `decided` is covered or not as the policies decide (consumer-check.ts), the record rules decide
+ * the others.
+ */
+export function reviewFindings(
+  records: FoundRecord[], decided: ReadonlyMap<FoundRecord, ConsumerCheck> = new Map(),
+): { findings: Finding[]; unchecked: Unchecked[]; checked: number; fromPolicies: number } {
   const owners = ownerSide(records);
   const findings: Finding[] = [];
   const unchecked: Unchecked[] = [];
   let checked = 0;
+  let fromPolicies = 0;
   for (const record of records) {
     const data = record.data;
     const place = { assembly: record.assembly, stack: record.stack, path: constructPath(record.path) };
@@ -238,6 +246,25 @@ export function reviewFindings(records: FoundRecord[]): { findings: Finding[]; u
         expires: date(data.expires),
       };
       disagreement = consumerDisagreement(owners.side, ask, isUnknownInRecord);
+      // The policies decide whether it is covered; the record rules, where they disagree too, tell what differs.
+      const check = decided.get(record);
+      const checkedOwner = check && owners.side.buckets
+        .find(bucket => bucket.bucketName === check.bucketName && bucket.accountId === data.bucketOwnerAccountId);
+      if (check !== undefined && checkedOwner !== undefined) {
+        fromPolicies++;
+        if (check.denied.length === 0) {
+          checked++;
+        } else {
+          findings.push({
+            consumer: { ...place, kind },
+            owner: owners.places.get(disagreement?.owner ?? checkedOwner)!,
+            message: disagreement
+              ? `${disagreement.message.replace(/\.?$/, '.')} ${checkMessage(check)}`
+              : `ConsumerReader ${place.path} (account ${data.accountId}): ${checkMessage(check)}`,
+          });
+        }
+        continue;
+      }
     } else if (data.kind === 'OrganizationConsumers') {
       kind = data.kind;
       bucketName = data.bucketName;
@@ -269,5 +296,5 @@ export function reviewFindings(records: FoundRecord[]): { findings: Finding[]; u
       checked++;
     }
   }
-  return { findings, unchecked, checked };
+  return { findings, unchecked, checked, fromPolicies };
 }

@@ -170,13 +170,19 @@ export function jsonBuckets(buckets: ReviewBucket[]): Record<string, unknown>[] 
   }));
 }
 
-export function findingLines(findings: Finding[], unchecked: Unchecked[], checked: number): string[] {
+/**
+ * The consumers' verdicts; `fromPolicies` of them were decided from the policies
+ * (consumer-check.ts), the others by the records' rules.
+ */
+export function findingLines(findings: Finding[], unchecked: Unchecked[], checked: number, fromPolicies = 0): string[] {
   const lines: string[] = [];
   const total = checked + findings.length;
+  const how = fromPolicies === 0 ? '' : `; ${fromPolicies} of them decided from the policies (every request they ask for, KMS through S3 included), ` +
+    `${total - fromPolicies} by the records' rules`;
   if (findings.length === 0) {
-    lines.push(total === 0 ? 'Consumers: none matched against a grant.' : `Consumers: ${total} matched against the grants, all covered.`);
+    lines.push(total === 0 ? 'Consumers: none matched against a grant.' : `Consumers: ${total} matched against the grants, all covered${how}.`);
   } else {
-    lines.push(`Findings: ${findings.length} of ${total} consumers matched against the grants are not covered:`);
+    lines.push(`Findings: ${findings.length} of ${total} consumers matched against the grants are not covered${how}:`);
     for (const finding of findings) {
       lines.push(`! ${finding.message}`,
         `    consumer: ${finding.consumer.kind} ${finding.consumer.path}, stack ${finding.consumer.stack}, ${finding.consumer.assembly}`,
@@ -189,10 +195,10 @@ export function findingLines(findings: Finding[], unchecked: Unchecked[], checke
   return lines;
 }
 
-export function markdownFindings(findings: Finding[], unchecked: Unchecked[], checked: number): string[] {
+export function markdownFindings(findings: Finding[], unchecked: Unchecked[], checked: number, fromPolicies = 0): string[] {
   const lines = [`### ${findings.length === 0 ? 'Consumers' : 'Findings'}`, ''];
   if (findings.length === 0) {
-    lines.push(findingLines([], [], checked)[0]);
+    lines.push(findingLines([], [], checked, fromPolicies)[0]);
   }
   for (const finding of findings) {
     lines.push(`- ${markdownCell(finding.message)} (consumer: ${finding.consumer.kind} \`${finding.consumer.path}\`, stack ${finding.consumer.stack}, ` +

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { CliError, FoundRecord, readRecords } from './assembly';
+import { checkConsumers } from './consumer-check';
 import { Output, Subcommand } from './main';
 import {
-  deniedActionAccess, describeRequest, newAccessBetween, policyJson, policyMarkdown, policyTables, reviewPolicies, unexplainedFindings,
+  analyzerFor, deniedActionAccess, describeRequest, newAccessBetween, policyJson, policyMarkdown, policyTables, reviewPolicies, unexplainedFindings,
 } from './policy-review';
 import { diffBuckets } from './review-diff';
 import { reviewBuckets, reviewFindings } from './review-model';
@@ -19,8 +20,10 @@ export const REVIEW_USAGE = [
   '',
   'Reads the cloud assemblies cdk synth wrote (default: cdk.out). First what the constructs of',
   'cdk-cross-account-bucket recorded there: a table per shared bucket (who, principals, prefix,',
-  'access, delete, expiry, path, MFA); each ConsumerReader and OrganizationConsumers found is',
-  'matched against the owner grants found, with the rules of the synth-time check. Then, decided',
+  'access, delete, expiry, path, MFA). Each ConsumerReader is checked against the policies: every',
+  'request it asks for must be allowed by its own policy, the bucket\'s (and access point\'s) and the',
+  'key\'s, KMS through S3 included; readers through a third-party role and OrganizationConsumers are',
+  'matched against the owner grants with the rules of the synth-time check. Then, decided',
   'from the policies for every request (needs the npm package z3-solver): per bucket, every',
   'principal outside its account that can do anything, the statements that let it, and whether a',
   'recorded grant intends it. Give the owner\'s and the consumers\' assemblies together when they',
@@ -107,21 +110,31 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
 
   const records = directories.flatMap(recordsOf);
   const buckets = reviewBuckets(records);
-  const { findings, unchecked, checked } = reviewFindings(records);
-  const analyzed = await reviewPolicies(directories, records);
-  const denied = denyActions.length > 0 ? await deniedActionAccess(directories, denyActions) : [];
+  const analyzer = await analyzerFor(directories);
+  const consumerChecks = await checkConsumers(analyzer, records);
+  const { findings, unchecked, checked, fromPolicies } = reviewFindings(records, new Map(consumerChecks.map(check => [check.record, check])));
+  const analyzed = await reviewPolicies(analyzer, records);
+  const denied = denyActions.length > 0 ? await deniedActionAccess(analyzer, denyActions) : [];
   const unexplained = [...unexplainedFindings(analyzed), ...denied.map(item => item.message)];
   if (format === 'json') {
-    const json = { buckets: jsonBuckets(buckets), findings, unchecked, access: policyJson(analyzed), unexplained, deniedActions: denied };
+    const json = {
+      buckets: jsonBuckets(buckets),
+      findings,
+      unchecked,
+      access: policyJson(analyzed),
+      unexplained,
+      deniedActions: denied,
+      consumerChecks: consumerChecks.map(({ record, ...check }) => ({ consumer: record.path.replace(/^\//, ''), stack: record.stack, ...check })),
+    };
     output.out(JSON.stringify(json, undefined, 2));
   } else if (format === 'mermaid') {
     // Findings as mermaid comments: the output stays a diagram to paste as it is.
-    output.out([...mermaidDiagram(buckets), ...[...findingLines(findings, unchecked, checked), ...unexplained].map(line => `%% ${line}`)].join('\n'));
+    output.out([...mermaidDiagram(buckets), ...[...findingLines(findings, unchecked, checked, fromPolicies), ...unexplained].map(line => `%% ${line}`)].join('\n'));
   } else if (format === 'markdown') {
-    output.out([...markdownTables(buckets), ...markdownFindings(findings, unchecked, checked), '', ...policyMarkdown(analyzed), ...unexplained.map(line => `- ${line}`)].join('\n'));
+    output.out([...markdownTables(buckets), ...markdownFindings(findings, unchecked, checked, fromPolicies), '', ...policyMarkdown(analyzed), ...unexplained.map(line => `- ${line}`)].join('\n'));
   } else {
     const noBucket = buckets.length === 0 ? [`No SharedBucket in ${directories.join(', ')}: only consumers; give the owner's assembly too to match them.`, ''] : [];
-    output.out([...noBucket, ...textTables(buckets), ...findingLines(findings, unchecked, checked), '', ...policyTables(analyzed), ...unexplained].join('\n'));
+    output.out([...noBucket, ...textTables(buckets), ...findingLines(findings, unchecked, checked, fromPolicies), '', ...policyTables(analyzed), ...unexplained].join('\n'));
   }
   return findings.length > 0 || unexplained.length > 0 ? 1 : 0;
 };

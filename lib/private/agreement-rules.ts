@@ -307,7 +307,9 @@ function grantDifferences(owner: OwnerBucket, grant: OwnerGrant, request: Consum
     if (request.accessPointArn === undefined) {
       differences.push('the access point: the owner shares through access points (SharingMode.ACCESS_POINTS), and the consumer goes straight to the bucket; ' +
         `set accessPointArn to the grant's access point${grant.accessPointArn === undefined ? '' : ` (${grant.accessPointArn})`}`);
-    } else if (grant.accessPointArn !== undefined && !sameArn(grant.accessPointArn, request.accessPointArn)) {
+    } else if (grant.accessPointArn !== undefined && !sameArn(grant.accessPointArn, request.accessPointArn)
+      // A consumer's access point only deployment knows (another stack's output) cannot be compared with a known one.
+      && !(isUnknown(request.accessPointArn) && !isUnknown(grant.accessPointArn))) {
       differences.push(`the access point: the consumer names ${request.accessPointArn}, the grant's is ${grant.accessPointArn}; set accessPointArn to the grant's`);
     }
   } else if (request.accessPointArn !== undefined) {

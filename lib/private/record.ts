@@ -23,6 +23,9 @@ export type RecordedAccess = 'READ' | 'WRITE' | 'READ_WRITE';
 /** The prefix recorded for an organization grant whose members each get their own (`<account id>/`). */
 export const OWN_ACCOUNT_RECORDED_PREFIX = '<account id>/';
 
+/** Recorded for a value that was given but only deployment knows (a token, such as another stack's output). */
+export const KNOWN_AT_DEPLOYMENT = '<known at deployment>';
+
 /** Which policy carries the grant on the owner's side. */
 export type RecordedPath = 'bucketPolicy' | 'accessPoint' | 'thirdPartyRole' | 'organization';
 
@@ -113,6 +116,7 @@ export interface ConsumerReaderRecordData {
   readonly expires: string | null;
   /** The key ARN the policy names; null for any key of the owner (`key/*`) through S3. */
   readonly encryptionKeyArn: string | null;
+  /** The access point it reads through; null when it goes straight to the bucket; KNOWN_AT_DEPLOYMENT for a token. */
   readonly accessPointArn: string | null;
   /** The owner's third-party role this reader assumes, when it goes through one. */
   readonly thirdPartyRoleArn: string | null;
