@@ -33,6 +33,7 @@ interface ReviewJson {
     readonly access: ReadonlyArray<{
       readonly principal: string;
       readonly accessPoint: string | null;
+      readonly throughRole?: string | null;
       readonly actions: string[];
       readonly recordedGrant: string;
       readonly statementSources: StatementSourceJson[];
@@ -134,7 +135,8 @@ export class CrossAccountAccessPlugin implements IPolicyValidationPlugin {
       for (const access of bucket.access.filter(item => item.recordedGrant !== 'yes')) {
         violations.push({
           ruleName: 'UnexplainedAccess',
-          description: `${access.principal} can ${access.actions.join(', ')} on bucket ${bucket.bucketName}${access.accessPoint ? ` through ${access.accessPoint}` : ''}, ` +
+          description: `${access.principal} can ${access.actions.join(', ')} on bucket ${bucket.bucketName}${access.accessPoint ? ` through ${access.accessPoint}` : ''}` +
+            `${access.throughRole ? ` as role ${access.throughRole}` : ''}, ` +
             `and no grant of cdk-cross-account-bucket intends it${access.unexplainedRequest ? `, for example ${requestText(access.unexplainedRequest)}` : ''}.`,
           fix: 'Remove the statement, or grant the access through SharedBucket (consumers, organizationGrants), or acknowledge cdk-cross-account-bucket::UnexplainedAccess.',
           violatingResources: resources(access.statementSources),

@@ -157,8 +157,11 @@ describe('the example app, one assembly', () => {
       [`cdk-cross-account-bucket-example-${OWNER}`, [
         [READER, ['s3:GetObject', 's3:ListBucket'], 'yes'],
         [`arn:aws:iam::${CONSUMER}:role/IngestWriter`, ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'], 'yes'],
+        // The vendor, as the ThirdPartyAccessRole its trust lets it assume.
+        [`arn:aws:iam::${VENDOR}:role/VendorIntegration`, ['s3:GetObject', 's3:ListBucket'], 'yes'],
       ]],
     ]);
+    expect(json.access[0].access.map((access: any) => access.throughRole)).toEqual([null, null, `arn:aws:iam::${OWNER}:role/SharedDataVendorAccess`]);
     expect(json.findings).toEqual([]);
     expect(json.unchecked).toEqual([]);
     expect(json.buckets).toEqual([{

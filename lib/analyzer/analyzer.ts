@@ -76,6 +76,10 @@ export interface AccessQuestion {
   readonly actions?: readonly string[];
   /** Only requests at this time (default: any time). */
   readonly at?: Date;
+  /** Only requests of this principal (an IAM ARN). */
+  readonly principal?: string;
+  /** Only requests these grants do not intend. */
+  readonly notIntended?: readonly IntendedGrant[];
 }
 
 /** What principals outside the bucket's account can do through one path, from the policies. */
@@ -85,6 +89,8 @@ export interface Access {
   readonly account?: string;
   /** The access point's ARN; undefined for the bucket itself. */
   readonly accessPoint?: string;
+  /** The role of the bucket's account the principal assumes to act (through-role.ts); undefined when it acts as itself. */
+  readonly throughRole?: string;
   readonly actions: readonly string[];
   /** The statements that allow them: construct path (or logical id), document, Sid. */
   readonly statements: readonly string[];
@@ -362,6 +368,10 @@ export class PolicyAnalyzer {
         if (question.outsideAccount) constraints.push(not(and(model.isIamPrincipal, model.accountIs(question.outsideAccount))));
         if (question.actions) constraints.push(actionIn(question.actions.map(name => requireAction(name))));
         if (question.at) constraints.push(`(= |context:aws:currenttime| ${integer(question.at.getTime())})`);
+        if (question.principal) constraints.push(this.concretePrincipal(question.principal, model));
+        if (question.notIntended) {
+          constraints.push(not(intendedTerm(question.notIntended, model, path.accessPoint ? text(path.accessPoint.name) : undefined)));
+        }
         return constraints;
       }, true);
       if (found) return found;
@@ -631,20 +641,29 @@ export class PolicyAnalyzer {
 
   /** The key policy's request model and decision (with the identity policies of the templates), made once per analyzer. */
   private keyEncoding(key: PolicyFacts): Encoding {
-    const cacheKey = `key\u0000${key.stack}\u0000${key.logicalId}`;
+    return this.strictEncoding(key, 'key policy', valueOf(key.keyArn!));
+  }
+
+  /**
+   * The request model and decision of a document that must allow on its own (a key policy, a
+   * trust policy) for requests on `resource`, with the identity policies of the templates; made
+   * once per analyzer.
+   */
+  private strictEncoding(facts: PolicyFacts, name: string, resource: Value): Encoding {
+    const cacheKey = `${name}\u0000${facts.stack}\u0000${facts.logicalId}`;
     let encoding = this.encodings.get(cacheKey);
     if (!encoding) {
       const fixed = new Map<string, KeyValue>();
-      if (key.account) fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [key.account] });
+      if (facts.account) fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [facts.account] });
       const counts = new Map<string, number>();
-      key.statements.forEach(statement => statement.condition.filter(condition => isMultivalued(condition.key))
+      facts.statements.forEach(statement => statement.condition.filter(condition => isMultivalued(condition.key))
         .forEach(condition => counts.set(condition.key.toLowerCase(), (counts.get(condition.key.toLowerCase()) ?? 0) + 1)));
       const model = new RequestModel(this.solver, fixed, counts);
       const unknowns = new Unknowns(this.solver);
-      const resources: ResourceChoice[] = [{ when: TRUE, value: valueOf(key.keyArn!) }];
+      const resources: ResourceChoice[] = [{ when: TRUE, value: resource }];
       const decision = decide({
-        owner: key.account ?? 'unknown',
-        documents: [{ name: 'key policy', statements: key.statements, resources, strict: true }],
+        owner: facts.account ?? 'unknown',
+        documents: [{ name, statements: facts.statements, resources, strict: true }],
         identityResources: resources,
         principals: this.knownPrincipals(),
       }, { model, unknowns });
@@ -652,6 +671,32 @@ export class PolicyAnalyzer {
       this.encodings.set(cacheKey, encoding);
     }
     return encoding;
+  }
+
+  /** The roles the templates create in `account` whose ARN synth knows: ARN and trust policy. */
+  public rolesIn(account: string): Array<{ readonly arn: string; readonly trust: PolicyFacts }> {
+    return this.policies.policies.filter(policy => policy.kind === 'trust policy' && policy.account === account)
+      .flatMap(trust => {
+        const path = text(trust.rolePaths![0]);
+        return path ? [{ arn: `arn:aws:iam::${account}:${path}`, trust }] : [];
+      });
+  }
+
+  /**
+   * A principal outside the role's account, and outside `excludedAccounts`, that the role's trust
+   * policy (with the identity policies of the templates) lets call sts:AssumeRole, or undefined.
+   * `only`: a principal of that account other than `other`.
+   */
+  public async findAssumer(
+    role: { readonly arn: string; readonly trust: PolicyFacts }, excludedAccounts: readonly string[], only?: { account: string; other: string },
+  ): Promise<FoundRequest | undefined> {
+    const encoding = this.strictEncoding(role.trust, 'trust policy', [role.arn]);
+    const { model, named, unknowns } = encoding;
+    const constraints = [role.trust.account!, ...excludedAccounts].map(account => not(model.accountIs(account)));
+    if (only) constraints.push(model.accountIs(only.account), not(this.concretePrincipal(only.other, model)));
+    const found = await this.solveReadable(and(model.wellFormed(), named.definitions, encoding.decision.allowed, model.isIamPrincipal,
+      `(= |${ACTION}| ${requireAction('sts:AssumeRole')})`, ...constraints), model);
+    return found ? { ...this.describe(found, {}, named, unknowns, model, ''), resource: role.arn } : undefined;
   }
 
   /** The bucket's default encryption in the templates, when it is SSE-KMS: the key's ARN and whether S3 Bucket Keys are on. */

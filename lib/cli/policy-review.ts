@@ -9,6 +9,7 @@ import { AccessLevel } from '../access-level';
 import { Access, FoundRequest, PolicyAnalyzer } from '../analyzer/analyzer';
 import { IntendedGrant } from '../analyzer/intent';
 import { collectPolicies, loadAssembly } from '../analyzer/template';
+import { RoleIntent, accessThroughRoles } from '../analyzer/through-role';
 import { accessActions } from '../private/access-actions';
 import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedGrant } from '../private/record';
 
@@ -32,6 +33,17 @@ export function intendedGrants(records: readonly FoundRecord[], bucketName: stri
     data.grants.forEach((grant, index) => out.push(intentOf(grant, `grant ${index + 1} of ${record.path.replace(/^\//, '')}`)));
   });
   return out;
+}
+
+/** What each ThirdPartyAccessRole of a bucket intends: its third party assumes it, and it acts on the grant's prefix. */
+export function roleIntents(records: readonly FoundRecord[], bucketName: string): RoleIntent[] {
+  return records.flatMap(record => {
+    const data = record.data;
+    if (data.kind !== 'ThirdPartyAccessRole' || data.bucketName !== bucketName || !data.grant.roleArn) return [];
+    const roleAccount = /^arn:[^:]+:iam::([0-9]{12}):/.exec(data.grant.roleArn)?.[1];
+    const grant = intentOf({ ...data.grant, accountId: roleAccount ?? null, principalArns: [data.grant.roleArn] }, `the role of ${record.path.replace(/^\//, '')}`);
+    return [{ roleArn: data.grant.roleArn, assumerAccounts: data.grant.accountId ? [data.grant.accountId] : [], grants: [grant] }];
+  });
 }
 
 function intentOf(grant: RecordedGrant, description: string): IntendedGrant {
@@ -61,7 +73,10 @@ export async function reviewPolicies(analyzer: PolicyAnalyzer, records: readonly
   const out: PolicyReviewBucket[] = [];
   for (const bucketName of analyzer.bucketNames()) {
     const intents = intendedGrants(records, bucketName);
-    const access = await analyzer.accesses(bucketName, intents);
+    const access = [
+      ...await analyzer.accesses(bucketName, intents),
+      ...await accessThroughRoles(analyzer, bucketName, roleIntents(records, bucketName)),
+    ];
     const unexplained = await analyzer.findUnexplainedAccess(bucketName, intents);
     const anyone = await analyzer.findPublicAccess(bucketName);
     out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access, unexplained, public: anyone });
@@ -151,6 +166,11 @@ function actionsText(actions: readonly string[]): string {
   return actions.length <= 4 ? actions.join(', ') : `${actions.slice(0, 3).join(', ')} and ${actions.length - 3} more`;
 }
 
+/** The THROUGH column: the role assumed, the access point, or the bucket itself. */
+function throughColumn(access: Access): string {
+  return access.throughRole ? `role ${access.throughRole.replace(/^.*:role\//, '')}` : access.accessPoint ?? 'bucket';
+}
+
 const INTENDED_TEXT = { yes: 'yes', partly: 'partly', no: 'NO' } as const;
 
 /** Text tables, one per bucket. */
@@ -163,7 +183,7 @@ export function policyTables(buckets: readonly PolicyReviewBucket[]): string[] {
       continue;
     }
     const rows = [['PRINCIPAL', 'THROUGH', 'ACTIONS', 'STATEMENTS', 'RECORDED GRANT'], ...bucket.access.map(access => [
-      access.who, access.accessPoint ?? 'bucket', actionsText(access.actions), access.statements.map(shortStatement).join('; '), INTENDED_TEXT[access.intended],
+      access.who, throughColumn(access), actionsText(access.actions), access.statements.map(shortStatement).join('; '), INTENDED_TEXT[access.intended],
     ])];
     const widths = rows[0].map((_, column) => Math.max(...rows.map(row => row[column].length)));
     for (const row of rows) lines.push(`  ${row.map((cell, column) => column === row.length - 1 ? cell : cell.padEnd(widths[column])).join('  ')}`);
@@ -178,7 +198,7 @@ export function policyMarkdown(buckets: readonly PolicyReviewBucket[]): string[]
   for (const bucket of buckets) {
     lines.push(`#### Bucket ${bucket.bucketName}`, '', '| Principal | Through | Actions | Statements | Recorded grant |', '| --- | --- | --- | --- | --- |');
     for (const access of bucket.access) {
-      lines.push(`| ${[access.who, access.accessPoint ?? 'bucket', access.actions.join(', '), access.statements.join('; '), INTENDED_TEXT[access.intended]].map(cell => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
+      lines.push(`| ${[access.who, throughColumn(access), access.actions.join(', '), access.statements.join('; '), INTENDED_TEXT[access.intended]].map(cell => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
     }
     lines.push('');
   }
@@ -194,6 +214,7 @@ export function policyJson(buckets: readonly PolicyReviewBucket[]): unknown {
       principal: access.who,
       account: access.account ?? null,
       accessPoint: access.accessPoint ?? null,
+      throughRole: access.throughRole ?? null,
       actions: access.actions,
       statements: access.statements,
       statementSources: access.statementSources,
