@@ -146,7 +146,7 @@ describe('the example app, one assembly', () => {
     const run = review(example, '--json');
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout);
-    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked', 'access', 'unexplained', 'deniedActions', 'consumerChecks']);
+    expect(Object.keys(json)).toEqual(['buckets', 'findings', 'unchecked', 'access', 'unexplained', 'deniedActions', 'consumerChecks', 'notAnalyzed']);
     expect(json.unexplained).toEqual([]);
     expect(json.consumerChecks.map((check: any) => [check.consumer, check.requests.length, check.denied])).toEqual([
       ['SharedBucketConsumer/AnalyticsReader', 3, []],

@@ -200,6 +200,16 @@ export class PolicyAnalyzer {
     return [...names].sort();
   }
 
+  /**
+   * Buckets the templates create whose name only deployment knows (CloudFormation generates it):
+   * policies are matched to buckets by name, so these are not analyzed. Construct path or
+   * stack/logical id.
+   */
+  public unnamedBuckets(): string[] {
+    return this.policies.buckets.filter(bucket => text(bucket.name) === undefined)
+      .map(bucket => this.policies.stacks.find(stack => stack.id === bucket.stack)?.constructPaths?.get(bucket.logicalId) ?? `${bucket.stack}/${bucket.logicalId}`);
+  }
+
   private bucketAccount(bucket: string): string | undefined {
     const facts = [...this.policies.buckets.filter(item => text(item.name) === bucket), ...this.policies.policies.filter(item => item.kind === 'bucket policy' && item.bucket && text(item.bucket) === bucket)];
     return facts.map(item => item.account).find(account => account !== undefined);

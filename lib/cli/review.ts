@@ -116,6 +116,10 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
   const analyzed = await reviewPolicies(analyzer, records);
   const denied = denyActions.length > 0 ? await deniedActionAccess(analyzer, denyActions) : [];
   const unexplained = [...unexplainedFindings(analyzed), ...denied.map(item => item.message)];
+  // Said, never skipped in silence; not a finding (the bucket's own policies are still the user's).
+  const unnamed = analyzer.unnamedBuckets();
+  const notAnalyzed = unnamed.length === 0 ? [] : ['Not analyzed, their names generated at deployment (the analyzer matches policies to buckets by name; ' +
+    `give them a bucketName to have their access decided): ${unnamed.join(', ')}.`];
   if (format === 'json') {
     const json = {
       buckets: jsonBuckets(buckets),
@@ -125,16 +129,17 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
       unexplained,
       deniedActions: denied,
       consumerChecks: consumerChecks.map(({ record, ...check }) => ({ consumer: record.path.replace(/^\//, ''), stack: record.stack, ...check })),
+      notAnalyzed,
     };
     output.out(JSON.stringify(json, undefined, 2));
   } else if (format === 'mermaid') {
     // Findings as mermaid comments: the output stays a diagram to paste as it is.
-    output.out([...mermaidDiagram(buckets), ...[...findingLines(findings, unchecked, checked, fromPolicies), ...unexplained].map(line => `%% ${line}`)].join('\n'));
+    output.out([...mermaidDiagram(buckets), ...[...findingLines(findings, unchecked, checked, fromPolicies), ...unexplained, ...notAnalyzed].map(line => `%% ${line}`)].join('\n'));
   } else if (format === 'markdown') {
-    output.out([...markdownTables(buckets), ...markdownFindings(findings, unchecked, checked, fromPolicies), '', ...policyMarkdown(analyzed), ...unexplained.map(line => `- ${line}`)].join('\n'));
+    output.out([...markdownTables(buckets), ...markdownFindings(findings, unchecked, checked, fromPolicies), '', ...policyMarkdown(analyzed), ...[...unexplained, ...notAnalyzed].map(line => `- ${line}`)].join('\n'));
   } else {
     const noBucket = buckets.length === 0 ? [`No SharedBucket in ${directories.join(', ')}: only consumers; give the owner's assembly too to match them.`, ''] : [];
-    output.out([...noBucket, ...textTables(buckets), ...findingLines(findings, unchecked, checked, fromPolicies), '', ...policyTables(analyzed), ...unexplained].join('\n'));
+    output.out([...noBucket, ...textTables(buckets), ...findingLines(findings, unchecked, checked, fromPolicies), '', ...policyTables(analyzed), ...unexplained, ...notAnalyzed].join('\n'));
   }
   return findings.length > 0 || unexplained.length > 0 ? 1 : 0;
 };
