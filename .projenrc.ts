@@ -119,8 +119,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // policy document once and hands the simulator the validated policy.
     '@cloud-copilot/iam-policy@0.1.109',
     'fast-check@4.10.2',
-    // smoke runs the Python package's check beside the others (see the smoke task).
-    'concurrently@10.0.7',
+    // smoke runs the Python package's check beside the others (see the smoke task). 9.x: 10 declares
+    // Node >= 22 and npm ci warns about it on Node 20.
+    'concurrently@9.2.5',
     // The policy analyzer's solver (lib/analyzer/solver.ts): z3's WebAssembly build, about 35 MB.
     // Not a dependency of the published package: the constructs never load it, and the analyzer
     // asks its users to install it (README), so no user pays for it in every language's package.
