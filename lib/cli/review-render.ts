@@ -4,7 +4,7 @@ import { RecordedGrant, RecordedPath } from '../private/record';
 
 /**
  * The renderings of `review`: aligned plain text for a terminal (and a README code block),
- * GitHub markdown tables, a mermaid flowchart, and the JSON of issue 13. External ids are never
+ * GitHub markdown tables, a mermaid flowchart, and the JSON (jsonBuckets). External ids are never
  * in the record, so never in any of them.
  */
 
@@ -143,7 +143,7 @@ export function mermaidDiagram(buckets: ReviewBucket[]): string[] {
   return lines;
 }
 
-/** A grant in the JSON of issue 13: who, principals, prefix, access, delete, expiry, path, and the path's own fields. */
+/** A grant in review's JSON: who, principals, prefix, access, delete, expiry, path, and the path's own fields. */
 export function jsonGrant(grant: RecordedGrant): Record<string, unknown> {
   return {
     ...(grant.organizationId !== undefined

@@ -79,7 +79,8 @@ export function s3GrantStatements(scope: GrantScope, options: GrantStatementOpti
  * object ARN), so the pairing adds nothing. The listing stays inside the prefix through
  * `StringLikeIfExists s3:prefix`: object requests carry no `s3:prefix` and pass, a listing of
  * another prefix fails; a listing that names no prefix at all passes this statement, so the
- * bucket policy must also carry `listingWithoutPrefixDenial`.
+ * bucket policy must also carry the `DenyListingWithoutPrefix` statement
+ * (BucketPolicySharing.denyListingWithoutPrefix, lib/private/sharing/bucket-policy-sharing.ts).
  */
 export function compactS3Statement(scope: GrantScope, options: GrantStatementOptions): iam.PolicyStatement {
   const actions = accessActions(scope.access, scope.allowDelete);
@@ -93,7 +94,7 @@ export function compactS3Statement(scope: GrantScope, options: GrantStatementOpt
   return result;
 }
 
-/** Whether `compactS3Statement` for this scope relies on `listingWithoutPrefixDenial`. */
+/** Whether `compactS3Statement` for this scope relies on the `DenyListingWithoutPrefix` statement. */
 export function listsWithinPrefix(scope: GrantScope): boolean {
   return scope.prefix !== undefined && accessActions(scope.access, scope.allowDelete).bucketActions.length > 0;
 }
