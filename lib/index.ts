@@ -1,5 +1,6 @@
 export * from './access-level';
 export * from './sharing-mode';
+export * from './grants';
 export * from './shared-bucket';
 export * from './third-party-access-role';
 export * from './consumer-reader';

@@ -1,176 +1,30 @@
-import { CfnOutput, Expiration, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnOutput, FeatureFlags, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
+import { ConsumerGrant, OrganizationGrant } from './grants';
 import { registerSharedBucket } from './private/agreement';
+import { BaselineTarget, denyForeignEncryption, denyInsecureTransport } from './private/baseline-statements';
 import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
-import { validExpiry, warnIfExpiring } from './private/expiry';
+import { warnIfExpiring } from './private/expiry';
+import { validateGrant, validateOrganizationGrant } from './private/grant-validation';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { RECORD_VERSION } from './private/record';
 import {
   BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
 } from './private/record-writer';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
-import { AccessPointSharing, defaultAccessPointName, defaultOrganizationAccessPointName } from './private/sharing/access-point-sharing';
+import { AccessPointSharing } from './private/sharing/access-point-sharing';
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
 import { NormalizedOrganizationGrant } from './private/sharing/organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { shareStatementIdPrefix } from './private/statement-ids';
-import { knownAndDifferent, knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
+import { knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { addWarning } from './private/warnings';
 import { SharingMode } from './sharing-mode';
-
-/**
- * One account's access to a SharedBucket.
- */
-export interface ConsumerGrant {
-  /**
-   * The consumer's AWS account id (12 digits).
-   */
-  readonly accountId: string;
-
-  /**
-   * IAM roles or users of the consumer account that may use the grant.
-   *
-   * The policies name the account root as principal and list these ARNs in an
-   * `aws:PrincipalArn` condition. That way the owner stack deploys before the roles exist,
-   * and a role that is deleted and re-created keeps its access.
-   *
-   * @default - any principal of the consumer account that the account's own IAM policies allow
-   */
-  readonly principalArns?: string[];
-
-  /**
-   * The key prefix the consumer may use, ending in '/' (for example 'partner-a/').
-   *
-   * A prefix names a folder: 'data/' covers 'data/x' but not 'data-archive/x'. It may not
-   * start with '/' or contain '*', '?' or '${'. A prefix named after the consumer's own account
-   * ('222222222222/') lets any number of such grants share one statement of the bucket policy.
-   *
-   * @default - the whole bucket
-   */
-  readonly prefix?: string;
-
-  /**
-   * What the consumer may do under its prefix.
-   *
-   * @default AccessLevel.READ
-   */
-  readonly access?: AccessLevel;
-
-  /**
-   * Also allow `s3:DeleteObject` under the prefix.
-   *
-   * Never `s3:DeleteObjectVersion`: the bucket is versioned, so a delete leaves the data
-   * recoverable by the owner.
-   *
-   * @default false
-   */
-  readonly allowDelete?: boolean;
-
-  /**
-   * Name of the grant's access point, in `SharingMode.ACCESS_POINTS` only: 3 to 50 lowercase
-   * letters, digits and hyphens, unique among the access points of the owner account in the
-   * bucket's region.
-   *
-   * @default - derived from the SharedBucket's construct path and the grant's number, for
-   * example `owner-shared-1a2b3c4d-7` for the seventh grant
-   */
-  readonly accessPointName?: string;
-
-  /**
-   * When the grant ends. Every allow statement that serves it (bucket policy, key policy, access
-   * point policy) carries `DateLessThan aws:CurrentTime <end>`, written to the second
-   * (`2027-06-30T00:00:00Z`), so AWS denies its access from that moment on without a deploy;
-   * grants with different ends never share a statement. Synth warns when the grant has ended
-   * (`grantExpired`; it is still written, and denied) or ends within 30 days (`grantExpiresSoon`).
-   *
-   * Must be a fixed time in whole seconds, such as
-   * `Expiration.atDate(new Date('2027-06-30T00:00:00Z'))` or `Expiration.fromString(...)`. A
-   * time with a fraction of a second is an error: it is what `Expiration.after(...)` and
-   * `Expiration.atTimestamp(Date.now() + ...)` give, an end that moves at every synth, so each
-   * deploy would extend the grant and access would never end. (Such an end that happens to fall
-   * on a whole second is not caught.) A time after the year 9999 (or before the year 0000) is an
-   * error too: IAM reads four-digit years only.
-   *
-   * @default - the grant does not end
-   */
-  readonly expires?: Expiration;
-}
-
-/**
- * Access for the accounts of an AWS Organization, or of some of its organizational units: one
- * statement in the bucket policy and one in the key policy, whatever the number of accounts,
- * and accounts that join an OU later are covered without a change here.
- */
-export interface OrganizationGrant {
-  /**
-   * The organization's id ('o-' and 10 to 32 lowercase letters or digits). Always required of
-   * the caller (`aws:PrincipalOrgID`).
-   */
-  readonly organizationId: string;
-
-  /**
-   * Organizational units whose accounts, and the accounts of the OUs below them, get access:
-   * paths as `aws:PrincipalOrgPaths` reports them, `<organization id>/<root id>/<OU id>/...`, each
-   * ending in '/', for example 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'.
-   *
-   * @default - every account of the organization
-   */
-  readonly organizationalUnitPaths?: string[];
-
-  /**
-   * The role name every member account uses for this access (`aws:PrincipalArn` is
-   * `arn:<partition>:iam::*:role/<roleName>`); `OrganizationConsumers` deploys such a role in every
-   * account of its OUs.
-   *
-   * @default - any principal of a member account that the account's own IAM policies allow
-   * (without `organizationalUnitPaths` either, synth warns `organizationWideGrant`)
-   */
-  readonly roleName?: string;
-
-  /**
-   * One prefix every member account shares, ending in '/' (for example reference data).
-   *
-   * @default - each account reaches only its own prefix `<account id>/`
-   */
-  readonly sharedPrefix?: string;
-
-  /**
-   * What the members may do under their prefix.
-   *
-   * @default AccessLevel.READ
-   */
-  readonly access?: AccessLevel;
-
-  /**
-   * Also allow `s3:DeleteObject` under the prefix (never `s3:DeleteObjectVersion`).
-   *
-   * @default false
-   */
-  readonly allowDelete?: boolean;
-
-  /**
-   * Name of the grant's access point, in `SharingMode.ACCESS_POINTS` only (see
-   * `ConsumerGrant.accessPointName`).
-   *
-   * @default - derived from the SharedBucket's construct path, for example `owner-shared-1a2b3c4d-org1`
-   */
-  readonly accessPointName?: string;
-
-  /**
-   * When the grant ends: its bucket (or access point) and key statements carry
-   * `DateLessThan aws:CurrentTime <end>`, as `ConsumerGrant.expires` describes; give the
-   * member roles the same end (`OrganizationConsumers` `expires`).
-   *
-   * @default - the grant does not end
-   */
-  readonly expires?: Expiration;
-}
 
 /**
  * Properties of a SharedBucket.
@@ -331,9 +185,9 @@ export class SharedBucket extends Construct {
     validator.sharingMode('sharingMode', props.sharingMode);
     this.sharingMode = props.sharingMode ?? SharingMode.BUCKET_POLICY;
     const accessPointNames = new Set<string>();
-    (props.consumers ?? []).forEach((grant, index) => this.validateGrant(validator, `consumers[${index}]`, grant, accessPointNames, index + 1));
+    (props.consumers ?? []).forEach((grant, index) => validateGrant(this, validator, `consumers[${index}]`, grant, accessPointNames, index + 1));
     (props.organizationGrants ?? []).forEach((grant, index) =>
-      this.validateOrganizationGrant(validator, `organizationGrants[${index}]`, grant, props.organizationId, accessPointNames, index + 1));
+      validateOrganizationGrant(this, validator, `organizationGrants[${index}]`, grant, props.organizationId, accessPointNames, index + 1));
     const existing = props.existingBucket === undefined ? undefined : inspectExistingBucket(validator, props.existingBucket, {
       bucketName: props.bucketName,
       encryptionKey: props.encryptionKey,
@@ -372,9 +226,9 @@ export class SharedBucket extends Construct {
     this.statementIdPrefix = shareStatementIdPrefix([this.bucket, this.encryptionKey]);
     if (props.existingBucket !== undefined) {
       // A bucket this library creates gets these from its props (enforceSSL, minimumTLSVersion).
-      this.denyInsecureTransport(settings.minimumTlsVersion);
+      denyInsecureTransport(this.baselineTarget(), settings.minimumTlsVersion);
     }
-    this.denyForeignEncryption();
+    denyForeignEncryption(this.baselineTarget());
 
     const target: SharingTarget = {
       scope: this,
@@ -477,7 +331,7 @@ export class SharedBucket extends Construct {
    */
   public addConsumer(grant: ConsumerGrant): void {
     const validator = new PropsValidator(this, 'SharedBucket', SharedBucket.prototype.addConsumer);
-    this.validateGrant(validator, 'addConsumer(grant)', grant, new Set(this.path.accessPointNames), this.consumerGrants.length + 1);
+    validateGrant(this, validator, 'addConsumer(grant)', grant, new Set(this.path.accessPointNames), this.consumerGrants.length + 1);
     validator.throwIfInvalid();
     this.addGrant(grant);
   }
@@ -497,7 +351,7 @@ export class SharedBucket extends Construct {
    */
   public addOrganizationGrant(grant: OrganizationGrant): void {
     const validator = new PropsValidator(this, 'SharedBucket', SharedBucket.prototype.addOrganizationGrant);
-    this.validateOrganizationGrant(validator, 'addOrganizationGrant(grant)', grant, this.organizationId,
+    validateOrganizationGrant(this, validator, 'addOrganizationGrant(grant)', grant, this.organizationId,
       new Set(this.path.accessPointNames), this.organizationGrantList.length + 1);
     validator.throwIfInvalid();
     this.writeOrganizationGrant(grant);
@@ -594,63 +448,8 @@ export class SharedBucket extends Construct {
     }
   }
 
-  /** `number`: the grant's 1-based position among the organization grants, which names its default access point. */
-  private validateOrganizationGrant(
-    validator: PropsValidator, prop: string, grant: OrganizationGrant, bucketOrganizationId: string | undefined,
-    namesInUse: Set<string>, number: number,
-  ): void {
-    const validOrganization = validator.organizationId(`${prop}.organizationId`, grant.organizationId);
-    if (validOrganization && knownAndDifferent(bucketOrganizationId, grant.organizationId)) {
-      validator.fail(`${prop}.organizationId`, grant.organizationId,
-        `the organizationId of the SharedBucket, ${bucketOrganizationId}: every grant of this SharedBucket requires that organization, ` +
-        'so a grant to another one could never be used');
-    }
-    validator.organizationalUnitPaths(`${prop}.organizationalUnitPaths`, grant.organizationalUnitPaths,
-      validOrganization ? grant.organizationId : undefined);
-    validator.roleName(`${prop}.roleName`, grant.roleName);
-    validator.prefix(`${prop}.sharedPrefix`, grant.sharedPrefix);
-    validator.accessLevel(`${prop}.access`, grant.access);
-    validExpiry(validator, `${prop}.expires`, grant.expires);
-    this.validateAccessPointName(validator, `${prop}.accessPointName`, grant.accessPointName,
-      defaultOrganizationAccessPointName(this, number), namesInUse, `'<path>-org${number}'`);
-  }
-
-  /**
-   * An access point name, in SharingMode.ACCESS_POINTS only, valid and unique among the grants'
-   * (`defaultName`, shown as `defaultShown`, when unset).
-   */
-  private validateAccessPointName(
-    validator: PropsValidator, prop: string, accessPointName: string | undefined, defaultName: string, namesInUse: Set<string>, defaultShown: string,
-  ): void {
-    if (this.sharingMode !== SharingMode.ACCESS_POINTS) {
-      if (accessPointName !== undefined) {
-        validator.fail(prop, accessPointName,
-          'no accessPointName unless sharingMode is SharingMode.ACCESS_POINTS: in SharingMode.BUCKET_POLICY no access point is created');
-      }
-      return;
-    }
-    if (accessPointName !== undefined && !validator.accessPointName(prop, accessPointName)) {
-      return;
-    }
-    const name = accessPointName ?? defaultName;
-    if (namesInUse.has(name)) {
-      validator.fail(prop, name, 'an access point name no other grant of this SharedBucket uses' +
-        (accessPointName === undefined ? ` (unset, the grant gets its default name ${defaultShown}, which an earlier grant took): set one` : ''));
-    }
-    namesInUse.add(name);
-  }
-
-  /** `number`: the grant's 1-based position among all grants, which names its default access point. */
-  private validateGrant(validator: PropsValidator, prop: string, grant: ConsumerGrant, namesInUse: Set<string>, number: number): void {
-    validator.accountId(`${prop}.accountId`, grant.accountId);
-    if (validator.principalArns(`${prop}.principalArns`, grant.principalArns, grant.accountId)) {
-      validator.samePartition(`${prop}.principalArns`, grant.principalArns);
-    }
-    validator.prefix(`${prop}.prefix`, grant.prefix);
-    validator.accessLevel(`${prop}.access`, grant.access);
-    validExpiry(validator, `${prop}.expires`, grant.expires);
-    this.validateAccessPointName(validator, `${prop}.accessPointName`, grant.accessPointName,
-      defaultAccessPointName(this, number), namesInUse, `'<path>-${number}'`);
+  private baselineTarget(): BaselineTarget {
+    return { bucket: this.bucket, bucketArn: this.bucketArn, encryptionKey: this.encryptionKey, statementIdPrefix: this.statementIdPrefix };
   }
 
   /** The bucket policy, the key policy (of a key defined here) and every access point policy. */
@@ -677,79 +476,5 @@ export class SharedBucket extends Construct {
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, '');
     return `${pathPart}-${stack.account}-${stack.region}`;
-  }
-
-  /**
-   * No plain HTTP and no TLS below the minimum, for everyone: what a bucket this library creates
-   * gets from `enforceSSL` and `minimumTLSVersion`, written into the policy of an existing bucket.
-   */
-  private denyInsecureTransport(minimumTlsVersion: number): void {
-    const everything = { principals: [new iam.AnyPrincipal()], actions: ['s3:*'], resources: [this.bucketArn, `${this.bucketArn}/*`] };
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `${this.statementIdPrefix}DenyInsecureTransport`,
-      effect: iam.Effect.DENY,
-      ...everything,
-      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
-    }));
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `${this.statementIdPrefix}DenyTlsBelowMinimum`,
-      effect: iam.Effect.DENY,
-      ...everything,
-      conditions: { NumericLessThan: { 's3:TlsVersion': minimumTlsVersion } },
-    }));
-  }
-
-  /**
-   * A writer naming another encryption, or a key of its own, would leave objects the owner and
-   * the other consumers cannot read. Requests that name neither get the bucket's default
-   * encryption, so only a header that is present and different is denied.
-   */
-  private denyForeignEncryption(): void {
-    this.denyPutObjectNaming('DenyOtherServerSideEncryption', 's3:x-amz-server-side-encryption', 'aws:kms');
-    this.denyPutObjectNaming('DenyOtherEncryptionKey', 's3:x-amz-server-side-encryption-aws-kms-key-id', this.encryptionKey.keyArn);
-    this.denyCustomerProvidedKeys();
-  }
-
-  /**
-   * No upload with a customer-provided key (SSE-C): such an object is readable only by whoever
-   * holds that key, not by the owner or the other consumers, and the bucket key never touches it.
-   * An SSE-C request carries `x-amz-server-side-encryption-customer-algorithm` and not
-   * `x-amz-server-side-encryption`, so the two statements above never see it.
-   *
-   * `s3:PutObject` is the action CopyObject (on the destination) and CreateMultipartUpload
-   * authorize, besides PutObject itself, and `s3:x-amz-server-side-encryption-customer-algorithm`
-   * is one of its condition keys (Service Authorization Reference, "Actions, resources, and
-   * condition keys for Amazon S3": the API operations table and the PutObject row), so one
-   * statement covers uploads, copies and multipart uploads; UploadPart must repeat the SSE-C
-   * headers of the CreateMultipartUpload it belongs to. The shape is the AWS data perimeter
-   * example "S3-Deny-SSE-C" (aws-samples/resource-control-policy-examples) and terraform-aws-modules'
-   * s3-bucket `attach_deny_ssec_encrypted_object_uploads`: `Null ... false`, the header is present.
-   * It is written into an existing bucket's policy too; a bucket this library creates also
-   * blocks SSE-C in its encryption settings (secure-defaults.ts).
-   */
-  private denyCustomerProvidedKeys(): void {
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `${this.statementIdPrefix}DenyCustomerProvidedKeys`,
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:PutObject'],
-      resources: [this.bucket.arnForObjects('*')],
-      conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
-    }));
-  }
-
-  /** Denies a PutObject whose request names `header` (it is present) with a value other than `allowed`. */
-  private denyPutObjectNaming(sid: string, header: string, allowed: string): void {
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `${this.statementIdPrefix}${sid}`,
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:PutObject'],
-      resources: [this.bucket.arnForObjects('*')],
-      conditions: {
-        Null: { [header]: 'false' },
-        StringNotEquals: { [header]: allowed },
-      },
-    }));
   }
 }
