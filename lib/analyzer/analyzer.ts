@@ -118,7 +118,12 @@ interface Encoding {
   readonly unknowns: Unknowns;
   readonly decision: Decision & { actions: Term };
   readonly named: NamedEvidence;
+  /** What every question about the path holds, the solver's context: well-formed, an S3 action, the evidence named, ALLOWED defined. */
+  readonly context: Term;
 }
+
+/** "IAM allows the request" in the questions of `query`, defined in the context (the whole formula would come with each question). */
+const ALLOWED = '|decision:allowed|';
 
 /** One path to a bucket: the bucket itself, or one of its access points. */
 interface Path {
@@ -498,7 +503,9 @@ export class PolicyAnalyzer {
       const model = this.requestModel(bucket, path);
       const unknowns = new Unknowns(this.solver);
       const decision = this.decision(bucket, path, model, unknowns, asWritten);
-      encoding = { model, unknowns, decision, named: this.nameEvidence(decision) };
+      const named = this.nameEvidence(decision);
+      const context = and(model.wellFormed(), decision.actions, named.definitions, `(= ${this.solver.declare('decision:allowed', 'Bool')} ${decision.allowed})`);
+      encoding = { model, unknowns, decision, named, context };
       this.encodings.set(key, encoding);
     }
     return encoding;
@@ -513,21 +520,21 @@ export class PolicyAnalyzer {
     bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false, asWritten = false,
   ): Promise<FoundRequest | undefined> {
     const encoding = this.encoding(bucket, path, asWritten);
-    const base = and(encoding.model.wellFormed(), encoding.decision.actions, encoding.named.definitions, ...constraints(encoding));
-    const found = readable ? await this.solveReadable(base, encoding.model) : await this.solver.solve(base);
+    const formula = and(...constraints({ ...encoding, decision: { ...encoding.decision, allowed: ALLOWED } }));
+    const found = readable ? await this.solveReadable(formula, encoding.model, encoding.context) : await this.solver.solve(formula, encoding.context);
     return found ? this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) : undefined;
   }
 
   /** A model of `formula` that prefers a role with a plain name and a plain key where one exists (one more query when it does). */
-  private async solveReadable(formula: Term, model: RequestModel): Promise<SolverModel | undefined> {
-    const found = await this.solver.solve(formula);
+  private async solveReadable(formula: Term, model: RequestModel, context?: Term): Promise<SolverModel | undefined> {
+    const found = await this.solver.solve(formula, context);
     if (!found) return undefined;
     const plain = and(
       or(not(model.principalIs(PrincipalType.ROLE, PrincipalType.USER)),
         this.solver.membership(PRINCIPAL_PATH, '(re.++ (re.union (str.to_re "role/") (str.to_re "user/")) (re.+ (re.range "A" "Z")) (re.* (re.range "a" "z")))')),
       this.solver.membership(OBJECT_KEY, '(re.+ (re.union (re.range "a" "z") (re.range "0" "9") (str.to_re "/") (str.to_re ".")))'),
     );
-    return (await this.solver.solve(and(formula, plain))) ?? found;
+    return (await this.solver.solve(and(formula, plain), context)) ?? found;
   }
 
   /**
