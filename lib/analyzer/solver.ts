@@ -13,7 +13,7 @@
  */
 import { createRequire } from 'module';
 import { join } from 'path';
-import { smtVariable } from './pattern';
+import { smtString, smtVariable } from './pattern';
 import { FALSE, TRUE, Term, not, or } from './terms';
 
 /** z3-solver is an optional dependency: the constructs never load it, the analyzer does. */
@@ -341,6 +341,12 @@ export class Solver {
   private async realize(literals: readonly Literal[]): Promise<Map<string, string> | undefined> {
     const key = literals.map(literal => `${literal.value ? '' : '!'}${literal.atom.name}`).sort().join(' ');
     if (this.realizable.has(key)) return this.realizable.get(key);
+    const equations = literalEquations(literals);
+    if (equations !== undefined) {
+      const witness = equations === 'contradiction' ? undefined : await this.realize([equations]);
+      this.realizable.set(key, witness);
+      return witness;
+    }
     const variables = [...new Set(literals.flatMap(literal => literal.atom.variables))];
     const assertions: string[] = [];
     for (const variable of variables) {
@@ -413,6 +419,27 @@ export class Solver {
     const witness = await this.realize([{ atom: { name: `domain!${variable}`, variables: [variable], regex: 're.all' }, value: true }]);
     return witness?.get(variable) ?? '';
   }
+}
+
+/**
+ * Literals of one variable that are all equations and disequations with strings (`str.to_re "..."`)
+ * decided without z3, where it is simple: two different strings cannot both be the value (nor one
+ * be it and not be it): 'contradiction'; one string the value must be, with others it must not be:
+ * the equation with that one alone (its domain and length still to check). Undefined for z3 to decide.
+ */
+function literalEquations(literals: readonly Literal[]): Literal | 'contradiction' | undefined {
+  if (literals.length < 2 || new Set(literals.map(literal => literal.atom.variables[0])).size !== 1) return undefined;
+  const equals = new Map<string, Literal>();
+  const differs = new Set<string>();
+  for (const literal of literals) {
+    const text = literal.atom.regex === undefined ? undefined : /^\(str\.to_re ("(?:[^"]|"")*")\)$/.exec(literal.atom.regex)?.[1];
+    // Only strings written as smtString writes them: two different texts are then two different strings.
+    if (text === undefined || smtString(decodeString(text)) !== text) return undefined;
+    if (literal.value) equals.set(text, literal);
+    else differs.add(text);
+  }
+  if (equals.size > 1 || [...equals.keys()].some(text => differs.has(text))) return 'contradiction';
+  return equals.size === 1 ? [...equals.values()][0] : undefined;
 }
 
 /** The atoms a formula mentions (a lemma about an atom the formula does not mention cannot matter). */
