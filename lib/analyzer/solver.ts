@@ -14,6 +14,7 @@
 import { createRequire } from 'module';
 import { join } from 'path';
 import { smtString, smtVariable } from './pattern';
+import { simpleWitness } from './string-witness';
 import { FALSE, TRUE, Term, not, or } from './terms';
 
 /** z3-solver is an optional dependency: the constructs never load it, the analyzer does. */
@@ -347,6 +348,11 @@ export class Solver {
       this.realizable.set(key, witness);
       return witness;
     }
+    const simple = this.simpleWitness(literals);
+    if (simple) {
+      this.realizable.set(key, simple);
+      return simple;
+    }
     const variables = [...new Set(literals.flatMap(literal => literal.atom.variables))];
     const assertions: string[] = [];
     for (const variable of variables) {
@@ -393,6 +399,17 @@ export class Solver {
     }
     this.realizable.set(key, witness);
     return witness;
+  }
+
+  /** A value found without z3 (string-witness.ts), where the literals are memberships of one variable in simple expressions. */
+  private simpleWitness(literals: readonly Literal[]): Map<string, string> | undefined {
+    const variable = literals[0]?.atom.variables[0];
+    if (variable === undefined) return undefined;
+    if (literals.some(literal => literal.atom.regex === undefined || literal.atom.variables[0] !== variable)) return undefined;
+    const tests = [{ regex: this.stringDomains.get(variable)!, holds: true }];
+    for (const literal of literals) tests.push({ regex: literal.atom.regex!, holds: literal.value });
+    const value = simpleWitness(tests, this.stringLengths.get(variable));
+    return value === undefined ? undefined : new Map([[variable, value]]);
   }
 
   /** A smallest set of the literals that still cannot hold together (deletion-based). */
