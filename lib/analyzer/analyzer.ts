@@ -13,6 +13,7 @@ import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide
 import { IntendedGrant, intendedTerm } from './intent';
 import { Symbolic, Value, smtString } from './pattern';
 import { Statement, StatementSource, describeSource } from './policy';
+import { mentionedPrincipals, principalClasses } from './principal-classes';
 import { isPublicPolicy } from './public-access';
 import {
   ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn,
@@ -99,12 +100,6 @@ export interface Access {
 /** A request on a KMS key, and the key (construct path or logical id). */
 export interface KeyRequest extends FoundRequest {
   readonly key: string;
-}
-
-interface PrincipalClass {
-  readonly description: string;
-  readonly account?: string;
-  term(model: RequestModel): Term;
 }
 
 interface NamedEvidence {
@@ -343,7 +338,7 @@ export class PolicyAnalyzer {
     const owner = this.bucketAccount(bucket);
     const out: Access[] = [];
     for (const path of this.paths(bucket)) {
-      for (const who of this.principalClasses(bucket, path, owner)) {
+      for (const who of principalClasses(this.pathStatements(bucket, path), owner)) {
         const actions: string[] = [];
         const statements = new Map<string, StatementSource>();
         const assuming = new Set<string>();
@@ -407,7 +402,7 @@ export class PolicyAnalyzer {
   public async findPublicAccess(bucket: string): Promise<FoundRequest | undefined> {
     const owner = this.bucketAccount(bucket);
     for (const path of this.paths(bucket)) {
-      const named = [...this.mentioned(bucket, path).accounts, ...(owner ? [owner] : [])];
+      const named = [...mentionedPrincipals(this.pathStatements(bucket, path)).accounts, ...(owner ? [owner] : [])];
       const found = await this.query(bucket, path, ({ model, decision }) => {
         const organization = model.key('aws:PrincipalOrgID', 'string');
         return [decision.allowed, or(model.principalIs(PrincipalType.ANONYMOUS),
@@ -429,70 +424,9 @@ export class PolicyAnalyzer {
       : undefined;
   }
 
-  /** The classes of principal to report on a path: named ones, the rest of each named account, any other account, anonymous, services. */
-  private principalClasses(bucket: string, path: Path, owner: string | undefined): PrincipalClass[] {
-    const { accounts, arns, services } = this.mentioned(bucket, path);
-    if (owner) accounts.delete(owner);
-    const named = [...arns].filter(arn => !owner || !arn.includes(`::${owner}:`));
-    const classes: PrincipalClass[] = named.map(arn => ({
-      description: arn,
-      account: /::([0-9]{12}):/.exec(arn)![1],
-      term: model => this.concretePrincipal(arn, model),
-    }));
-    for (const account of [...accounts].sort()) {
-      const inAccount = named.filter(arn => arn.includes(`::${account}:`));
-      classes.push({
-        description: inAccount.length > 0 ? `account ${account} (any other principal)` : `account ${account} (any principal)`,
-        account,
-        term: model => and(model.isIamPrincipal, model.accountIs(account), ...inAccount.map(arn => not(this.concretePrincipal(arn, model)))),
-      });
-    }
-    const known = [...accounts, ...(owner ? [owner] : [])];
-    classes.push({ description: 'any other AWS account', term: model => and(model.isIamPrincipal, ...known.map(account => not(model.accountIs(account)))) });
-    classes.push({ description: 'anonymous (public)', term: model => model.principalIs(PrincipalType.ANONYMOUS) });
-    for (const service of [...services].sort()) {
-      classes.push({
-        description: `service ${service}`,
-        term: model => and(model.principalIs(PrincipalType.SERVICE), this.solver.membership(PRINCIPAL_SERVICE, `(str.to_re ${smtString(service)})`)),
-      });
-    }
-    return classes;
-  }
-
-  /** The accounts, role and user ARNs and services a path's documents name (Principal elements and principal conditions). */
-  private mentioned(bucket: string, path: Path): { accounts: Set<string>; arns: Set<string>; services: Set<string> } {
-    const statements = [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
-    const accounts = new Set<string>();
-    const arns = new Set<string>();
-    const services = new Set<string>();
-    const note = (value: string) => {
-      const account = /^(?:arn:[^:]+:iam::)?([0-9]{12})(?::root)?$/.exec(value);
-      if (account) accounts.add(account[1]);
-      const named = /^arn:[^:]+:iam::([0-9]{12}):((?:role|user)\/[^*?]+)$/.exec(value);
-      if (named) {
-        accounts.add(named[1]);
-        arns.add(`arn:aws:iam::${named[1]}:${named[2]}`);
-      }
-    };
-    for (const statement of statements) {
-      for (const element of [statement.principal, statement.notPrincipal]) {
-        element?.aws.forEach(value => { const known = text(value); if (known) note(known); });
-        element?.service.forEach(value => { const known = text(value); if (known) services.add(known); });
-      }
-      for (const condition of statement.condition) {
-        if (['aws:principalarn', 'aws:principalaccount', 'kms:calleraccount', 'aws:sourceaccount'].includes(condition.key.toLowerCase())) {
-          condition.values.forEach(value => { const known = text(value); if (known) note(known); });
-        }
-      }
-    }
-    return { accounts, arns, services };
-  }
-
-  private concretePrincipal(arn: string, model: RequestModel): Term {
-    const match = /^arn:[^:]+:iam::([0-9]{12}):(root|role\/.+|user\/.+)$/.exec(arn);
-    if (!match) throw new Error(`principal ${arn} is not an IAM ARN`);
-    const type = match[2] === 'root' ? PrincipalType.ROOT : match[2].startsWith('role/') ? PrincipalType.ROLE : PrincipalType.USER;
-    return and(model.principalIs(type), model.accountIs(match[1]), this.solver.membership(PRINCIPAL_PATH, `(str.to_re ${smtString(match[2])})`));
+  /** The statements of the documents a request through `path` needs (the bucket policy, and the access point's). */
+  private pathStatements(bucket: string, path: Path): Statement[] {
+    return [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
   }
 
   /** The request model and decision of one path, made once per analyzer. */
