@@ -338,28 +338,41 @@ export class PolicyAnalyzer {
     const owner = this.bucketAccount(bucket);
     const out: Access[] = [];
     for (const path of this.paths(bucket)) {
-      for (const who of principalClasses(this.pathStatements(bucket, path), owner)) {
-        const actions: string[] = [];
-        const statements = new Map<string, StatementSource>();
-        const assuming = new Set<string>();
-        for (;;) {
-          const found = await this.query(bucket, path, encoding => [
-            encoding.decision.allowed, who.term(encoding.model),
-            not(actionIn(actions.map(name => requireAction(name)))),
-          ]);
-          if (!found) break;
-          actions.push(found.action);
-          found.assuming.forEach(item => assuming.add(item));
-        }
+      const classes = principalClasses(this.pathStatements(bucket, path), owner);
+      const found = classes.map(() => ({ actions: [] as string[], statements: new Map<string, StatementSource>(), assuming: new Set<string>() }));
+      // Which classes can do which actions: one request per class and action, found by one question
+      // for all classes (|class!i| tells which a request falls in), and one question more that finds none.
+      const inClass = (model: RequestModel) => classes.map((who, index) => `(= ${this.solver.declare(`class!${index}`, 'Bool')} ${who.term(model)})`);
+      for (;;) {
+        const answer = await this.solveIn(bucket, path, ({ model, decision }) => [decision.allowed, ...inClass(model),
+          or(...found.map((item, index) => and(`|class!${index}|`, not(actionIn(item.actions.map(requireAction))))))]);
+        if (!answer) break;
+        found.forEach((item, index) => {
+          if (answer.model.booleans.get(`class!${index}`) !== true) return;
+          if (!item.actions.includes(answer.request.action)) {
+            item.actions.push(answer.request.action);
+            answer.request.assuming.forEach(assumption => item.assuming.add(assumption));
+          }
+          // The statements that allow this request allow some request of the class's access.
+          answer.request.allowedBySources.forEach(source => item.statements.set(describeSource(source), source));
+        });
+      }
+      for (const [index, who] of classes.entries()) {
+        const { actions, statements, assuming } = found[index];
         if (actions.length === 0) continue;
         const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
         const scope = (encoding: Encoding) => [encoding.decision.allowed, who.term(encoding.model), actionIn(actions.map(requireAction))];
         const intended = (encoding: Encoding) => intendedTerm(intents, encoding.model, accessPointName);
-        // Every statement that allows some request of this access, each decided on its own (the
-        // statements a model happens to use depend on the solver's choices).
-        for (const item of this.encoding(bucket, path).named.evidence) {
-          if (item.statement.effect !== 'Allow' || item.term === FALSE) continue;
-          if (await this.query(bucket, path, encoding => [...scope(encoding), smtVariableName(item.name)])) {
+        // Every statement that allows some request of this access (the statements a model happens to
+        // use depend on the solver's choices): the ones no request above showed, asked together until
+        // the solver finds none of them.
+        let remaining = this.encoding(bucket, path).named.evidence.filter(item => item.statement.effect === 'Allow' && item.term !== FALSE);
+        for (;;) {
+          remaining = remaining.filter(item => !statements.has(describeSource(item.statement.source)));
+          if (remaining.length === 0) break;
+          const answer = await this.solveIn(bucket, path, encoding => [...scope(encoding), or(...remaining.map(item => smtVariableName(item.name)))]);
+          if (!answer) break;
+          for (const item of remaining.filter(other => answer.model.booleans.get(other.name) === true)) {
             statements.set(describeSource(item.statement.source), item.statement.source);
           }
         }
@@ -453,10 +466,17 @@ export class PolicyAnalyzer {
   private async query(
     bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false, asWritten = false,
   ): Promise<FoundRequest | undefined> {
+    return (await this.solveIn(bucket, path, constraints, readable, asWritten))?.request;
+  }
+
+  /** `query`, with the model the request is read from. */
+  private async solveIn(
+    bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false, asWritten = false,
+  ): Promise<{ model: SolverModel; request: FoundRequest } | undefined> {
     const encoding = this.encoding(bucket, path, asWritten);
     const formula = and(...constraints({ ...encoding, decision: { ...encoding.decision, allowed: ALLOWED } }));
     const found = readable ? await this.solveReadable(formula, encoding.model, encoding.context) : await this.solver.solve(formula, encoding.context);
-    return found ? this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) : undefined;
+    return found ? { model: found, request: this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) } : undefined;
   }
 
   /** A model of `formula` that prefers a role with a plain name and a plain key where one exists (one more query when it does). */
