@@ -97,6 +97,13 @@ export interface Access {
   readonly unexplained?: FoundRequest;
 }
 
+/** PolicyAnalyzer.review: what accesses, findUnexplainedAccess and findPublicAccess answer for one bucket. */
+export interface BucketReview {
+  readonly access: readonly Access[];
+  readonly unexplained?: FoundRequest;
+  readonly public?: FoundRequest;
+}
+
 /** A request on a KMS key, and the key (construct path or logical id). */
 export interface KeyRequest extends FoundRequest {
   readonly key: string;
@@ -335,73 +342,15 @@ export class PolicyAnalyzer {
    * the actions allowed, the statements that allow them, and whether `intents` cover them.
    */
   public async accesses(bucket: string, intents: readonly IntendedGrant[] = []): Promise<Access[]> {
-    const owner = this.bucketAccount(bucket);
     const out: Access[] = [];
-    for (const path of this.paths(bucket)) {
-      const classes = principalClasses(this.pathStatements(bucket, path), owner);
-      const found = classes.map(() => ({ actions: [] as string[], statements: new Map<string, StatementSource>(), assuming: new Set<string>() }));
-      // Which classes can do which actions: one request per class and action, found by one question
-      // for all classes (|class!i| tells which a request falls in), and one question more that finds none.
-      const inClass = (model: RequestModel) => classes.map((who, index) => `(= ${this.solver.declare(`class!${index}`, 'Bool')} ${who.term(model)})`);
-      for (;;) {
-        const answer = await this.solveIn(bucket, path, ({ model, decision }) => [decision.allowed, ...inClass(model),
-          or(...found.map((item, index) => and(`|class!${index}|`, not(actionIn(item.actions.map(requireAction))))))]);
-        if (!answer) break;
-        found.forEach((item, index) => {
-          if (answer.model.booleans.get(`class!${index}`) !== true) return;
-          if (!item.actions.includes(answer.request.action)) {
-            item.actions.push(answer.request.action);
-            answer.request.assuming.forEach(assumption => item.assuming.add(assumption));
-          }
-          // The statements that allow this request allow some request of the class's access.
-          answer.request.allowedBySources.forEach(source => item.statements.set(describeSource(source), source));
-        });
-      }
-      for (const [index, who] of classes.entries()) {
-        const { actions, statements, assuming } = found[index];
-        if (actions.length === 0) continue;
-        const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
-        const scope = (encoding: Encoding) => [encoding.decision.allowed, who.term(encoding.model), actionIn(actions.map(requireAction))];
-        const intended = (encoding: Encoding) => intendedTerm(intents, encoding.model, accessPointName);
-        // Every statement that allows some request of this access (the statements a model happens to
-        // use depend on the solver's choices): the ones no request above showed, asked together until
-        // the solver finds none of them.
-        let remaining = this.encoding(bucket, path).named.evidence.filter(item => item.statement.effect === 'Allow' && item.term !== FALSE);
-        for (;;) {
-          remaining = remaining.filter(item => !statements.has(describeSource(item.statement.source)));
-          if (remaining.length === 0) break;
-          const answer = await this.solveIn(bucket, path, encoding => [...scope(encoding), or(...remaining.map(item => smtVariableName(item.name)))]);
-          if (!answer) break;
-          for (const item of remaining.filter(other => answer.model.booleans.get(other.name) === true)) {
-            statements.set(describeSource(item.statement.source), item.statement.source);
-          }
-        }
-        const unexplained = await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
-        const explained = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
-        out.push({
-          who: who.description,
-          account: who.account,
-          accessPoint: this.accessPointArn(path),
-          actions: [...actions].sort(),
-          statements: [...statements.keys()].sort(),
-          statementSources: [...statements].sort(([a], [b]) => a.localeCompare(b)).map(([, source]) => source),
-          assuming: [...assuming].sort(),
-          intended: !unexplained ? 'yes' : explained ? 'partly' : 'no',
-          unexplained,
-        });
-      }
-    }
+    for (const path of this.paths(bucket)) out.push(...await this.pathAccesses(bucket, path, intents));
     return out;
   }
 
   /** A request from outside the bucket's account that the policies allow and no intent covers (every path, every principal). */
   public async findUnexplainedAccess(bucket: string, intents: readonly IntendedGrant[]): Promise<FoundRequest | undefined> {
-    const owner = this.bucketAccount(bucket);
     for (const path of this.paths(bucket)) {
-      const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
-      const found = await this.query(bucket, path, ({ model, decision }) => [
-        decision.allowed, owner ? not(and(model.isIamPrincipal, model.accountIs(owner))) : 'true', not(intendedTerm(intents, model, accessPointName)),
-      ], true);
+      const found = await this.unexplainedOn(bucket, path, intents);
       if (found) return found;
     }
     return undefined;
@@ -413,17 +362,108 @@ export class PolicyAnalyzer {
    * Public Access left aside: it would reject such a policy at deployment); undefined if none.
    */
   public async findPublicAccess(bucket: string): Promise<FoundRequest | undefined> {
-    const owner = this.bucketAccount(bucket);
     for (const path of this.paths(bucket)) {
-      const named = [...mentionedPrincipals(this.pathStatements(bucket, path)).accounts, ...(owner ? [owner] : [])];
-      const found = await this.query(bucket, path, ({ model, decision }) => {
-        const organization = model.key('aws:PrincipalOrgID', 'string');
-        return [decision.allowed, or(model.principalIs(PrincipalType.ANONYMOUS),
-          and(model.isIamPrincipal, not(organization.present), ...named.map(account => not(model.accountIs(account)))))];
-      }, true, true);
+      const found = await this.publicOn(bucket, path);
       if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * accesses, findUnexplainedAccess and findPublicAccess of one bucket, the same answers, asked path
+   * by path: the questions about one path come one after another, and its formula goes to the
+   * solver once (Solver.solve's context) where the three in turn would send it three times.
+   */
+  public async review(bucket: string, intents: readonly IntendedGrant[]): Promise<BucketReview> {
+    const access: Access[] = [];
+    let unexplained: FoundRequest | undefined;
+    let anyone: FoundRequest | undefined;
+    for (const path of this.paths(bucket)) {
+      access.push(...await this.pathAccesses(bucket, path, intents));
+      unexplained ??= await this.unexplainedOn(bucket, path, intents);
+      anyone ??= await this.publicOn(bucket, path);
+    }
+    return { access, unexplained, public: anyone };
+  }
+
+  private async pathAccesses(bucket: string, path: Path, intents: readonly IntendedGrant[]): Promise<Access[]> {
+    const out: Access[] = [];
+    const classes = principalClasses(this.pathStatements(bucket, path), this.bucketAccount(bucket));
+    const found = classes.map(() => ({ actions: [] as string[], statements: new Map<string, StatementSource>(), assuming: new Set<string>() }));
+    // Which classes can do which actions: one request per class and action, found by one question
+    // for all classes (|class!i| tells which a request falls in), and one question more that finds none.
+    const inClass = (model: RequestModel) => classes.map((who, index) => `(= ${this.solver.declare(`class!${index}`, 'Bool')} ${who.term(model)})`);
+    for (;;) {
+      const answer = await this.solveIn(bucket, path, ({ model, decision }) => [decision.allowed, ...inClass(model),
+        or(...found.map((item, index) => and(`|class!${index}|`, not(actionIn(item.actions.map(requireAction))))))]);
+      if (!answer) break;
+      found.forEach((item, index) => {
+        if (answer.model.booleans.get(`class!${index}`) !== true) return;
+        if (!item.actions.includes(answer.request.action)) {
+          item.actions.push(answer.request.action);
+          answer.request.assuming.forEach(assumption => item.assuming.add(assumption));
+        }
+        // The statements that allow this request allow some request of the class's access.
+        answer.request.allowedBySources.forEach(source => item.statements.set(describeSource(source), source));
+      });
+    }
+    for (const [index, who] of classes.entries()) {
+      const { actions, statements, assuming } = found[index];
+      if (actions.length === 0) continue;
+      const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
+      const scope = (encoding: Encoding) => [encoding.decision.allowed, who.term(encoding.model), actionIn(actions.map(requireAction))];
+      const intended = (encoding: Encoding) => intendedTerm(intents, encoding.model, accessPointName);
+      // Every statement that allows some request of this access (the statements a model happens to
+      // use depend on the solver's choices): the ones no request above showed, asked together until
+      // the solver finds none of them.
+      let remaining = this.encoding(bucket, path).named.evidence.filter(item => item.statement.effect === 'Allow' && item.term !== FALSE);
+      for (;;) {
+        remaining = remaining.filter(item => !statements.has(describeSource(item.statement.source)));
+        if (remaining.length === 0) break;
+        const answer = await this.solveIn(bucket, path, encoding => [...scope(encoding), or(...remaining.map(item => smtVariableName(item.name)))]);
+        if (!answer) break;
+        for (const item of remaining.filter(other => answer.model.booleans.get(other.name) === true)) {
+          statements.set(describeSource(item.statement.source), item.statement.source);
+        }
+      }
+      const unexplained = await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
+      const explained = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
+      out.push({
+        who: who.description,
+        account: who.account,
+        accessPoint: this.accessPointArn(path),
+        actions: [...actions].sort(),
+        statements: [...statements.keys()].sort(),
+        statementSources: [...statements].sort(([a], [b]) => a.localeCompare(b)).map(([, source]) => source),
+        assuming: [...assuming].sort(),
+        intended: !unexplained ? 'yes' : explained ? 'partly' : 'no',
+        unexplained,
+      });
+    }
+    return out;
+  }
+
+  private async unexplainedOn(bucket: string, path: Path, intents: readonly IntendedGrant[]): Promise<FoundRequest | undefined> {
+    const owner = this.bucketAccount(bucket);
+    const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
+    return this.query(bucket, path, ({ model, decision }) => [
+      decision.allowed, owner ? not(and(model.isIamPrincipal, model.accountIs(owner))) : 'true', not(intendedTerm(intents, model, accessPointName)),
+    ], true);
+  }
+
+  private async publicOn(bucket: string, path: Path): Promise<FoundRequest | undefined> {
+    const owner = this.bucketAccount(bucket);
+    const named = [...mentionedPrincipals(this.pathStatements(bucket, path)).accounts, ...(owner ? [owner] : [])];
+    return this.query(bucket, path, ({ model, decision }) => {
+      const organization = model.key('aws:PrincipalOrgID', 'string');
+      return [decision.allowed, or(model.principalIs(PrincipalType.ANONYMOUS),
+        and(model.isIamPrincipal, not(organization.present), ...named.map(account => not(model.accountIs(account)))))];
+    }, true, true);
+  }
+
+  /** The statements of the documents a request through `path` needs (the bucket policy, and the access point's). */
+  private pathStatements(bucket: string, path: Path): Statement[] {
+    return [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
   }
 
   /** The account of the bucket, where the templates say. */
@@ -435,11 +475,6 @@ export class PolicyAnalyzer {
     return path.accessPoint
       ? `arn:aws:s3:${path.accessPoint.region}:${path.accessPoint.account}:accesspoint/${path.accessPoint.name.map(part => typeof part === 'string' ? part : `<${part.unknown}>`).join('')}`
       : undefined;
-  }
-
-  /** The statements of the documents a request through `path` needs (the bucket policy, and the access point's). */
-  private pathStatements(bucket: string, path: Path): Statement[] {
-    return [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
   }
 
   /** The request model and decision of one path, made once per analyzer. */

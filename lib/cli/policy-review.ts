@@ -57,11 +57,8 @@ export async function reviewPolicies(directories: readonly string[], records: re
   const analyzer = await PolicyAnalyzer.create(policies);
   const out: PolicyReviewBucket[] = [];
   for (const bucketName of analyzer.bucketNames()) {
-    const intents = intendedGrants(records, bucketName);
-    const access = await analyzer.accesses(bucketName, intents);
-    const unexplained = await analyzer.findUnexplainedAccess(bucketName, intents);
-    const anyone = await analyzer.findPublicAccess(bucketName);
-    out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access, unexplained, public: anyone });
+    const { access, unexplained, public: anyone } = await analyzer.review(bucketName, intendedGrants(records, bucketName));
+    out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access: [...access], unexplained, public: anyone });
   }
   return out;
 }
