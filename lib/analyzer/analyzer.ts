@@ -11,13 +11,14 @@
 import { ResourceChoice, Unknowns, parseDate } from './encode';
 import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide } from './evaluation';
 import { IntendedGrant, intendedTerm } from './intent';
-import { Symbolic, Value, smtString } from './pattern';
+import { Value, sameSymbolic, smtString, symbolicText as text, symbolicValue as valueOf } from './pattern';
 import { Statement, StatementSource, describeSource } from './policy';
+import { PolicyIndex, Path } from './policy-index';
 import { mentionedPrincipals, principalClasses } from './principal-classes';
 import { isPublicPolicy } from './public-access';
 import {
   ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn,
-  actionIndex, isMultivalued,
+  actionIndex,
 } from './request';
 import { Solver, SolverModel } from './solver';
 import { PolicySet } from './template';
@@ -127,29 +128,6 @@ interface Encoding {
 /** "IAM allows the request" in the questions of `query`, defined in the context (the whole formula would come with each question). */
 const ALLOWED = '|decision:allowed|';
 
-/** One path to a bucket: the bucket itself, or one of its access points. */
-interface Path {
-  readonly accessPoint?: {
-    readonly name: Symbolic;
-    readonly account: string;
-    readonly region: string;
-    readonly statements: readonly Statement[];
-    readonly restrictPublicBuckets: boolean;
-  };
-}
-
-function text(symbolic: Symbolic): string | undefined {
-  return symbolic.every(part => typeof part === 'string') ? symbolic.join('') : undefined;
-}
-
-function valueOf(symbolic: Symbolic): Value {
-  return symbolic.map(part => typeof part === 'string' ? part : { variable: `unknown:${part.unknown}` });
-}
-
-function sameSymbolic(a: Symbolic, b: Symbolic): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /** The policies of a set of templates, and the questions they answer. */
 export class PolicyAnalyzer {
   public static async create(policies: PolicySet): Promise<PolicyAnalyzer> {
@@ -157,8 +135,11 @@ export class PolicyAnalyzer {
   }
 
   private readonly encodings = new Map<string, Encoding>();
+  private readonly index: PolicyIndex;
 
-  private constructor(public readonly policies: PolicySet, private readonly solver: Solver) {}
+  private constructor(public readonly policies: PolicySet, private readonly solver: Solver) {
+    this.index = new PolicyIndex(policies);
+  }
 
   /** Every bucket the templates create or write a policy for, by name (unknown names left out). */
   public bucketNames(): string[] {
@@ -175,42 +156,19 @@ export class PolicyAnalyzer {
   }
 
   private bucketAccount(bucket: string): string | undefined {
-    const facts = [...this.policies.buckets.filter(item => text(item.name) === bucket), ...this.policies.policies.filter(item => item.kind === 'bucket policy' && item.bucket && text(item.bucket) === bucket)];
-    return facts.map(item => item.account).find(account => account !== undefined);
+    return this.index.account(bucket);
   }
 
-  private bucketStatements(bucket: string): Statement[] {
-    return this.policies.policies.filter(policy => policy.kind === 'bucket policy' && policy.bucket && text(policy.bucket) === bucket).flatMap(policy => policy.statements);
+  private bucketStatements(bucket: string): readonly Statement[] {
+    return this.index.bucketStatements(bucket);
   }
 
-  private paths(bucket: string): Path[] {
-    const paths: Path[] = [{}];
-    for (const policy of this.policies.policies) {
-      if (policy.kind !== 'access point policy' || !policy.bucket || text(policy.bucket) !== bucket || !policy.accessPoint) continue;
-      paths.push({
-        accessPoint: {
-          name: policy.accessPoint.name,
-          account: policy.account ?? '',
-          region: policy.region ?? '',
-          statements: policy.statements,
-          restrictPublicBuckets: policy.accessPoint.restrictPublicBuckets ?? true,
-        },
-      });
-    }
-    return paths;
+  private paths(bucket: string): readonly Path[] {
+    return this.index.paths(bucket);
   }
 
-  private knownPrincipals(): KnownPrincipal[] {
-    const out: KnownPrincipal[] = [];
-    for (const trust of this.policies.policies.filter(policy => policy.kind === 'trust policy')) {
-      if (!trust.account) continue;
-      const path = trust.rolePaths![0];
-      const identity = this.policies.policies.filter(policy => policy.kind === 'identity policy' && policy.account === trust.account
-        && (policy.rolePaths ?? []).some(other => sameSymbolic(other, path)));
-      const identityPolicies = identity.flatMap(policy => policy.statements);
-      out.push({ account: trust.account, path: valueOf(path), type: PrincipalType.ROLE, identityPolicies });
-    }
-    return out;
+  private knownPrincipals(): readonly KnownPrincipal[] {
+    return this.index.knownPrincipals();
   }
 
   /** The formula "IAM allows the request" for requests to `bucket` through `path`. */
@@ -275,15 +233,7 @@ export class PolicyAnalyzer {
       fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [owner] });
       fixed.set('s3:resourceaccount', { present: TRUE, type: 'string', value: [owner] });
     }
-    const counts = new Map<string, number>();
-    for (const policy of this.policies.policies) {
-      for (const statement of policy.statements) {
-        for (const condition of statement.condition) {
-          if (isMultivalued(condition.key)) counts.set(condition.key.toLowerCase(), (counts.get(condition.key.toLowerCase()) ?? 0) + 1);
-        }
-      }
-    }
-    return new RequestModel(this.solver, fixed, counts);
+    return new RequestModel(this.solver, fixed, this.index.multivaluedCounts());
   }
 
   /** Whether IAM allows the request, by which statements, or what denies or is missing. */

@@ -2,7 +2,7 @@
  * Whom `accesses` reports on, for one path to a bucket: each principal the path's documents name,
  * the rest of each account they name, any other account, anonymous callers, each service they name.
  */
-import { Symbolic, smtString } from './pattern';
+import { smtString, symbolicText as known } from './pattern';
 import { Statement } from './policy';
 import { PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel } from './request';
 import { Term, and, not } from './terms';
@@ -19,10 +19,6 @@ export interface MentionedPrincipals {
   readonly accounts: Set<string>;
   readonly arns: Set<string>;
   readonly services: Set<string>;
-}
-
-function known(symbolic: Symbolic): string | undefined {
-  return symbolic.every(part => typeof part === 'string') ? symbolic.join('') : undefined;
 }
 
 /** The accounts, role and user ARNs and services `statements` name (Principal elements and principal conditions). */
