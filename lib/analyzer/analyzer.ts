@@ -329,14 +329,16 @@ export class PolicyAnalyzer {
     let unexplained: FoundRequest | undefined;
     let anyone: FoundRequest | undefined;
     for (const path of this.paths(bucket)) {
-      access.push(...await this.pathAccesses(bucket, path, intents));
-      unexplained ??= await this.unexplainedOn(bucket, path, intents);
+      const unexplainedHere = await this.unexplainedOn(bucket, path, intents);
+      access.push(...await this.pathAccesses(bucket, path, intents, unexplainedHere === undefined));
+      unexplained ??= unexplainedHere;
       anyone ??= await this.publicOn(bucket, path);
     }
     return { access, unexplained, public: anyone };
   }
 
-  private async pathAccesses(bucket: string, path: Path, intents: readonly IntendedGrant[]): Promise<Access[]> {
+  /** With `explained`, the caller knows that no request of the path from outside the bucket's account goes unexplained (unexplainedOn). */
+  private async pathAccesses(bucket: string, path: Path, intents: readonly IntendedGrant[], explained = false): Promise<Access[]> {
     const out: Access[] = [];
     const classes = principalClasses(this.pathStatements(bucket, path), this.bucketAccount(bucket));
     const found = classes.map(() => ({ actions: [] as string[], statements: new Map<string, StatementSource>(), assuming: new Set<string>() }));
@@ -376,8 +378,9 @@ export class PolicyAnalyzer {
           statements.set(describeSource(item.statement.source), item.statement.source);
         }
       }
-      const unexplained = await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
-      const explained = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
+      // Every class is outside the bucket's account: when no request of the path from there goes unexplained, none of the class's does.
+      const unexplained = explained ? undefined : await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
+      const some = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
       out.push({
         who: who.description,
         account: who.account,
@@ -386,7 +389,7 @@ export class PolicyAnalyzer {
         statements: [...statements.keys()].sort(),
         statementSources: [...statements].sort(([a], [b]) => a.localeCompare(b)).map(([, source]) => source),
         assuming: [...assuming].sort(),
-        intended: !unexplained ? 'yes' : explained ? 'partly' : 'no',
+        intended: !unexplained ? 'yes' : some ? 'partly' : 'no',
         unexplained,
       });
     }
