@@ -150,13 +150,16 @@ export class Solver {
   /** Declarations made since the last call into z3, sent with the next one. */
   private pendingSkeleton: string[] = [];
   private pendingStrings: string[] = [];
-  /** Lemmas learned by earlier questions, asserted at the base level. */
-  private readonly lemmas: string[] = [];
   /**
-   * The context asserted in a scope of its own (see solve), its atoms, and what goes with its scope
-   * and must be sent again at the base level after it: the declarations made and lemmas learned under it.
+   * Lemmas learned under a context, each with its atoms, by the newest of its atoms: asserted again in
+   * each later context that has all of them (see enter). Lemmas learned without a context stay at the base level.
    */
-  private context?: { readonly formula: Term; readonly atoms: readonly string[]; readonly declarations: string[]; readonly lemmas: string[] };
+  private readonly lemmasByAtom = new Map<string, Array<{ readonly lemma: string; readonly atoms: readonly string[] }>>();
+  /**
+   * The context asserted in a scope of its own (see solve), its atoms, and the declarations made under
+   * it, which must be sent again at the base level after it.
+   */
+  private context?: { readonly formula: Term; readonly atoms: readonly string[]; readonly declarations: string[] };
   /** Statistics for the bench: skeleton checks and string checks made. */
   public readonly statistics = { skeletonChecks: 0, stringChecks: 0, lemmas: 0 };
 
@@ -295,12 +298,10 @@ export class Solver {
       }
     } finally {
       await this.skeleton.run('(pop)');
-      // A lemma holds of every string, whatever the formula: keep it for the next questions (the
-      // ones of another context too: asserted again at the base level when the context goes).
+      // A lemma holds of every string, whatever the formula: keep it for the next questions.
       for (const lemma of learned) {
         await this.skeleton.run(`(assert ${lemma})`);
-        this.lemmas.push(lemma);
-        this.context?.lemmas.push(lemma);
+        if (this.context) this.keep(lemma);
       }
     }
   }
@@ -309,13 +310,29 @@ export class Solver {
   private async enter(context: Term): Promise<void> {
     if ((this.context?.formula ?? TRUE) === context) return;
     if (this.context) {
-      const { declarations, lemmas } = this.context;
+      const declarations = this.context.declarations;
       this.context = undefined;
-      await this.skeleton.run(`(pop)${declarations.join('')}${lemmas.map(lemma => `(assert ${lemma})`).join('')}`);
+      await this.skeleton.run(`(pop)${declarations.join('')}`);
     }
     if (context === TRUE) return;
-    await this.skeleton.run(`(push)(assert ${context})`);
-    this.context = { formula: context, atoms: atomsIn(context), declarations: [], lemmas: [] };
+    const atoms = atomsIn(context);
+    this.context = { formula: context, atoms, declarations: [] };
+    // The lemmas about this context's atoms only: all of them at the base level would make every
+    // check of a review of 10,000 access points carry 10,000 clauses about the others' accounts
+    // (one lemma each), and a lemma left out is at worst learned again.
+    const inContext = new Set(atoms);
+    const relevant = atoms.flatMap(atom => this.lemmasByAtom.get(atom) ?? []).filter(item => item.atoms.every(atom => inContext.has(atom)));
+    await this.skeleton.run(`(push)(assert ${context})${relevant.map(item => `(assert ${item.lemma})`).join('')}`);
+  }
+
+  /** Keeps a lemma learned under a context for later contexts, by its newest atom (one of a context's atoms if all of them are). */
+  private keep(lemma: string): void {
+    const atoms = atomsIn(lemma);
+    if (atoms.length === 0) return;
+    const newest = atoms.reduce((a, b) => Number(a.slice('atom!'.length)) > Number(b.slice('atom!'.length)) ? a : b);
+    const kept = this.lemmasByAtom.get(newest);
+    if (kept) kept.push({ lemma, atoms });
+    else this.lemmasByAtom.set(newest, [{ lemma, atoms }]);
   }
 
   private async flush(): Promise<void> {
