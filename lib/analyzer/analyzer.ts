@@ -293,7 +293,7 @@ export class PolicyAnalyzer {
    */
   public async accesses(bucket: string, intents: readonly IntendedGrant[] = []): Promise<Access[]> {
     const out: Access[] = [];
-    for (const path of this.paths(bucket)) out.push(...await this.pathAccesses(bucket, path, intents));
+    for (const path of this.paths(bucket)) out.push(...(await this.pathAccesses(bucket, path, intents)).access);
     return out;
   }
 
@@ -330,15 +330,25 @@ export class PolicyAnalyzer {
     let anyone: FoundRequest | undefined;
     for (const path of this.paths(bucket)) {
       const unexplainedHere = await this.unexplainedOn(bucket, path, intents);
-      access.push(...await this.pathAccesses(bucket, path, intents, unexplainedHere === undefined));
+      const here = await this.pathAccesses(bucket, path, intents, unexplainedHere === undefined);
+      access.push(...here.access);
       unexplained ??= unexplainedHere;
-      anyone ??= await this.publicOn(bucket, path);
+      // The public question asks about principals of the unnamed classes (anonymous, any account the
+      // documents do not name): where none of those has access, and Block Public Access changes
+      // nothing in the formula, it has no answer.
+      const asWritten = here.unnamed || this.encoding(bucket, path, true).context !== this.encoding(bucket, path).context;
+      anyone ??= asWritten ? await this.publicOn(bucket, path) : undefined;
     }
     return { access, unexplained, public: anyone };
   }
 
-  /** With `explained`, the caller knows that no request of the path from outside the bucket's account goes unexplained (unexplainedOn). */
-  private async pathAccesses(bucket: string, path: Path, intents: readonly IntendedGrant[], explained = false): Promise<Access[]> {
+  /**
+   * With `explained`, the caller knows that no request of the path from outside the bucket's account
+   * goes unexplained (unexplainedOn). `unnamed`: whether a class of anonymous callers or unnamed accounts has access.
+   */
+  private async pathAccesses(
+    bucket: string, path: Path, intents: readonly IntendedGrant[], explained = false,
+  ): Promise<{ access: Access[]; unnamed: boolean }> {
     const out: Access[] = [];
     const classes = principalClasses(this.pathStatements(bucket, path), this.bucketAccount(bucket));
     const found = classes.map(() => ({ actions: [] as string[], statements: new Map<string, StatementSource>(), assuming: new Set<string>() }));
@@ -393,7 +403,7 @@ export class PolicyAnalyzer {
         unexplained,
       });
     }
-    return out;
+    return { access: out, unnamed: classes.some((who, index) => who.unnamed && found[index].actions.length > 0) };
   }
 
   private async unexplainedOn(bucket: string, path: Path, intents: readonly IntendedGrant[]): Promise<FoundRequest | undefined> {

@@ -11,6 +11,8 @@ export interface PrincipalClass {
   /** An ARN, `account <id> (any principal)`, `any other AWS account`, `anonymous (public)`, `service <name>`. */
   readonly description: string;
   readonly account?: string;
+  /** Anonymous callers, or any account the documents do not name: the principals a public access check asks about are in such classes. */
+  readonly unnamed?: boolean;
   term(model: RequestModel): Term;
 }
 
@@ -68,8 +70,8 @@ export function principalClasses(statements: readonly Statement[], owner: string
     });
   }
   const knownAccounts = [...accounts, ...(owner ? [owner] : [])];
-  classes.push({ description: 'any other AWS account', term: model => and(model.isIamPrincipal, ...knownAccounts.map(account => not(model.accountIs(account)))) });
-  classes.push({ description: 'anonymous (public)', term: model => model.principalIs(PrincipalType.ANONYMOUS) });
+  classes.push({ description: 'any other AWS account', unnamed: true, term: model => and(model.isIamPrincipal, ...knownAccounts.map(account => not(model.accountIs(account)))) });
+  classes.push({ description: 'anonymous (public)', unnamed: true, term: model => model.principalIs(PrincipalType.ANONYMOUS) });
   for (const service of [...services].sort()) {
     classes.push({
       description: `service ${service}`,

@@ -87,3 +87,25 @@ test('review() answers what accesses(), findUnexplainedAccess() and findPublicAc
   expect(together.public).toMatchObject({ accessPoint: anyone!.accessPoint });
   expect(together.public!.allowedBy).toEqual(anyone!.allowedBy);
 });
+
+test('review() finds the public access S3 Block Public Access restricts, as findPublicAccess() does', async () => {
+  const restricted: LoadedStack = {
+    ...stack,
+    template: {
+      Resources: {
+        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET, PublicAccessBlockConfiguration: { RestrictPublicBuckets: true } } },
+        Policy: {
+          Type: 'AWS::S3::BucketPolicy',
+          Properties: { Bucket: { Ref: 'Bucket' }, PolicyDocument: { Version: '2012-10-17', Statement: [read('Public', '*', `${BUCKET_ARN}/public/*`)] } },
+        },
+      },
+    },
+  };
+  const policies = collectPolicies([restricted]);
+  const anyone = await (await PolicyAnalyzer.create(policies)).findPublicAccess(BUCKET);
+  const together = await (await PolicyAnalyzer.create(policies)).review(BUCKET, []);
+  // Restricted, nobody outside the account has access; as written, the policy is public.
+  expect(together.access).toEqual([]);
+  expect(anyone).toMatchObject({ allowedBy: ['Owner/Policy bucket policy, statement "Public"'] });
+  expect(together.public).toMatchObject({ allowedBy: anyone!.allowedBy });
+});
