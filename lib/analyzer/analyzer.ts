@@ -11,8 +11,10 @@
 import { ResourceChoice, Unknowns, parseDate } from './encode';
 import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide } from './evaluation';
 import { IntendedGrant, intendedTerm } from './intent';
-import { Symbolic, Value, smtString } from './pattern';
+import { Symbolic, Value, sameSymbolic, smtString, symbolicText as text, symbolicValue as valueOf } from './pattern';
 import { Statement, StatementSource, describeSource } from './policy';
+import { PolicyIndex, Path } from './policy-index';
+import { concretePrincipal, mentionedPrincipals, principalClasses } from './principal-classes';
 import { isPublicPolicy } from './public-access';
 import {
   ACTIONS, ACTION, KeyValue, OBJECT_KEY, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIn,
@@ -115,15 +117,16 @@ export interface KeyAccessRequest {
   readonly context?: AccessRequest['context'];
 }
 
+/** PolicyAnalyzer.review: what accesses, findUnexplainedAccess and findPublicAccess answer for one bucket. */
+export interface BucketReview {
+  readonly access: readonly Access[];
+  readonly unexplained?: FoundRequest;
+  readonly public?: FoundRequest;
+}
+
 /** A request on a KMS key, and the key (construct path or logical id). */
 export interface KeyRequest extends FoundRequest {
   readonly key: string;
-}
-
-interface PrincipalClass {
-  readonly description: string;
-  readonly account?: string;
-  term(model: RequestModel): Term;
 }
 
 interface NamedEvidence {
@@ -137,30 +140,12 @@ interface Encoding {
   readonly unknowns: Unknowns;
   readonly decision: Decision & { actions: Term };
   readonly named: NamedEvidence;
+  /** What every question about the path holds, the solver's context: well-formed, an S3 action, the evidence named, ALLOWED defined. */
+  readonly context: Term;
 }
 
-/** One path to a bucket: the bucket itself, or one of its access points. */
-interface Path {
-  readonly accessPoint?: {
-    readonly name: Symbolic;
-    readonly account: string;
-    readonly region: string;
-    readonly statements: readonly Statement[];
-    readonly restrictPublicBuckets: boolean;
-  };
-}
-
-function text(symbolic: Symbolic): string | undefined {
-  return symbolic.every(part => typeof part === 'string') ? symbolic.join('') : undefined;
-}
-
-function valueOf(symbolic: Symbolic): Value {
-  return symbolic.map(part => typeof part === 'string' ? part : { variable: `unknown:${part.unknown}` });
-}
-
-function sameSymbolic(a: Symbolic, b: Symbolic): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+/** "IAM allows the request" in the questions of `query`, defined in the context (the whole formula would come with each question). */
+const ALLOWED = '|decision:allowed|';
 
 /** The policies of a set of templates, and the questions they answer. */
 export class PolicyAnalyzer {
@@ -169,12 +154,15 @@ export class PolicyAnalyzer {
   }
 
   private readonly encodings = new Map<string, Encoding>();
+  private readonly index: PolicyIndex;
 
   /**
    * @param identitiesFromTemplates every role the templates attach identity policies to is held to
    *   them, whether the templates create it or not (withIdentitiesFromTemplates)
    */
-  private constructor(public readonly policies: PolicySet, private readonly solver: Solver, private readonly identitiesFromTemplates = false) {}
+  private constructor(public readonly policies: PolicySet, private readonly solver: Solver, identitiesFromTemplates = false) {
+    this.index = new PolicyIndex(policies, identitiesFromTemplates);
+  }
 
   /**
    * The same policies, with every role the templates attach identity policies to held to exactly
@@ -211,50 +199,19 @@ export class PolicyAnalyzer {
   }
 
   private bucketAccount(bucket: string): string | undefined {
-    const facts = [...this.policies.buckets.filter(item => text(item.name) === bucket), ...this.policies.policies.filter(item => item.kind === 'bucket policy' && item.bucket && text(item.bucket) === bucket)];
-    return facts.map(item => item.account).find(account => account !== undefined);
+    return this.index.account(bucket);
   }
 
-  private bucketStatements(bucket: string): Statement[] {
-    return this.policies.policies.filter(policy => policy.kind === 'bucket policy' && policy.bucket && text(policy.bucket) === bucket).flatMap(policy => policy.statements);
+  private bucketStatements(bucket: string): readonly Statement[] {
+    return this.index.bucketStatements(bucket);
   }
 
-  private paths(bucket: string): Path[] {
-    const paths: Path[] = [{}];
-    for (const policy of this.policies.policies) {
-      if (policy.kind !== 'access point policy' || !policy.bucket || text(policy.bucket) !== bucket || !policy.accessPoint) continue;
-      paths.push({
-        accessPoint: {
-          name: policy.accessPoint.name,
-          account: policy.account ?? '',
-          region: policy.region ?? '',
-          statements: policy.statements,
-          restrictPublicBuckets: policy.accessPoint.restrictPublicBuckets ?? true,
-        },
-      });
-    }
-    return paths;
+  private paths(bucket: string): readonly Path[] {
+    return this.index.paths(bucket);
   }
 
-  private knownPrincipals(): KnownPrincipal[] {
-    const out: KnownPrincipal[] = [];
-    const identity = this.policies.policies.filter(policy => policy.kind === 'identity policy');
-    const add = (account: string, path: Symbolic) => {
-      if (out.some(known => known.account === account && JSON.stringify(known.path) === JSON.stringify(valueOf(path)))) return;
-      const identityPolicies = identity
-        .filter(policy => policy.account === account && (policy.rolePaths ?? []).some(other => sameSymbolic(other, path)))
-        .flatMap(policy => policy.statements);
-      out.push({ account, path: valueOf(path), type: PrincipalType.ROLE, identityPolicies });
-    };
-    for (const trust of this.policies.policies.filter(policy => policy.kind === 'trust policy')) {
-      if (trust.account) add(trust.account, trust.rolePaths![0]);
-    }
-    if (this.identitiesFromTemplates) {
-      for (const policy of identity) {
-        if (policy.account) (policy.rolePaths ?? []).forEach(path => add(policy.account!, path));
-      }
-    }
-    return out;
+  private knownPrincipals(): readonly KnownPrincipal[] {
+    return this.index.knownPrincipals();
   }
 
   /** The formula "IAM allows the request" for requests to `bucket` through `path`. */
@@ -319,15 +276,7 @@ export class PolicyAnalyzer {
       fixed.set('aws:resourceaccount', { present: TRUE, type: 'string', value: [owner] });
       fixed.set('s3:resourceaccount', { present: TRUE, type: 'string', value: [owner] });
     }
-    const counts = new Map<string, number>();
-    for (const policy of this.policies.policies) {
-      for (const statement of policy.statements) {
-        for (const condition of statement.condition) {
-          if (isMultivalued(condition.key)) counts.set(condition.key.toLowerCase(), (counts.get(condition.key.toLowerCase()) ?? 0) + 1);
-        }
-      }
-    }
-    return new RequestModel(this.solver, fixed, counts);
+    return new RequestModel(this.solver, fixed, this.index.multivaluedCounts());
   }
 
   /** Whether IAM allows the request, by which statements, or what denies or is missing. */
@@ -378,7 +327,7 @@ export class PolicyAnalyzer {
         if (question.outsideAccount) constraints.push(not(and(model.isIamPrincipal, model.accountIs(question.outsideAccount))));
         if (question.actions) constraints.push(actionIn(question.actions.map(name => requireAction(name))));
         if (question.at) constraints.push(`(= |context:aws:currenttime| ${integer(question.at.getTime())})`);
-        if (question.principal) constraints.push(this.concretePrincipal(question.principal, model));
+        if (question.principal) constraints.push(concretePrincipal(question.principal, model));
         if (question.notIntended) {
           constraints.push(not(intendedTerm(question.notIntended, model, path.accessPoint ? text(path.accessPoint.name) : undefined)));
         }
@@ -396,60 +345,15 @@ export class PolicyAnalyzer {
    * the actions allowed, the statements that allow them, and whether `intents` cover them.
    */
   public async accesses(bucket: string, intents: readonly IntendedGrant[] = []): Promise<Access[]> {
-    const owner = this.bucketAccount(bucket);
     const out: Access[] = [];
-    for (const path of this.paths(bucket)) {
-      for (const who of this.principalClasses(bucket, path, owner)) {
-        const actions: string[] = [];
-        const statements = new Map<string, StatementSource>();
-        const assuming = new Set<string>();
-        for (;;) {
-          const found = await this.query(bucket, path, encoding => [
-            encoding.decision.allowed, who.term(encoding.model),
-            not(actionIn(actions.map(name => requireAction(name)))),
-          ]);
-          if (!found) break;
-          actions.push(found.action);
-          found.assuming.forEach(item => assuming.add(item));
-        }
-        if (actions.length === 0) continue;
-        const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
-        const scope = (encoding: Encoding) => [encoding.decision.allowed, who.term(encoding.model), actionIn(actions.map(requireAction))];
-        const intended = (encoding: Encoding) => intendedTerm(intents, encoding.model, accessPointName);
-        // Every statement that allows some request of this access, each decided on its own (the
-        // statements a model happens to use depend on the solver's choices).
-        for (const item of this.encoding(bucket, path).named.evidence) {
-          if (item.statement.effect !== 'Allow' || item.term === FALSE) continue;
-          if (await this.query(bucket, path, encoding => [...scope(encoding), smtVariableName(item.name)])) {
-            statements.set(describeSource(item.statement.source), item.statement.source);
-          }
-        }
-        const unexplained = await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
-        const explained = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
-        out.push({
-          who: who.description,
-          account: who.account,
-          accessPoint: this.accessPointArn(path),
-          actions: [...actions].sort(),
-          statements: [...statements.keys()].sort(),
-          statementSources: [...statements].sort(([a], [b]) => a.localeCompare(b)).map(([, source]) => source),
-          assuming: [...assuming].sort(),
-          intended: !unexplained ? 'yes' : explained ? 'partly' : 'no',
-          unexplained,
-        });
-      }
-    }
+    for (const path of this.paths(bucket)) out.push(...(await this.pathAccesses(bucket, path, intents)).access);
     return out;
   }
 
   /** A request from outside the bucket's account that the policies allow and no intent covers (every path, every principal). */
   public async findUnexplainedAccess(bucket: string, intents: readonly IntendedGrant[]): Promise<FoundRequest | undefined> {
-    const owner = this.bucketAccount(bucket);
     for (const path of this.paths(bucket)) {
-      const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
-      const found = await this.query(bucket, path, ({ model, decision }) => [
-        decision.allowed, owner ? not(and(model.isIamPrincipal, model.accountIs(owner))) : 'true', not(intendedTerm(intents, model, accessPointName)),
-      ], true);
+      const found = await this.unexplainedOn(bucket, path, intents);
       if (found) return found;
     }
     return undefined;
@@ -461,17 +365,121 @@ export class PolicyAnalyzer {
    * Public Access left aside: it would reject such a policy at deployment); undefined if none.
    */
   public async findPublicAccess(bucket: string): Promise<FoundRequest | undefined> {
-    const owner = this.bucketAccount(bucket);
     for (const path of this.paths(bucket)) {
-      const named = [...this.mentioned(bucket, path).accounts, ...(owner ? [owner] : [])];
-      const found = await this.query(bucket, path, ({ model, decision }) => {
-        const organization = model.key('aws:PrincipalOrgID', 'string');
-        return [decision.allowed, or(model.principalIs(PrincipalType.ANONYMOUS),
-          and(model.isIamPrincipal, not(organization.present), ...named.map(account => not(model.accountIs(account)))))];
-      }, true, true);
+      const found = await this.publicOn(bucket, path);
       if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * accesses, findUnexplainedAccess and findPublicAccess of one bucket, the same answers, asked path
+   * by path: the questions about one path come one after another, and its formula goes to the
+   * solver once (Solver.solve's context) where the three in turn would send it three times.
+   */
+  public async review(bucket: string, intents: readonly IntendedGrant[]): Promise<BucketReview> {
+    const access: Access[] = [];
+    let unexplained: FoundRequest | undefined;
+    let anyone: FoundRequest | undefined;
+    for (const path of this.paths(bucket)) {
+      const unexplainedHere = await this.unexplainedOn(bucket, path, intents);
+      const here = await this.pathAccesses(bucket, path, intents, unexplainedHere === undefined);
+      access.push(...here.access);
+      unexplained ??= unexplainedHere;
+      // The public question asks about principals of the unnamed classes (anonymous, any account the
+      // documents do not name): where none of those has access, and Block Public Access changes
+      // nothing in the formula, it has no answer.
+      const asWritten = here.unnamed || this.encoding(bucket, path, true).context !== this.encoding(bucket, path).context;
+      anyone ??= asWritten ? await this.publicOn(bucket, path) : undefined;
+    }
+    return { access, unexplained, public: anyone };
+  }
+
+  /**
+   * With `explained`, the caller knows that no request of the path from outside the bucket's account
+   * goes unexplained (unexplainedOn). `unnamed`: whether a class of anonymous callers or unnamed accounts has access.
+   */
+  private async pathAccesses(
+    bucket: string, path: Path, intents: readonly IntendedGrant[], explained = false,
+  ): Promise<{ access: Access[]; unnamed: boolean }> {
+    const out: Access[] = [];
+    const classes = principalClasses(this.pathStatements(bucket, path), this.bucketAccount(bucket));
+    const found = classes.map(() => ({ actions: [] as string[], statements: new Map<string, StatementSource>(), assuming: new Set<string>() }));
+    // Which classes can do which actions: one request per class and action, found by one question
+    // for all classes (|class!i| tells which a request falls in), and one question more that finds none.
+    const inClass = (model: RequestModel) => classes.map((who, index) => `(= ${this.solver.declare(`class!${index}`, 'Bool')} ${who.term(model)})`);
+    for (;;) {
+      const answer = await this.solveIn(bucket, path, ({ model, decision }) => [decision.allowed, ...inClass(model),
+        or(...found.map((item, index) => and(`|class!${index}|`, not(actionIn(item.actions.map(requireAction))))))]);
+      if (!answer) break;
+      found.forEach((item, index) => {
+        if (answer.model.booleans.get(`class!${index}`) !== true) return;
+        if (!item.actions.includes(answer.request.action)) {
+          item.actions.push(answer.request.action);
+          answer.request.assuming.forEach(assumption => item.assuming.add(assumption));
+        }
+        // The statements that allow this request allow some request of the class's access.
+        answer.request.allowedBySources.forEach(source => item.statements.set(describeSource(source), source));
+      });
+    }
+    for (const [index, who] of classes.entries()) {
+      const { actions, statements, assuming } = found[index];
+      if (actions.length === 0) continue;
+      const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
+      const scope = (encoding: Encoding) => [encoding.decision.allowed, who.term(encoding.model), actionIn(actions.map(requireAction))];
+      const intended = (encoding: Encoding) => intendedTerm(intents, encoding.model, accessPointName);
+      // Every statement that allows some request of this access (the statements a model happens to
+      // use depend on the solver's choices): the ones no request above showed, asked together until
+      // the solver finds none of them.
+      let remaining = this.encoding(bucket, path).named.evidence.filter(item => item.statement.effect === 'Allow' && item.term !== FALSE);
+      for (;;) {
+        remaining = remaining.filter(item => !statements.has(describeSource(item.statement.source)));
+        if (remaining.length === 0) break;
+        const answer = await this.solveIn(bucket, path, encoding => [...scope(encoding), or(...remaining.map(item => smtVariableName(item.name)))]);
+        if (!answer) break;
+        for (const item of remaining.filter(other => answer.model.booleans.get(other.name) === true)) {
+          statements.set(describeSource(item.statement.source), item.statement.source);
+        }
+      }
+      // Every class is outside the bucket's account: when no request of the path from there goes unexplained, none of the class's does.
+      const unexplained = explained ? undefined : await this.query(bucket, path, encoding => [...scope(encoding), not(intended(encoding))], true);
+      const some = unexplained ? await this.query(bucket, path, encoding => [...scope(encoding), intended(encoding)]) : true;
+      out.push({
+        who: who.description,
+        account: who.account,
+        accessPoint: this.accessPointArn(path),
+        actions: [...actions].sort(),
+        statements: [...statements.keys()].sort(),
+        statementSources: [...statements].sort(([a], [b]) => a.localeCompare(b)).map(([, source]) => source),
+        assuming: [...assuming].sort(),
+        intended: !unexplained ? 'yes' : some ? 'partly' : 'no',
+        unexplained,
+      });
+    }
+    return { access: out, unnamed: classes.some((who, index) => who.unnamed && found[index].actions.length > 0) };
+  }
+
+  private async unexplainedOn(bucket: string, path: Path, intents: readonly IntendedGrant[]): Promise<FoundRequest | undefined> {
+    const owner = this.bucketAccount(bucket);
+    const accessPointName = path.accessPoint ? text(path.accessPoint.name) : undefined;
+    return this.query(bucket, path, ({ model, decision }) => [
+      decision.allowed, owner ? not(and(model.isIamPrincipal, model.accountIs(owner))) : 'true', not(intendedTerm(intents, model, accessPointName)),
+    ], true);
+  }
+
+  private async publicOn(bucket: string, path: Path): Promise<FoundRequest | undefined> {
+    const owner = this.bucketAccount(bucket);
+    const named = [...mentionedPrincipals(this.pathStatements(bucket, path)).accounts, ...(owner ? [owner] : [])];
+    return this.query(bucket, path, ({ model, decision }) => {
+      const organization = model.key('aws:PrincipalOrgID', 'string');
+      return [decision.allowed, or(model.principalIs(PrincipalType.ANONYMOUS),
+        and(model.isIamPrincipal, not(organization.present), ...named.map(account => not(model.accountIs(account)))))];
+    }, true, true);
+  }
+
+  /** The statements of the documents a request through `path` needs (the bucket policy, and the access point's). */
+  private pathStatements(bucket: string, path: Path): Statement[] {
+    return [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
   }
 
   /** The account of the bucket, where the templates say. */
@@ -485,72 +493,6 @@ export class PolicyAnalyzer {
       : undefined;
   }
 
-  /** The classes of principal to report on a path: named ones, the rest of each named account, any other account, anonymous, services. */
-  private principalClasses(bucket: string, path: Path, owner: string | undefined): PrincipalClass[] {
-    const { accounts, arns, services } = this.mentioned(bucket, path);
-    if (owner) accounts.delete(owner);
-    const named = [...arns].filter(arn => !owner || !arn.includes(`::${owner}:`));
-    const classes: PrincipalClass[] = named.map(arn => ({
-      description: arn,
-      account: /::([0-9]{12}):/.exec(arn)![1],
-      term: model => this.concretePrincipal(arn, model),
-    }));
-    for (const account of [...accounts].sort()) {
-      const inAccount = named.filter(arn => arn.includes(`::${account}:`));
-      classes.push({
-        description: inAccount.length > 0 ? `account ${account} (any other principal)` : `account ${account} (any principal)`,
-        account,
-        term: model => and(model.isIamPrincipal, model.accountIs(account), ...inAccount.map(arn => not(this.concretePrincipal(arn, model)))),
-      });
-    }
-    const known = [...accounts, ...(owner ? [owner] : [])];
-    classes.push({ description: 'any other AWS account', term: model => and(model.isIamPrincipal, ...known.map(account => not(model.accountIs(account)))) });
-    classes.push({ description: 'anonymous (public)', term: model => model.principalIs(PrincipalType.ANONYMOUS) });
-    for (const service of [...services].sort()) {
-      classes.push({
-        description: `service ${service}`,
-        term: model => and(model.principalIs(PrincipalType.SERVICE), this.solver.membership(PRINCIPAL_SERVICE, `(str.to_re ${smtString(service)})`)),
-      });
-    }
-    return classes;
-  }
-
-  /** The accounts, role and user ARNs and services a path's documents name (Principal elements and principal conditions). */
-  private mentioned(bucket: string, path: Path): { accounts: Set<string>; arns: Set<string>; services: Set<string> } {
-    const statements = [...this.bucketStatements(bucket), ...(path.accessPoint?.statements ?? [])];
-    const accounts = new Set<string>();
-    const arns = new Set<string>();
-    const services = new Set<string>();
-    const note = (value: string) => {
-      const account = /^(?:arn:[^:]+:iam::)?([0-9]{12})(?::root)?$/.exec(value);
-      if (account) accounts.add(account[1]);
-      const named = /^arn:[^:]+:iam::([0-9]{12}):((?:role|user)\/[^*?]+)$/.exec(value);
-      if (named) {
-        accounts.add(named[1]);
-        arns.add(`arn:aws:iam::${named[1]}:${named[2]}`);
-      }
-    };
-    for (const statement of statements) {
-      for (const element of [statement.principal, statement.notPrincipal]) {
-        element?.aws.forEach(value => { const known = text(value); if (known) note(known); });
-        element?.service.forEach(value => { const known = text(value); if (known) services.add(known); });
-      }
-      for (const condition of statement.condition) {
-        if (['aws:principalarn', 'aws:principalaccount', 'kms:calleraccount', 'aws:sourceaccount'].includes(condition.key.toLowerCase())) {
-          condition.values.forEach(value => { const known = text(value); if (known) note(known); });
-        }
-      }
-    }
-    return { accounts, arns, services };
-  }
-
-  private concretePrincipal(arn: string, model: RequestModel): Term {
-    const match = /^arn:[^:]+:iam::([0-9]{12}):(root|role\/.+|user\/.+)$/.exec(arn);
-    if (!match) throw new Error(`principal ${arn} is not an IAM ARN`);
-    const type = match[2] === 'root' ? PrincipalType.ROOT : match[2].startsWith('role/') ? PrincipalType.ROLE : PrincipalType.USER;
-    return and(model.principalIs(type), model.accountIs(match[1]), this.solver.membership(PRINCIPAL_PATH, `(str.to_re ${smtString(match[2])})`));
-  }
-
   /** The request model and decision of one path, made once per analyzer. */
   private encoding(bucket: string, path: Path, asWritten = false): Encoding {
     const key = `${bucket}\u0000${path.accessPoint ? JSON.stringify(path.accessPoint.name) : ''}\u0000${asWritten}`;
@@ -559,7 +501,9 @@ export class PolicyAnalyzer {
       const model = this.requestModel(bucket, path);
       const unknowns = new Unknowns(this.solver);
       const decision = this.decision(bucket, path, model, unknowns, asWritten);
-      encoding = { model, unknowns, decision, named: this.nameEvidence(decision) };
+      const named = this.nameEvidence(decision);
+      const context = and(model.wellFormed(), decision.actions, named.definitions, `(= ${this.solver.declare('decision:allowed', 'Bool')} ${decision.allowed})`);
+      encoding = { model, unknowns, decision, named, context };
       this.encodings.set(key, encoding);
     }
     return encoding;
@@ -573,22 +517,29 @@ export class PolicyAnalyzer {
   private async query(
     bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false, asWritten = false,
   ): Promise<FoundRequest | undefined> {
+    return (await this.solveIn(bucket, path, constraints, readable, asWritten))?.request;
+  }
+
+  /** `query`, with the model the request is read from. */
+  private async solveIn(
+    bucket: string, path: Path, constraints: (encoding: Encoding) => Term[], readable = false, asWritten = false,
+  ): Promise<{ model: SolverModel; request: FoundRequest } | undefined> {
     const encoding = this.encoding(bucket, path, asWritten);
-    const base = and(encoding.model.wellFormed(), encoding.decision.actions, encoding.named.definitions, ...constraints(encoding));
-    const found = readable ? await this.solveReadable(base, encoding.model) : await this.solver.solve(base);
-    return found ? this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) : undefined;
+    const formula = and(...constraints({ ...encoding, decision: { ...encoding.decision, allowed: ALLOWED } }));
+    const found = readable ? await this.solveReadable(formula, encoding.model, encoding.context) : await this.solver.solve(formula, encoding.context);
+    return found ? { model: found, request: this.describe(found, path, encoding.named, encoding.unknowns, encoding.model, bucket) } : undefined;
   }
 
   /** A model of `formula` that prefers a role with a plain name and a plain key where one exists (one more query when it does). */
-  private async solveReadable(formula: Term, model: RequestModel): Promise<SolverModel | undefined> {
-    const found = await this.solver.solve(formula);
+  private async solveReadable(formula: Term, model: RequestModel, context?: Term): Promise<SolverModel | undefined> {
+    const found = await this.solver.solve(formula, context);
     if (!found) return undefined;
     const plain = and(
       or(not(model.principalIs(PrincipalType.ROLE, PrincipalType.USER)),
         this.solver.membership(PRINCIPAL_PATH, '(re.++ (re.union (str.to_re "role/") (str.to_re "user/")) (re.+ (re.range "A" "Z")) (re.* (re.range "a" "z")))')),
       this.solver.membership(OBJECT_KEY, '(re.+ (re.union (re.range "a" "z") (re.range "0" "9") (str.to_re "/") (str.to_re ".")))'),
     );
-    return (await this.solver.solve(and(formula, plain))) ?? found;
+    return (await this.solver.solve(and(formula, plain), context)) ?? found;
   }
 
   /**
@@ -677,7 +628,9 @@ export class PolicyAnalyzer {
         identityResources: resources,
         principals: this.knownPrincipals(),
       }, { model, unknowns });
-      encoding = { model, unknowns, decision: { ...decision, actions: TRUE }, named: this.nameEvidence(decision) };
+      const named = this.nameEvidence(decision);
+      const context = and(model.wellFormed(), named.definitions, `(= ${this.solver.declare('decision:allowed', 'Bool')} ${decision.allowed})`);
+      encoding = { model, unknowns, decision: { ...decision, actions: TRUE }, named, context };
       this.encodings.set(cacheKey, encoding);
     }
     return encoding;
@@ -703,7 +656,7 @@ export class PolicyAnalyzer {
     const encoding = this.strictEncoding(role.trust, 'trust policy', [role.arn]);
     const { model, named, unknowns } = encoding;
     const constraints = [role.trust.account!, ...excludedAccounts].map(account => not(model.accountIs(account)));
-    if (only) constraints.push(model.accountIs(only.account), not(this.concretePrincipal(only.other, model)));
+    if (only) constraints.push(model.accountIs(only.account), not(concretePrincipal(only.other, model)));
     const found = await this.solveReadable(and(model.wellFormed(), named.definitions, encoding.decision.allowed, model.isIamPrincipal,
       `(= |${ACTION}| ${requireAction('sts:AssumeRole')})`, ...constraints), model);
     return found ? { ...this.describe(found, {}, named, unknowns, model, ''), resource: role.arn } : undefined;

@@ -127,6 +127,20 @@ export function unknownVariable(name: string): string {
   return `unknown:${name}`;
 }
 
+/** The text of a Symbolic, where every part of it is known. */
+export function symbolicText(symbolic: Symbolic): string | undefined {
+  return symbolic.every(part => typeof part === 'string') ? symbolic.join('') : undefined;
+}
+
+/** A Symbolic as a value of the solver: each unknown a string variable of its own. */
+export function symbolicValue(symbolic: Symbolic): Value {
+  return symbolic.map(part => typeof part === 'string' ? part : { variable: unknownVariable(part.unknown) });
+}
+
+export function sameSymbolic(a: Symbolic, b: Symbolic): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export class UnsupportedPattern extends Error {}
 
 export function isGround(pattern: Pattern): boolean {

@@ -72,14 +72,9 @@ export async function analyzerFor(directories: readonly string[]): Promise<Polic
 export async function reviewPolicies(analyzer: PolicyAnalyzer, records: readonly FoundRecord[]): Promise<PolicyReviewBucket[]> {
   const out: PolicyReviewBucket[] = [];
   for (const bucketName of analyzer.bucketNames()) {
-    const intents = intendedGrants(records, bucketName);
-    const access = [
-      ...await analyzer.accesses(bucketName, intents),
-      ...await accessThroughRoles(analyzer, bucketName, roleIntents(records, bucketName)),
-    ];
-    const unexplained = await analyzer.findUnexplainedAccess(bucketName, intents);
-    const anyone = await analyzer.findPublicAccess(bucketName);
-    out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access, unexplained, public: anyone });
+    const { access, unexplained, public: anyone } = await analyzer.review(bucketName, intendedGrants(records, bucketName));
+    const throughRoles = await accessThroughRoles(analyzer, bucketName, roleIntents(records, bucketName));
+    out.push({ bucketName, ownerAccountId: analyzer.ownerOf(bucketName), access: [...access, ...throughRoles], unexplained, public: anyone });
   }
   return out;
 }
