@@ -42,11 +42,16 @@ export interface ManyConsumersStacks {
   readonly firstConsumer: Stack;
 }
 
-export function addManyConsumersStacks(app: App, count: number = MANY_CONSUMERS.count): ManyConsumersStacks {
+/**
+ * `organizationId`: the consumers' organization, which the key policy then names instead of every
+ * consumer account (past about 2,000 accounts their list no longer fits a key policy's 32 KB).
+ */
+export function addManyConsumersStacks(app: App, count: number = MANY_CONSUMERS.count, organizationId?: string): ManyConsumersStacks {
   const { ownerAccountId, region, bucketName, roleName } = MANY_CONSUMERS;
   const owner = new Stack(app, 'ManyConsumersOwner', { env: { account: ownerAccountId, region } });
   const sharedBucket = new SharedBucket(owner, 'Shared', {
     bucketName,
+    organizationId,
     sharingMode: SharingMode.ACCESS_POINTS,
     consumers: Array.from({ length: count }, (_, index) => manyConsumersGrant(index + 1)),
   });
