@@ -311,7 +311,8 @@ export class Solver {
     if (this.realizable.has(key)) return this.realizable.get(key);
     const variables = [...new Set(literals.flatMap(literal => literal.atom.variables))];
     const assertions: string[] = [];
-    const constrained = new Set(literals.filter(literal => literal.atom.constraint !== undefined).flatMap(literal => literal.atom.variables));
+    const constrained = new Set(literals.filter(literal => literal.atom.constraint !== undefined && literal.atom.variables.length > 1)
+      .flatMap(literal => literal.atom.variables));
     for (const variable of variables) {
       const symbol = smtVariable(variable);
       const regexes = [this.stringDomains.get(variable)!];
