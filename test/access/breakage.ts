@@ -24,8 +24,12 @@ export function everywhere(edit: StatementEdit): Breakage {
   return { bucket: edit, key: edit, trust: edit, identities: edit };
 }
 
-/** Rewrites every statement of the chosen policies in the world. */
+/**
+ * Rewrites every statement of the chosen policies in the world: the deployed policies the sweeps
+ * evaluate, and the templates the complete proofs read (complete.ts), alike.
+ */
 export function breakPolicies(world: World, where: Breakage): void {
+  breakTemplates(world, where);
   const rewrite = (policy: PolicyDocument, edit: StatementEdit): PolicyDocument => ({
     ...policy,
     Statement: [policy.Statement].flat().map(statement => edit({ ...statement })).filter(statement => statement !== undefined),
@@ -53,6 +57,41 @@ export function breakPolicies(world: World, where: Breakage): void {
       const edit = where.identities;
       principal.identityPolicies.splice(0, principal.identityPolicies.length,
         ...principal.identityPolicies.map(({ name, policy }) => ({ name, policy: rewrite(policy, edit) })));
+    }
+  }
+}
+
+/** The same rewrite of the templates the world was deployed from, which the policy analyzer reads. */
+function breakTemplates(world: World, where: Breakage): void {
+  const rewrite = (document: any, edit: StatementEdit | undefined): any => edit === undefined || document === undefined ? document : {
+    ...document,
+    Statement: [document.Statement].flat().map((statement: any) => edit({ ...statement })).filter((statement: any) => statement !== undefined),
+  };
+  for (const { template, env } of world.templates) {
+    for (const resource of Object.values(template.Resources ?? {}) as Array<{ Type: string; Properties?: any }>) {
+      const properties = resource.Properties;
+      if (properties === undefined) continue;
+      switch (resource.Type) {
+        case 'AWS::S3::BucketPolicy':
+          properties.PolicyDocument = rewrite(properties.PolicyDocument, where.bucket);
+          break;
+        case 'AWS::KMS::Key':
+          properties.KeyPolicy = rewrite(properties.KeyPolicy, where.key);
+          break;
+        case 'AWS::S3::AccessPoint':
+          if (env.account === where.accessPointAccount) properties.Policy = rewrite(properties.Policy, where.accessPoints);
+          break;
+        case 'AWS::IAM::Role':
+          properties.AssumeRolePolicyDocument = rewrite(properties.AssumeRolePolicyDocument, where.trust);
+          properties.Policies = properties.Policies?.map((policy: any) => ({
+            ...policy, PolicyDocument: rewrite(policy.PolicyDocument, where.identities),
+          }));
+          break;
+        case 'AWS::IAM::Policy':
+        case 'AWS::IAM::ManagedPolicy':
+          properties.PolicyDocument = rewrite(properties.PolicyDocument, where.identities);
+          break;
+      }
     }
   }
 }
