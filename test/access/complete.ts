@@ -69,6 +69,15 @@ export interface CompleteIntent {
   owner(model: RequestModel): SymbolicReach[];
 }
 
+export interface CompleteOptions {
+  /**
+   * Ask only whether something is allowed beyond intent, and stop at the first request found
+   * (widening.access.test.ts: each widened statement must give one).
+   * @default false
+   */
+  readonly overGrantOnly?: boolean;
+}
+
 export interface CompleteProof {
   /** Questions asked of z3, all unsatisfiable. */
   readonly questions: number;
@@ -328,7 +337,7 @@ async function solveFirst(solver: Solver, formulas: Term[]): Promise<SolverModel
   return undefined;
 }
 
-async function ask(share: Share, verdict: Verdict, extra: Term, resource: string, accounts: readonly string[]): Promise<string[]> {
+async function ask(share: Share, verdict: Verdict, extra: Term, resource: string, accounts: readonly string[], overOnly: boolean): Promise<string[]> {
   if (verdict.unknowns.size > 0) {
     return [`${verdict.what}: the analyzer left unknowns, which no proof may assume away: ${[...verdict.unknowns.values()].join('; ')}`];
   }
@@ -350,7 +359,7 @@ async function ask(share: Share, verdict: Verdict, extra: Term, resource: string
   const cases = [...named, and(...named.map(account => not(account)))];
   const over = await solveFirst(solver, cases.map(account => and(base, account, verdict.allowed, not(intended))));
   if (over) failures.push(`  ALLOWED, NOT INTENDED (${verdict.what}): ${describeFound(over, verdict, resource)}`);
-  const under = await solveFirst(solver, cases.map(account => and(base, account, intended, not(verdict.allowed))));
+  const under = overOnly ? undefined : await solveFirst(solver, cases.map(account => and(base, account, intended, not(verdict.allowed))));
   if (under) failures.push(`  INTENDED, DENIED (${verdict.what}): ${describeFound(under, verdict, resource)}`);
   return failures;
 }
@@ -371,7 +380,8 @@ let shared: Promise<PolicyAnalyzer> | undefined;
  * point), every KMS request on its key, every sts:AssumeRole on its third-party roles, on the
  * owner's side and as deployed. Throws, with z3's request for each failed question.
  */
-export async function proveComplete(share: Share, intent: CompleteIntent): Promise<CompleteProof> {
+export async function proveComplete(share: Share, intent: CompleteIntent, options: CompleteOptions = {}): Promise<CompleteProof> {
+  const overOnly = options.overGrantOnly === true;
   const bucket = share.probe.bucketName;
   const ownerSide = collectPolicies(analyzerStacks(share, account => intent.ownerSideAccounts.includes(account)));
   // One solver for every share a test file proves: what z3 learned of the same prefixes and ARNs
@@ -397,7 +407,8 @@ export async function proveComplete(share: Share, intent: CompleteIntent): Promi
         accessPointArn,
         intended: model => intended(model, symbolic => s3ReachTerm(model, symbolic, accessPointArn)),
       };
-      failures.push(...await ask(share, verdict, who(formula.model), `arn:aws:s3:::${bucket}`, intent.accounts));
+      failures.push(...await ask(share, verdict, who(formula.model), `arn:aws:s3:::${bucket}`, intent.accounts, overOnly));
+      if (overOnly && failures.length > 0) return;
       questions += 2;
     }
     const keys = policies.policies.filter(policy => policy.kind === 'key policy' && arnOf(share, policy.keyArn!) === share.keyArn);
@@ -405,7 +416,8 @@ export async function proveComplete(share: Share, intent: CompleteIntent): Promi
     const key = strictVerdict(solver, policies, keys[0], share.keyArn, kmsActions);
     failures.push(...await ask(share, {
       ...key, what: `${view}, KMS on the bucket's key`, intended: model => intended(model, symbolic => kmsReachTerm(model, symbolic, share.keyArn)),
-    }, who(key.model), share.keyArn, intent.accounts));
+    }, who(key.model), share.keyArn, intent.accounts, overOnly));
+    if (overOnly && failures.length > 0) return;
     questions += 2;
     for (const trust of intent.trusts) {
       const [, account, path] = /^arn:aws:iam::([0-9]{12}):(.*)$/.exec(trust.roleArn)!;
@@ -414,7 +426,8 @@ export async function proveComplete(share: Share, intent: CompleteIntent): Promi
       if (documents.length !== 1) throw new Error(`${view}: ${documents.length} trust policies for ${trust.roleArn}`);
       const verdict = strictVerdict(solver, policies, documents[0], trust.roleArn, ['sts:AssumeRole', 'sts:TagSession']);
       failures.push(...await ask(share, { ...verdict, what: `${view}, trust of ${trust.roleArn}`, intended: model => trustTerm(model, trust) },
-        trustWho(verdict.model), trust.roleArn, intent.accounts));
+        trustWho(verdict.model), trust.roleArn, intent.accounts, overOnly));
+      if (overOnly && failures.length > 0) return;
       questions += 2;
     }
   };
@@ -424,7 +437,7 @@ export async function proveComplete(share: Share, intent: CompleteIntent): Promi
     ...intent.ownerRoles.map(role => isPrincipal(model, role.arn)));
   await prove(ownerSide, 'owner\'s side', analyzer, ownerScope, () => TRUE, (model, term) => ownerIntended(intent, model, term));
 
-  if (intent.deployed.size > 0) {
+  if (intent.deployed.size > 0 && !(overOnly && failures.length > 0)) {
     // As deployed: the consumers' roles, held to their own identity policies as well.
     const all = collectPolicies(analyzerStacks(share));
     const unaccounted = knownPrincipals(all).filter(principal => principal.account !== intent.ownerAccount)
