@@ -1,12 +1,14 @@
 /**
  * The README's example (examples/stacks.ts), proved: the analytics role reads analytics/, the
  * ingestion role writes and deletes in ingest/, the vendor assumes the owner's role with its
- * external id and then reads vendor-exports/. Nobody reaches anything else.
+ * external id and then reads vendor-exports/. Nobody reaches anything else: on the sweep of
+ * iam-simulate, and for every request (the complete proof, complete.ts).
  */
 import { App } from 'aws-cdk-lib';
+import { isPrincipal, proveComplete } from './complete';
 import { intends, Level, Reach, trustIntends } from './intent';
 import { canonicalReaches, recordedOwnerReaches, recordedRoleReaches } from './recorded-intent';
-import { roleArn } from './scenario';
+import { roleArn, Share } from './scenario';
 import { assumeRoleRequests, dataRequests, evaluate, expectExactly, kmsRequests, probeFor, s3Requests } from './sweep';
 import { ALLOW_EVERYTHING, deployedKeyArn, World } from './world';
 import {
@@ -68,4 +70,19 @@ test.each([
   expectExactly(await evaluate(world, requests, request => trustIntends(trust, request)), 'the vendor assuming the access role');
   expectExactly(await evaluate(world, requests, request => trustIntends(trust, request), { identity: [ALLOW_EVERYTHING] }),
     'the vendor, allowing itself everything, assuming the access role');
+
+  // Every request, not a sample (complete.ts): any principal of any account, allowing itself
+  // everything or as deployed, reaches exactly the reaches above, and assumes the role as above.
+  const consumers = expected.filter(([principal]) => principal !== vendorAccess && principal !== vendor);
+  const share = { world, keyArn, probe: { bucketName: setup.bucketName, objectKeys: [], listPrefixes: [] } } as unknown as Share;
+  const proof = await proveComplete(share, {
+    accounts: [setup.ownerAccountId, setup.consumerAccountId, setup.thirdPartyAccountId],
+    ownerAccount: setup.ownerAccountId,
+    ownerSideAccounts: [setup.ownerAccountId],
+    ownerRoles: [{ arn: vendorAccess, reaches: expected.find(([principal]) => principal === vendorAccess)![1] }],
+    deployed: new Map(expected.filter(([principal]) => principal !== vendorAccess)),
+    trusts: [trust],
+    owner: model => consumers.flatMap(([principal, reaches]) => reaches.map(item => ({ who: isPrincipal(model, principal), reach: item }))),
+  });
+  expect(proof.questions).toBe(12);
 }, 120_000);

@@ -2,11 +2,14 @@
  * Builds owner and consumer stacks from a share configuration, deploys them into a World, and
  * proves for each principal that the requests allowed are exactly the intended ones.
  */
+import { createHash } from 'crypto';
 import { App, Expiration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, CfnAccessPoint, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { parseAccessPointResource } from './access-point-arn';
+import { CompleteProof, proveComplete } from './complete';
+import { completeIntentOf } from './complete-intent';
 import { intends, Level, Reach, TrustIntent, trustIntends } from './intent';
 import { canonicalReaches, recordedOwnerReaches, recordedRoleReaches } from './recorded-intent';
 import {
@@ -14,7 +17,11 @@ import {
 } from './sweep';
 import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, deployedKeyArn, PolicyDocument, SimulatedRequest, World } from './world';
 import { AccessLevel, ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
+import { shutdownSolver } from '../../lib/analyzer/solver';
 import { FoundRecord, readRecords } from '../../lib/cli/assembly';
+
+// z3's worker threads end with the test file that proved a share (a no-op where none did).
+afterAll(() => shutdownSolver());
 
 export const OWNER = '111111111111';
 export const OUTSIDER = '999999999999';
@@ -184,7 +191,7 @@ function expiration(time: string | undefined): Expiration | undefined {
 }
 
 /** Name of the role a ConsumerReader creates for grant `index` when the grant names no roles. */
-function readerRoleName(index: number): string {
+export function readerRoleName(index: number): string {
   return `Grant${index}Reader`;
 }
 
@@ -489,23 +496,51 @@ export function organizationReaches(share: Share, principal: string): Reach[] {
       && (share.config.organizationId === undefined || share.config.organizationId === grant.organizationId)
       && (grant.organizationalUnitPaths === undefined || grant.organizationalUnitPaths.some(path => membership.path.startsWith(path)))
       && (grant.roleName === undefined || principal === roleArn(account, grant.roleName));
-    if (!member) {
-      return [];
-    }
-    const accessPointArn = share.organizationAccessPointArns[index];
-    return [{
+    return member ? [organizationGrantReach(share, index, grant.sharedPrefix ?? `${account}/`)] : [];
+  });
+}
+
+/**
+ * What organization grant `index` gives a member on the owner's side, on `prefix` (the shared
+ * prefix, or the member's own): the key for the whole bucket when the key policy names no prefix
+ * (each member's own prefix, or the grant's access point choosing the objects).
+ */
+export function organizationGrantReach(share: Share, index: number, prefix: string | undefined): Reach {
+  const grant = share.config.organizationGrants![index];
+  const accessPointArn = share.organizationAccessPointArns[index];
+  return {
+    bucketArn: share.bucketArn,
+    prefix,
+    level: LEVELS[grant.access],
+    allowDelete: grant.allowDelete ?? false,
+    keyArn: share.keyArn,
+    region: REGION,
+    minimumTlsVersion: share.config.minimumTlsVersion ?? 1.2,
+    keyScope: grant.sharedPrefix === undefined || accessPointArn !== undefined ? 'bucket' as const : 'prefix' as const,
+    ...(accessPointArn === undefined ? {} : { accessPointArn }),
+    ...(grant.expires === undefined ? {} : { expires: grant.expires }),
+  };
+}
+
+/**
+ * What a member role of OrganizationConsumers' StackSet (organization grant `index`, in `account`)
+ * allows itself: the grant's prefix (or the account's own), on any key of the owner's account.
+ */
+export function memberReaderReaches(share: Share, account: string, roleName: string): Reach[] {
+  return (share.config.organizationGrants ?? [])
+    .map((grant, index) => ({ grant, index }))
+    .filter(({ grant }) => grant.roleName === roleName && grant.organizationId === share.config.memberships![account].organizationId)
+    .map(({ grant, index }): Reach => ({
       bucketArn: share.bucketArn,
       prefix: grant.sharedPrefix ?? `${account}/`,
       level: LEVELS[grant.access],
       allowDelete: grant.allowDelete ?? false,
-      keyArn: share.keyArn,
+      keyArn: `arn:aws:kms:${REGION}:${OWNER}:key/*`,
       region: REGION,
       minimumTlsVersion: share.config.minimumTlsVersion ?? 1.2,
-      keyScope: grant.sharedPrefix === undefined || accessPointArn !== undefined ? 'bucket' as const : 'prefix' as const,
-      ...(accessPointArn === undefined ? {} : { accessPointArn }),
+      ...(share.organizationAccessPointArns[index] === undefined ? {} : { accessPointArn: share.organizationAccessPointArns[index] }),
       ...(grant.expires === undefined ? {} : { expires: grant.expires }),
-    }];
-  });
+    }));
 }
 
 /**
@@ -641,20 +676,7 @@ export function principalsOf(share: Share): ProbedPrincipal[] {
       const owner = recordedOwnerIntent(share, arn);
       const deployed = (config.deployConsumers ?? true) && world.principals.has(arn);
       if (deployed) {
-        const consumer = (config.organizationGrants ?? [])
-          .map((grant, index) => ({ grant, index }))
-          .filter(({ grant }) => grant.roleName === roleName && grant.organizationId === config.memberships![account].organizationId)
-          .map(({ grant, index }): Reach => ({
-            bucketArn: share.bucketArn,
-            prefix: grant.sharedPrefix ?? `${account}/`,
-            level: LEVELS[grant.access],
-            allowDelete: grant.allowDelete ?? false,
-            keyArn: `arn:aws:kms:${REGION}:${OWNER}:key/*`,
-            region: REGION,
-            minimumTlsVersion: config.minimumTlsVersion ?? 1.2,
-            ...(share.organizationAccessPointArns[index] === undefined ? {} : { accessPointArn: share.organizationAccessPointArns[index] }),
-            ...(grant.expires === undefined ? {} : { expires: grant.expires }),
-          }));
+        const consumer = memberReaderReaches(share, account, roleName);
         result.push({
           arn,
           description: `${arn} as deployed (the member role of OrganizationConsumers' StackSet)`,
@@ -754,6 +776,8 @@ export async function proveTrust(share: Share): Promise<Outcome[]> {
 }
 
 export interface ShareProof {
+  /** The complete proof: questions asked of z3 (complete.ts). */
+  readonly complete: CompleteProof;
   readonly principals: SweepReport[];
   readonly assumeRole: Outcome[];
   /** Requests evaluated in all. */
@@ -780,11 +804,33 @@ export async function proveShare(share: Share, only: (principal: ProbedPrincipal
   } catch (error) {
     failures.push((error as Error).message);
   }
+  let complete: CompleteProof = { questions: 0 };
+  try {
+    complete = await proveShareCompletely(share);
+  } catch (error) {
+    failures.push((error as Error).message);
+  }
   if (failures.length > 0) {
     throw new Error(failures.join('\n\n'));
   }
   const requests = reports.reduce((total, report) => total + report.s3.requests + report.kms.requests + report.data.requests, assumeRole.length);
-  return { principals: reports, assumeRole, requests };
+  return { complete, principals: reports, assumeRole, requests };
+}
+
+const completeProofs = new Map<string, Promise<CompleteProof>>();
+
+/**
+ * The complete proof of the share's templates (complete.ts), for every request at any time: once
+ * per templates and configuration, however many times (shareAt) the sweeps prove them.
+ */
+export function proveShareCompletely(share: Share): Promise<CompleteProof> {
+  const key = createHash('sha256').update(JSON.stringify([share.world.templates, share.config])).digest('hex');
+  let proof = completeProofs.get(key);
+  if (proof === undefined) {
+    proof = proveComplete(share, completeIntentOf(share));
+    completeProofs.set(key, proof);
+  }
+  return proof;
 }
 
 /**
