@@ -292,6 +292,12 @@ export class PolicyAnalyzer {
     const { model, unknowns, decision, named } = encoding;
     const allowedModel = await this.solver.solve(and(constraints, named.definitions, decision.allowed));
     const deniedModel = await this.solver.solve(and(constraints, named.definitions, not(decision.allowed)));
+    if (!allowedModel && !deniedModel) {
+      // No request is like this one (an anonymous caller with an organization id): nothing allows it.
+      return {
+        allowed: false, undecided: false, provided: {}, allowedBy: [], deniedBy: [], missing: [], assuming: [], freeKeys: [...model.freeKeys].sort(),
+      };
+    }
     const shown = allowedModel ?? deniedModel!;
     const truthy = (name: string) => shown.booleans.get(name) === true;
     const allowedBy = named.evidence.filter(item => item.statement.effect === 'Allow' && truthy(item.name)).map(item => describeSource(item.statement.source));

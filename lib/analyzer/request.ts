@@ -95,6 +95,9 @@ const MULTIVALUED_KEYS = new Set([
   'kms:grantoperations', 'aws:sourceorgpaths',
 ]);
 
+/** Keys of the principal's account and tags (reference_policies_condition-keys.html#condition-keys-principal-properties). */
+const PRINCIPAL_KEYS = /^aws:(principalorgid|principalorgpaths|principaltag\/.*)$/i;
+
 export function isMultivalued(key: string): boolean {
   return MULTIVALUED_KEYS.has(key.toLowerCase());
 }
@@ -150,10 +153,20 @@ export class RequestModel {
     return this.solver.membership(PRINCIPAL_ACCOUNT, `(str.to_re ${smtString(account)})`);
   }
 
-  /** What holds of every request, whatever the policies. */
+  /**
+   * What holds of every request, whatever the policies. Includes what holds of the condition keys
+   * made so far: call it once the formulas of the question are built.
+   */
   public wellFormed(): Term {
     const path = (regex: string) => this.solver.membership(PRINCIPAL_PATH, regex);
+    // The organization and the tags of the principal are in the request only for a principal of an
+    // account (reference_policies_condition-keys.html#condition-keys-principalorgid: "included in
+    // the request context only if the principal is a member of an organization"): never for an
+    // anonymous request, whose policy would otherwise read as public where it names an organization.
+    const principalKeys = [...this.free.values()].filter(free => PRINCIPAL_KEYS.test(free.key))
+      .map(free => or(`(not ${free.value.present})`, this.isIamPrincipal));
     return and(
+      ...principalKeys,
       `(>= ${this.principalType} 0)`, `(<= ${this.principalType} 4)`,
       `(>= ${ACTION_SYMBOL} 0)`, `(< ${ACTION_SYMBOL} ${ACTIONS.length})`,
       or(`(not ${this.principalIs(PrincipalType.ROOT)})`, path('(str.to_re "root")')),

@@ -219,6 +219,18 @@ describe('S3 Block Public Access (RestrictPublicBuckets)', () => {
   });
 });
 
+describe('principal keys of anonymous requests', () => {
+  test('a wildcard principal limited to an organization is no public access: anonymous requests carry no aws:PrincipalOrgID (found by the complete proofs)', async () => {
+    // reference_policies_condition-keys.html#condition-keys-principalorgid: in the request only for a principal of an organization's account.
+    const subject = await analyzer(owner([read('Organization', '*', `${BUCKET_ARN}/reference/*`, { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } })]));
+    expect(await subject.findPublicAccess(BUCKET)).toBeUndefined();
+    const found = await subject.findAccess({ bucket: BUCKET, outsideAccount: OWNER });
+    expect([found?.principal.startsWith('arn:aws:iam::'), found?.context['aws:PrincipalOrgID']]).toEqual([true, 'o-a1b2c3d4e5']);
+    const anonymous = await subject.isAllowed({ principal: 'anonymous', action: 's3:GetObject', bucket: BUCKET, key: 'reference/a', context: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } });
+    expect([anonymous.allowed, anonymous.undecided]).toEqual([false, false]);
+  });
+});
+
 describe('conditions', () => {
   test('a grant that opens only later is found, with its time', async () => {
     const subject = await analyzer(owner([read('Later', { AWS: '444444444444' }, `${BUCKET_ARN}/*`, { Condition: { DateGreaterThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } } })]));
