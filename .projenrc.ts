@@ -34,7 +34,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   srcdir: 'lib',
   libdir: 'build',
   entrypoint: 'build/index.js',
-  // The CLI over cdk.out (README "Reviewing access"): compiled by jsii with the library, no
+  // The CLI over cdk.out (docs/reviewing-access.md): compiled by jsii with the library, no
   // runtime dependency of its own.
   bin: { 'cdk-cross-account-bucket': 'build/cli/main.js' },
   testdir: 'test',
@@ -123,13 +123,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'concurrently@9.2.5',
     // The policy analyzer's solver (lib/analyzer/solver.ts): z3's WebAssembly build, about 35 MB.
     // Not a dependency of the published package: the constructs never load it, and the analyzer
-    // asks its users to install it (README), so no user pays for it in every language's package.
+    // asks its users to install it (docs/reviewing-access.md), so no user pays for it in every language's package.
     'z3-solver@5.2.0',
   ],
 
   gitignore: ['cdk.out/', '.cdk.staging/', '*.d.ts.map'],
   npmIgnoreOptions: {
-    ignorePatterns: ['examples/', 'scripts/', 'cdk.json', '.ci/', 'cdk.out/', 'cdk.out.*/', '.venv-smoke/', '.venv-checkov/', '.pytest_cache/', '__pycache__/'],
+    // docs/ and CONTRIBUTING.md stay in the repository: Construct Hub links README's relative
+    // links to the repository on GitHub.
+    ignorePatterns: ['docs/', 'CONTRIBUTING.md', 'examples/', 'scripts/', 'cdk.json', '.ci/', 'cdk.out/', 'cdk.out.*/', '.venv-smoke/', '.venv-checkov/', '.pytest_cache/', '__pycache__/'],
   },
 });
 
@@ -192,16 +194,16 @@ project.addTask('compare', {
   receiveArgs: true,
 });
 
-// README "Reviewing access": the compiled CLI's review table, diagram and explained Access
-// Denied for the example app. `npx projen readme:review -- --update-readme` rewrites them
-// (test/readme-review.test.ts keeps them true).
-project.addTask('readme:review', {
-  description: 'Print the review table, diagram and explained Access Denied of README "Reviewing access" (run compile first)',
-  exec: 'ts-node --transpile-only scripts/readme-review.ts',
+// docs/reviewing-access.md: the compiled CLI's review table, diagram and explained Access
+// Denied for the example app. `npx projen docs:review -- --update` rewrites them
+// (test/docs-review.test.ts keeps them true).
+project.addTask('docs:review', {
+  description: 'Print the review table, diagram and explained Access Denied of docs/reviewing-access.md (run compile first)',
+  exec: 'ts-node --transpile-only scripts/docs-review.ts',
   receiveArgs: true,
 });
 
-// Scale benchmark (README "Scaling to many consumers"): policy sizes per consumer, largest
+// Scale benchmark (docs/scaling.md): policy sizes per consumer, largest
 // policy against its limit, maximum consumers per mode, and synth time against plain
 // aws-cdk-lib at equal N. A script, not a timed test: `npm run bench`.
 project.addTask('bench', {
@@ -210,7 +212,7 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
-// The analyzer's cost (README "Reviewing access"): review and explain of the example app and of the
+// The analyzer's cost (docs/reviewing-access.md, "What it costs"): review and explain of the example app and of the
 // 1,000-consumer share, against synthesizing the same app, and the package sizes. `npm run bench:analyzer`.
 project.addTask('bench:analyzer', {
   description: 'Time review and explain (the compiled CLI) against synthesizing the same app; print the package sizes (run compile first)',
@@ -225,6 +227,13 @@ const rosetta = project.addTask('rosetta:extract', {
   exec: 'jsii-rosetta extract --strict --fail',
 });
 project.postCompileTask.spawn(rosetta);
+// ...and the examples of docs/*.md, which are not in the assembly: scripts/rosetta-docs.ts hands
+// jsii-rosetta a copy of the assembly with the docs as its READMEs.
+const rosettaDocs = project.addTask('rosetta:docs', {
+  description: 'Compile every TypeScript example of docs/*.md with jsii-rosetta --strict (fixtures in rosetta/)',
+  exec: 'ts-node --transpile-only scripts/rosetta-docs.ts',
+});
+project.postCompileTask.spawn(rosettaDocs);
 
 // Integration test: integ-runner verifies the committed snapshot without deploying. The app runs
 // at the aws-cdk-lib peer floor (see test/integ-setup/peer-floor.js for why).

@@ -5,7 +5,8 @@ import { addExampleStacks, exampleSetup } from './stacks';
 
 /**
  * Every stack of the example app (examples/app.ts) in `app`, configured from `env` as app.ts
- * documents: the README's review table and diagram are generated from it (scripts/readme-review.ts).
+ * documents: the review table and diagram of docs/reviewing-access.md are generated from it
+ * (scripts/docs-review.ts).
  */
 export function addExampleApp(app: App, env: Record<string, string | undefined>): void {
   const setup = exampleSetup(env);
