@@ -61,9 +61,9 @@ import { shutdownSolver } from '../../lib/analyzer/solver';
 import { collectPolicies, LoadedStack } from '../../lib/analyzer/template';
 import { and, decimal, integer } from '../../lib/analyzer/terms';
 import { parseAccessPointResource } from '../access/access-point-arn';
+import { generatedName } from '../access/complete';
 import { ContextValue, PROOF_TIME, requestContext, RequestOptions } from '../access/context';
 import { configuration } from '../access/random-configurations';
-import { physicalKeyId } from '../access/resolve';
 import { BUCKET_NAME, deployShare, GrantConfig, OUTSIDER, OWNER, Share, ShareConfig, ThirdPartyConfig } from '../access/scenario';
 import { s3Actions } from '../access/sweep';
 import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, describeRequest, ResourceTarget, SimulatedRequest } from '../access/world';
@@ -206,16 +206,6 @@ function analyzerStacks(share: Share): LoadedStack[] {
     template,
     source: 'world',
   }));
-}
-
-/** The value the harness gives a name CloudFormation generates (resolve.ts), for the analyzer's unknown of it. */
-function generatedName(share: Share, variable: string): string {
-  const match = /^unknown:(.*)\/([A-Za-z0-9]+)\.(RoleName|KeyId)$/.exec(variable);
-  if (!match) throw new Error(`no harness value for the analyzer's ${variable}`);
-  const [, stackName, logicalId, kind] = match;
-  if (kind === 'RoleName') return `${stackName}-${logicalId}-generated`;
-  const { env } = share.world.templates.find(item => item.env.stackName === stackName)!;
-  return physicalKeyId(env, logicalId);
 }
 
 interface Route {
