@@ -136,9 +136,9 @@ describe('the example app, one assembly', () => {
     const start = (line: string, text: string) => line.indexOf(text);
     expect(start(lines[2], 'analytics/')).toBe(start(lines[1], 'PREFIX'));
     expect(start(lines[4], 'vendor-exports/')).toBe(start(lines[1], 'PREFIX'));
-    // The two readers of the owner's bucket are decided from the policies; the third party's reader (its trust) by the records' rules.
-    expect(run.stdout).toContain('Consumers: 3 matched against the grants, all covered; 2 of them decided from the policies ' +
-      '(every request they ask for, KMS through S3 included), 1 by the records\' rules.');
+    // All three readers are decided from the policies, the third party's through the owner's role it assumes.
+    expect(run.stdout).toContain('Consumers: 3 matched against the grants, all covered; 3 of them decided from the policies ' +
+      '(every request they ask for, KMS through S3 included), 0 by the records\' rules.');
     expect(run.stdout).not.toContain('example-vendor-external-id');
   });
 
@@ -151,6 +151,7 @@ describe('the example app, one assembly', () => {
     expect(json.consumerChecks.map((check: any) => [check.consumer, check.requests.length, check.denied])).toEqual([
       ['SharedBucketConsumer/AnalyticsReader', 3, []],
       ['SharedBucketConsumer/IngestWriter', 5, []],
+      ['SharedBucketThirdParty/VendorIntegration', 4, []],
     ]);
     const rows = (bucket: any) => bucket.access.map((access: any) => [access.principal, access.actions, access.recordedGrant]);
     expect(json.access.map((bucket: any) => [bucket.bucketName, rows(bucket)])).toEqual([

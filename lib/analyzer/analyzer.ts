@@ -652,6 +652,23 @@ export class PolicyAnalyzer {
   }
 
   /**
+   * Whether the role's trust policy (with the identity policies of the templates) lets one
+   * principal call sts:AssumeRole on it; undefined when the templates do not create the role.
+   * Keys the request does not give are absent, or with `otherKeys: 'any'` free (the external id).
+   */
+  public async isAssumeAllowed(
+    request: { readonly principal: string; readonly roleArn: string; readonly context?: AccessRequest['context'] },
+    options: { otherKeys?: 'absent' | 'any' } = {},
+  ): Promise<AccessAnswer | undefined> {
+    const account = /^arn:[^:]+:iam::([0-9]{12}):role\//.exec(request.roleArn)?.[1];
+    const role = account === undefined ? undefined : this.rolesIn(account).find(item => item.arn === request.roleArn.replace(/^arn:[^:]+:/, 'arn:aws:'));
+    if (!role) return undefined;
+    const encoding = this.strictEncoding(role.trust, 'trust policy', [role.arn]);
+    const asked = { principal: request.principal, action: 'sts:AssumeRole', bucket: '', context: request.context };
+    return this.answer(encoding, and(encoding.model.wellFormed(), this.concrete(asked, encoding.model, options.otherKeys ?? 'absent')), request.context);
+  }
+
+  /**
    * A principal outside the role's account, and outside `excludedAccounts`, that the role's trust
    * policy (with the identity policies of the templates) lets call sts:AssumeRole, or undefined.
    * `only`: a principal of that account other than `other`.

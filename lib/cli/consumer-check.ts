@@ -12,9 +12,13 @@
  * carry are absent; when that denies it, a request that carries some (an encryption header, the
  * caller's organization) and is allowed still covers it, as `explain` reports it.
  *
- * Not decided here, and left to the record rules: readers that go through a third party's role
- * (the trust policy's external id), readers whose account, role, bucket or access point is known
- * only at deployment, and OrganizationConsumers (its roles are in a StackSet's template).
+ * A reader through a third party's role (the owner's ThirdPartyAccessRole): assuming the role (its
+ * trust policy and the reader's own policy; the external id its code sends is left free, never
+ * shown), then what the owner's record of that role intends, as the role.
+ *
+ * Not decided here, and left to the record rules: readers whose account, role, bucket or access
+ * point is known only at deployment, and OrganizationConsumers (its roles are in a StackSet's
+ * template).
  */
 import { FoundRecord } from './assembly';
 import { AccessLevel } from '../access-level';
@@ -43,44 +47,72 @@ export async function checkConsumers(analyzer: PolicyAnalyzer, records: readonly
   const out: ConsumerCheck[] = [];
   for (const record of records) {
     const data = record.data;
-    if (data.kind !== 'ConsumerReader' || data.thirdPartyRoleArn !== null || data.access === null) continue;
+    if (data.kind !== 'ConsumerReader') continue;
     if (data.accountId === null || data.roleArn === null || data.bucketName === null || !buckets.has(data.bucketName)) continue;
     if (analyzer.ownerOf(data.bucketName) !== data.bucketOwnerAccountId) continue;
-    const accessPointName = data.accessPointArn === null ? undefined : ACCESS_POINT_ARN.exec(data.accessPointArn)?.[1];
-    if (data.accessPointArn !== null && (accessPointName === undefined || !closed.hasAccessPoint(data.bucketName, accessPointName))) continue;
-    const prefix = data.prefix ?? '';
-    const actions = accessActions(AccessLevel[data.access], data.allowDelete ?? false);
-    const base = { principal: data.roleArn, bucket: data.bucketName, accessPoint: accessPointName };
-    const requests: string[] = [];
-    const denied: Array<{ request: string; why: string }> = [];
-    const assuming = new Set<string>();
-    const decide = async (description: string, ask: (otherKeys: 'absent' | 'any') => Promise<AccessAnswer | undefined>) => {
-      requests.push(description);
-      let answer = await ask('absent');
-      if (answer && !answer.allowed) {
-        const open = await ask('any');
-        if (open && (open.allowed || open.undecided)) answer = open;
-      }
-      if (!answer) return;
-      answer.assuming.forEach(item => assuming.add(item));
-      if (!answer.allowed && !answer.undecided) denied.push({ request: description, why: whyDenied(answer) });
-    };
+    const check = new Check();
+    if (data.thirdPartyRoleArn !== null) {
+      // Through the owner's role: assuming it (its trust, the reader's own policy; the external id
+      // the reader's code sends is free), then what the owner's ThirdPartyAccessRole lets the role do.
+      const roleArn = data.thirdPartyRoleArn;
+      const grant = records.map(item => item.data).find(item => item.kind === 'ThirdPartyAccessRole' && item.grant.roleArn === roleArn);
+      if (grant?.kind !== 'ThirdPartyAccessRole' || grant.bucketName !== data.bucketName) continue;
+      await check.decide(`sts:AssumeRole on ${roleArn}`, otherKeys => closed.isAssumeAllowed({ principal: data.roleArn!, roleArn }, { otherKeys }));
+      await check.bucketRequests(closed, { principal: roleArn, bucket: data.bucketName }, grant.grant.prefix ?? '',
+        accessActions(AccessLevel[grant.grant.access], grant.grant.allowDelete));
+    } else {
+      if (data.access === null) continue;
+      const accessPointName = data.accessPointArn === null ? undefined : ACCESS_POINT_ARN.exec(data.accessPointArn)?.[1];
+      if (data.accessPointArn !== null && (accessPointName === undefined || !closed.hasAccessPoint(data.bucketName, accessPointName))) continue;
+      await check.bucketRequests(closed, { principal: data.roleArn, bucket: data.bucketName, accessPoint: accessPointName }, data.prefix ?? '',
+        accessActions(AccessLevel[data.access], data.allowDelete ?? false));
+    }
+    out.push({ record, bucketName: data.bucketName, requests: check.requests, denied: check.denied, assuming: [...check.assuming] });
+  }
+  return out;
+}
+
+/** The requests of one reader, decided one by one. */
+class Check {
+  public readonly requests: string[] = [];
+  public readonly denied: Array<{ request: string; why: string }> = [];
+  public readonly assuming = new Set<string>();
+
+  /** Allowed with the keys the request does not give absent, or else with some values of them. */
+  public async decide(description: string, ask: (otherKeys: 'absent' | 'any') => Promise<AccessAnswer | undefined>): Promise<void> {
+    this.requests.push(description);
+    let answer = await ask('absent');
+    if (answer && !answer.allowed) {
+      // With the other keys free: covered if some values of them allow it. Denied either way, the
+      // reasons are the plain request's, less a document that some other values satisfy (the
+      // external id, a header it left out).
+      const open = await ask('any');
+      if (open && (open.allowed || open.undecided)) answer = open;
+      else if (open) answer = { ...answer, missing: answer.missing.filter(document => open.missing.includes(document)) };
+    }
+    if (!answer) return;
+    answer.assuming.forEach(item => this.assuming.add(item));
+    if (!answer.allowed && !answer.undecided) this.denied.push({ request: description, why: whyDenied(answer) });
+  }
+
+  /** Each object action on every key under `prefix`, listing it, and each KMS action through S3. */
+  public async bucketRequests(
+    closed: PolicyAnalyzer, base: Omit<AccessRequest, 'action'>, prefix: string, actions: ReturnType<typeof accessActions>,
+  ): Promise<void> {
     for (const action of actions.objectActions) {
       const where = `${base.accessPoint ? `through access point ${base.accessPoint}, ` : ''}${prefix === '' ? 'every key' : `every key under ${prefix}`}`;
-      await decide(`${action} on ${where}`, otherKeys => closed.isAllowed(request(base, action, prefix, otherKeys), { otherKeys }));
+      await this.decide(`${action} on ${where}`, otherKeys => closed.isAllowed(request(base, action, prefix, otherKeys), { otherKeys }));
     }
     for (const action of actions.bucketActions) {
       const context: Record<string, string> = prefix === '' ? {} : { 's3:prefix': prefix };
-      await decide(`${action}${prefix === '' ? '' : ` of ${prefix}`}`, otherKeys => closed.isAllowed({ ...base, action, context }, { otherKeys }));
+      await this.decide(`${action}${prefix === '' ? '' : ` of ${prefix}`}`, otherKeys => closed.isAllowed({ ...base, action, context }, { otherKeys }));
     }
-    const through = keyContextThroughS3(closed, data.bucketName, `${prefix}object`);
+    const through = keyContextThroughS3(closed, base.bucket, `${prefix}object`);
     for (const action of through ? actions.keyActions : []) {
-      await decide(`${action} on the bucket's key through S3 (${through!.context['kms:ViaService']})`,
+      await this.decide(`${action} on the bucket's key through S3 (${through!.context['kms:ViaService']})`,
         otherKeys => closed.isKeyAllowed({ principal: base.principal, action, keyArn: through!.keyArn, context: through!.context }, { otherKeys }));
     }
-    out.push({ record, bucketName: data.bucketName, requests, denied, assuming: [...assuming] });
   }
-  return out;
 }
 
 /**

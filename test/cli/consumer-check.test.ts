@@ -10,7 +10,7 @@ import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { addManyConsumersStacks } from '../../examples/many-consumers';
-import { AccessLevel, ConsumerReader, ConsumerReaderProps, SharedBucket } from '../../lib';
+import { AccessLevel, ConsumerReader, ConsumerReaderProps, SharedBucket, ThirdPartyAccessRole } from '../../lib';
 import { readRecords } from '../../lib/cli/assembly';
 import { checkConsumers } from '../../lib/cli/consumer-check';
 import { analyzerFor } from '../../lib/cli/policy-review';
@@ -129,6 +129,43 @@ describe('the consumer check, decided from the policies', () => {
     // Which access point its policy names only deployment knows: the policies cannot decide its requests.
     expect(found).toEqual([]);
     expect(reviewFindings(records)).toEqual({ findings: [], unchecked: [], checked: 1, fromPolicies: 0 });
+  });
+
+  test('a reader through the owner\'s ThirdPartyAccessRole: assuming it, then the role\'s requests; a deny on its own role is named', async () => {
+    const vendor = '333333333333';
+    const build = (deny: boolean) => {
+      const outdir = join(workspace, `assembly-${++folders}`);
+      const app = new App({ outdir });
+      const owner = new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } });
+      const shared = new SharedBucket(owner, 'Shared', { bucketName: BUCKET });
+      new ThirdPartyAccessRole(owner, 'Vendor', {
+        sharedBucket: shared,
+        thirdPartyAccountId: vendor,
+        thirdPartyPrincipalArns: [`arn:aws:iam::${vendor}:role/Integration`],
+        externalId: 'never-shown-7f3a',
+        roleName: 'VendorAccess',
+        prefix: 'vendor/',
+      });
+      const reader = new ConsumerReader(new Stack(app, 'VendorSide', { env: { account: vendor, region: REGION } }), 'Reader', {
+        bucketName: BUCKET, bucketOwnerAccountId: OWNER, thirdPartyRoleArn: `arn:aws:iam::${OWNER}:role/VendorAccess`, roleName: 'Integration',
+      });
+      if (deny) reader.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'NoAssuming', effect: iam.Effect.DENY, actions: ['sts:AssumeRole'], resources: ['*'] }));
+      app.synth();
+      return outdir;
+    };
+    const { checks: found } = await checks(build(false));
+    expect(found.map(check => [check.requests, check.denied])).toEqual([[[
+      `sts:AssumeRole on arn:aws:iam::${OWNER}:role/VendorAccess`,
+      's3:GetObject on every key under vendor/',
+      's3:ListBucket of vendor/',
+      'kms:Decrypt on the bucket\'s key through S3 (s3.eu-west-1.amazonaws.com)',
+    ], []]]);
+    const denied = await checks(build(true));
+    expect(denied.checks[0].denied).toEqual([{
+      request: `sts:AssumeRole on arn:aws:iam::${OWNER}:role/VendorAccess`,
+      why: 'denied by VendorSide/Reader/Role/DefaultPolicy identity policy, statement "NoAssuming"',
+    }]);
+    expect(JSON.stringify([found, denied.checks].map(list => list.map(({ record, ...check }) => check)))).not.toContain('never-shown-7f3a');
   });
 
   test('review exits 1 and prints the finding (the compiled CLI)', () => {
