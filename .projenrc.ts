@@ -203,6 +203,14 @@ project.addTask('docs:review', {
   receiveArgs: true,
 });
 
+// The inner loop: every test but the access proofs (`*.access.test.ts`, test/access and the
+// differential test), which take most of the suite's CPU. `npx projen build` and CI run them all.
+project.addTask('test:unit', {
+  description: 'Unit tests only: every test except the access proofs (*.access.test.ts)',
+  exec: 'jest --passWithNoTests --testPathIgnorePatterns "\\.access\\.test\\.ts$" --testPathIgnorePatterns /node_modules/',
+  receiveArgs: true,
+});
+
 // Scale benchmark (docs/scaling.md): policy sizes per consumer, largest
 // policy against its limit, maximum consumers per mode, and synth time against plain
 // aws-cdk-lib at equal N. A script, not a timed test: `npm run bench`.
