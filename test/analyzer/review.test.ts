@@ -80,8 +80,8 @@ test('review() answers what accesses(), findUnexplainedAccess() and findPublicAc
     [READER, pointArn('reader-point'), 'yes'],
     ['account 444444444444 (any principal)', pointArn('other-point'), 'no'],
   ]));
-  expect(unexplained).toBeDefined();
-  expect(anyone).toBeDefined();
+  expect(unexplained).toMatchObject({ accessPoint: undefined });
+  expect(anyone).toMatchObject({ accessPoint: undefined, principal: 'anonymous' });
   // The first path with such a request is the bucket itself, for both.
   expect(together.unexplained).toMatchObject({ accessPoint: unexplained!.accessPoint, allowedBy: expect.any(Array) });
   expect(together.public).toMatchObject({ accessPoint: anyone!.accessPoint });
