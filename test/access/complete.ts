@@ -90,6 +90,12 @@ export interface CompleteOptions {
    * @default false
    */
   readonly overGrantOnly?: boolean;
+  /**
+   * Ask each question once for every principal, not once per account the share names: for a share
+   * of a thousand accounts, where a question per account and route would be a million.
+   * @default false
+   */
+  readonly wholeQuestions?: boolean;
 }
 
 export interface CompleteProof {
@@ -352,7 +358,7 @@ async function solveFirst(solver: Solver, formulas: Term[]): Promise<SolverModel
 }
 
 async function ask(share: ProvedShare, verdict: Verdict, extra: Term, resource: string, accounts: readonly string[],
-  overOnly: boolean): Promise<string[]> {
+  overOnly: boolean, whole: boolean): Promise<string[]> {
   if (verdict.unknowns.size > 0) {
     return [`${verdict.what}: the analyzer left unknowns, which no proof may assume away: ${[...verdict.unknowns.values()].join('; ')}`];
   }
@@ -371,7 +377,7 @@ async function ask(share: ProvedShare, verdict: Verdict, extra: Term, resource: 
   // One question per account the share names, and one for every other principal: smaller questions,
   // which z3 answered in about half the time on own-account grants.
   const named = accounts.map(account => verdict.model.accountIs(account));
-  const cases = [...named, and(...named.map(account => not(account)))];
+  const cases = whole ? [TRUE] : [...named, and(...named.map(account => not(account)))];
   const over = await solveFirst(solver, cases.map(account => and(base, account, verdict.allowed, not(intended))));
   if (over) failures.push(`  ALLOWED, NOT INTENDED (${verdict.what}): ${describeFound(over, verdict, resource)}`);
   const under = overOnly ? undefined : await solveFirst(solver, cases.map(account => and(base, account, intended, not(verdict.allowed))));
@@ -401,6 +407,7 @@ let shared: Promise<PolicyAnalyzer> | undefined;
  */
 export async function proveComplete(share: ProvedShare, intent: CompleteIntent, options: CompleteOptions = {}): Promise<CompleteProof> {
   const overOnly = options.overGrantOnly === true;
+  const whole = options.wholeQuestions === true;
   const bucket = share.probe.bucketName;
   const ownerSide = collectPolicies(analyzerStacks(share, account => intent.ownerSideAccounts.includes(account)));
   // One solver for every share a test file proves: what z3 learned of the same prefixes and ARNs
@@ -429,7 +436,7 @@ export async function proveComplete(share: ProvedShare, intent: CompleteIntent, 
         intended: model => intended(model, symbolic => s3ReachTerm(model, symbolic, accessPointArn),
           accessPointArn === undefined ? bucketActions : FALSE),
       };
-      failures.push(...await ask(share, verdict, who(formula.model, intent.ownerAccount), `arn:aws:s3:::${bucket}`, intent.accounts, overOnly));
+      failures.push(...await ask(share, verdict, who(formula.model, intent.ownerAccount), `arn:aws:s3:::${bucket}`, intent.accounts, overOnly, whole));
       if (overOnly && failures.length > 0) return;
       questions += 2;
     }
@@ -438,7 +445,7 @@ export async function proveComplete(share: ProvedShare, intent: CompleteIntent, 
     const key = strictVerdict(solver, policies, keys[0], share.keyArn, kmsActions);
     failures.push(...await ask(share, {
       ...key, what: `${view}, KMS on the bucket's key`, intended: model => intended(model, symbolic => kmsReachTerm(model, symbolic, share.keyArn), TRUE),
-    }, who(key.model, keys[0].account ?? intent.ownerAccount), share.keyArn, intent.accounts, overOnly));
+    }, who(key.model, keys[0].account ?? intent.ownerAccount), share.keyArn, intent.accounts, overOnly, whole));
     if (overOnly && failures.length > 0) return;
     questions += 2;
     for (const trust of intent.trusts) {
@@ -448,7 +455,7 @@ export async function proveComplete(share: ProvedShare, intent: CompleteIntent, 
       if (documents.length !== 1) throw new Error(`${view}: ${documents.length} trust policies for ${trust.roleArn}`);
       const verdict = strictVerdict(solver, policies, documents[0], trust.roleArn, ['sts:AssumeRole', 'sts:TagSession']);
       failures.push(...await ask(share, { ...verdict, what: `${view}, trust of ${trust.roleArn}`, intended: model => trustTerm(model, trust) },
-        trustWho(verdict.model), trust.roleArn, intent.accounts, overOnly));
+        trustWho(verdict.model), trust.roleArn, intent.accounts, overOnly, whole));
       if (overOnly && failures.length > 0) return;
       questions += 2;
     }
