@@ -11,12 +11,15 @@
  *     point, and the lean sweep through every other one (the outsider's included); the consumer
  *     roles as deployed (ConsumerReader with accessPointArn) sweep the lean actions everywhere.
  * (b) a thousand consumers, each its own account, prefix and named role: sampled pairs (i, j),
- *     principal i through access point j and straight to the bucket, intended only when i = j.
+ *     principal i through access point j and straight to the bucket, intended only when i = j;
+ *     and every request (complete.ts), on the owner's side: the same, for every i and j.
  * (c) deliberate defects in the synthesized policies, which the proofs must catch.
  */
 import { breakPolicies, withoutCondition } from './breakage';
+import { proveComplete } from './complete';
+import { completeIntentOf } from './complete-intent';
 import { intends } from './intent';
-import { proveSampledPairs, THOUSAND, THOUSAND_PAIRS } from './sampled-pairs';
+import { deployManyConsumers, proveSampledPairs, THOUSAND, THOUSAND_PAIRS } from './sampled-pairs';
 import {
   allowedKms, allowedS3, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ORGANIZATION, OWNER, ownerReaches, proveBucketAccess, proveShare, roleArn,
   Share, BUCKET_NAME,
@@ -166,6 +169,14 @@ describe('organizationId: the key policy names the organization, and S3 still de
 describe('a thousand consumers, one access point each', () => {
   test('(b) principal i reaches its prefix through access point i, and nothing through access point j or straight to the bucket', async () => {
     await proveSampledPairs(THOUSAND, THOUSAND_PAIRS);
+  }, PROOF_TIMEOUT);
+
+  test('(b) every request: principal i reaches its prefix through access point i only, for every i and j', async () => {
+    const share = deployManyConsumers(THOUSAND);
+    // Straight to the bucket, through each of the thousand access points and the outsider's, and
+    // KMS on the key: two questions each, each for every principal at once (about 30 s of CPU).
+    const proof = await proveComplete(share, completeIntentOf(share), { wholeQuestions: true });
+    expect(proof.questions).toBe(2 * (1 + THOUSAND + 1 + 1));
   }, PROOF_TIMEOUT);
 });
 

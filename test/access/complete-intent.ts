@@ -109,3 +109,23 @@ export function completeIntentOf(share: Share): CompleteIntent {
     trusts: share.thirdPartyRoles.map(role => role.trust),
   };
 }
+
+/**
+ * The intent of consumers' templates proved against an owner a test simulates (consumer-reader,
+ * organization-consumers): its bucket and key policies allow every principal of `trustedAccounts`
+ * everything, and no one else anything, so that each role the consumers deploy reaches only what
+ * its own identity policy means (`deployed`, by role ARN).
+ */
+export function trustingOwnerIntent(ownerAccount: string, trustedAccounts: readonly string[], deployed: ReadonlyMap<string, Reach[]>,
+  ownerSideAccounts: readonly string[] = [ownerAccount]): CompleteIntent {
+  return {
+    accounts: [ownerAccount, ...trustedAccounts],
+    ownerAccount,
+    ownerSideAccounts,
+    ownerRoles: [],
+    deployed,
+    trusts: [],
+    owner: () => [],
+    trustedWithAll: model => and(model.isIamPrincipal, or(...trustedAccounts.map(account => model.accountIs(account)))),
+  };
+}

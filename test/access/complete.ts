@@ -17,10 +17,14 @@
  *   ALLOW_EVERYTHING): the owner's policies alone must bound every principal of every account;
  * - as deployed (when the consumers' stacks are): every template, for the roles those templates
  *   create, held to their identity policies: the owner's intent and the consumer's, both.
+ * Where a test simulates the owner (consumer-reader, organization-consumers), its policies trust
+ * consumer accounts with every request on the bucket and key (`trustedWithAll`): the owner's side
+ * proves no more than that, and as deployed the consumers' identity policies alone bound their roles.
  *
  * Modelling choices, stated once (each is what AWS documents, not a relaxation):
  * - the principals of the owner's account are out of scope (their identity policies are the
- *   owner's business), except the owner's roles the templates create (the third-party roles);
+ *   owner's business), except the owner's roles the templates create (the third-party roles); so
+ *   are those of a key's own account on its key, where a test puts the key in another account;
  * - organization membership is the request's `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths`,
  *   as IAM evaluates it (reference_policies_condition-keys.html#condition-keys-principalorgid):
  *   any account may belong to the organization, not only those a configuration lists;
@@ -67,7 +71,17 @@ export interface CompleteIntent {
   readonly trusts: readonly TrustIntent[];
   /** The owner's intent, for every principal (complete-intent.ts `symbolicOwnerReaches`). */
   owner(model: RequestModel): SymbolicReach[];
+  /**
+   * Who the owner's policies allow every request on the bucket (straight to it) and on its key:
+   * an owner a test simulates, which trusts consumer accounts with all, so that the consumers'
+   * own identity policies alone must bound their roles (complete-intent.ts `trustingOwnerIntent`).
+   * @default - no one
+   */
+  trustedWithAll?(model: RequestModel): Term;
 }
+
+/** What a complete proof reads of a share: its templates (the world), its bucket and access points (the probe), its key. */
+export type ProvedShare = Pick<Share, 'world' | 'probe' | 'keyArn'>;
 
 export interface CompleteOptions {
   /**
@@ -76,6 +90,12 @@ export interface CompleteOptions {
    * @default false
    */
   readonly overGrantOnly?: boolean;
+  /**
+   * Ask each question once for every principal, not once per account the share names: for a share
+   * of a thousand accounts, where a question per account and route would be a million.
+   * @default false
+   */
+  readonly wholeQuestions?: boolean;
 }
 
 export interface CompleteProof {
@@ -84,7 +104,7 @@ export interface CompleteProof {
 }
 
 /** The analyzer's view of some of the world's templates: the same documents, in the same accounts. */
-export function analyzerStacks(share: Share, only: (account: string) => boolean = () => true): LoadedStack[] {
+export function analyzerStacks(share: Pick<Share, 'world'>, only: (account: string) => boolean = () => true): LoadedStack[] {
   return share.world.templates.flatMap(({ template, env }, index) => only(env.account) ? [{
     id: `${env.stackName}#${index}`,
     stackName: env.stackName,
@@ -95,7 +115,7 @@ export function analyzerStacks(share: Share, only: (account: string) => boolean 
 }
 
 /** The value the harness gives a name CloudFormation generates (resolve.ts), for the analyzer's unknown of it. */
-export function generatedName(share: Share, variable: string): string {
+export function generatedName(share: Pick<Share, 'world'>, variable: string): string {
   const match = /^unknown:(.*)\/([A-Za-z0-9]+)\.(RoleName|KeyId)$/.exec(variable);
   if (!match) throw new Error(`no harness value for the analyzer's ${variable}`);
   const [, stackName, logicalId, kind] = match;
@@ -246,7 +266,7 @@ function valueOf(symbolic: Symbolic): Value {
   return symbolic.map(part => typeof part === 'string' ? part : { variable: `unknown:${part.unknown}` });
 }
 
-function arnOf(share: Share, symbolic: Symbolic): string {
+function arnOf(share: ProvedShare, symbolic: Symbolic): string {
   return symbolic.map(part => typeof part === 'string' ? part : generatedName(share, `unknown:${part.unknown}`)).join('');
 }
 
@@ -337,7 +357,8 @@ async function solveFirst(solver: Solver, formulas: Term[]): Promise<SolverModel
   return undefined;
 }
 
-async function ask(share: Share, verdict: Verdict, extra: Term, resource: string, accounts: readonly string[], overOnly: boolean): Promise<string[]> {
+async function ask(share: ProvedShare, verdict: Verdict, extra: Term, resource: string, accounts: readonly string[],
+  overOnly: boolean, whole: boolean): Promise<string[]> {
   if (verdict.unknowns.size > 0) {
     return [`${verdict.what}: the analyzer left unknowns, which no proof may assume away: ${[...verdict.unknowns.values()].join('; ')}`];
   }
@@ -356,7 +377,7 @@ async function ask(share: Share, verdict: Verdict, extra: Term, resource: string
   // One question per account the share names, and one for every other principal: smaller questions,
   // which z3 answered in about half the time on own-account grants.
   const named = accounts.map(account => verdict.model.accountIs(account));
-  const cases = [...named, and(...named.map(account => not(account)))];
+  const cases = whole ? [TRUE] : [...named, and(...named.map(account => not(account)))];
   const over = await solveFirst(solver, cases.map(account => and(base, account, verdict.allowed, not(intended))));
   if (over) failures.push(`  ALLOWED, NOT INTENDED (${verdict.what}): ${describeFound(over, verdict, resource)}`);
   const under = overOnly ? undefined : await solveFirst(solver, cases.map(account => and(base, account, intended, not(verdict.allowed))));
@@ -365,9 +386,13 @@ async function ask(share: Share, verdict: Verdict, extra: Term, resource: string
 }
 
 
-/** The intent of S3 (or KMS) requests: the owner's, for whoever it covers, and each owner role's own. */
-function ownerIntended(intent: CompleteIntent, model: RequestModel, term: (symbolic: SymbolicReach) => Term): Term {
+/**
+ * The intent of S3 (or KMS) requests: the owner's, for whoever it covers, and each owner role's
+ * own; `everything` is every request of the question (for whom the owner trusts with all).
+ */
+function ownerIntended(intent: CompleteIntent, model: RequestModel, term: (symbolic: SymbolicReach) => Term, everything: Term): Term {
   return or(
+    and(intent.trustedWithAll?.(model) ?? FALSE, everything),
     ...intent.owner(model).map(symbolic => and(symbolic.who, term(symbolic))),
     ...intent.ownerRoles.map(role => and(isPrincipal(model, role.arn), or(...role.reaches.map(reach => term({ who: TRUE, reach }))))),
   );
@@ -380,8 +405,9 @@ let shared: Promise<PolicyAnalyzer> | undefined;
  * point), every KMS request on its key, every sts:AssumeRole on its third-party roles, on the
  * owner's side and as deployed. Throws, with z3's request for each failed question.
  */
-export async function proveComplete(share: Share, intent: CompleteIntent, options: CompleteOptions = {}): Promise<CompleteProof> {
+export async function proveComplete(share: ProvedShare, intent: CompleteIntent, options: CompleteOptions = {}): Promise<CompleteProof> {
   const overOnly = options.overGrantOnly === true;
+  const whole = options.wholeQuestions === true;
   const bucket = share.probe.bucketName;
   const ownerSide = collectPolicies(analyzerStacks(share, account => intent.ownerSideAccounts.includes(account)));
   // One solver for every share a test file proves: what z3 learned of the same prefixes and ARNs
@@ -391,11 +417,13 @@ export async function proveComplete(share: Share, intent: CompleteIntent, option
   const solver = analyzer.allowedFormula(bucket).model.solver;
   const routes = [undefined, ...share.probe.accessPointArns ?? []];
   const kmsActions = ACTIONS.filter(item => item.service === 'kms').map(item => item.name);
+  // Every S3 action on the bucket or its objects: what an owner that trusts an account with all allows it.
+  const bucketActions = actionIn(ACTIONS.flatMap((item, index) => item.s3Kind === 'bucket' || item.s3Kind === 'object' || item.s3Kind === 'both' ? [index] : []));
   const failures: string[] = [];
   let questions = 0;
 
-  const prove = async (policies: PolicySet, view: string, bucketAnalyzer: PolicyAnalyzer, who: (model: RequestModel) => Term,
-    trustWho: (model: RequestModel) => Term, intended: (model: RequestModel, term: (symbolic: SymbolicReach) => Term) => Term) => {
+  const prove = async (policies: PolicySet, view: string, bucketAnalyzer: PolicyAnalyzer, who: (model: RequestModel, account: string) => Term,
+    trustWho: (model: RequestModel) => Term, intended: (model: RequestModel, term: (symbolic: SymbolicReach) => Term, everything: Term) => Term) => {
     for (const accessPointArn of routes) {
       const formula = bucketAnalyzer.allowedFormula(bucket, accessPointArn);
       const verdict: Verdict = {
@@ -405,9 +433,10 @@ export async function proveComplete(share: Share, intent: CompleteIntent, option
         unknowns: formula.unknowns,
         scope: TRUE,
         accessPointArn,
-        intended: model => intended(model, symbolic => s3ReachTerm(model, symbolic, accessPointArn)),
+        intended: model => intended(model, symbolic => s3ReachTerm(model, symbolic, accessPointArn),
+          accessPointArn === undefined ? bucketActions : FALSE),
       };
-      failures.push(...await ask(share, verdict, who(formula.model), `arn:aws:s3:::${bucket}`, intent.accounts, overOnly));
+      failures.push(...await ask(share, verdict, who(formula.model, intent.ownerAccount), `arn:aws:s3:::${bucket}`, intent.accounts, overOnly, whole));
       if (overOnly && failures.length > 0) return;
       questions += 2;
     }
@@ -415,8 +444,8 @@ export async function proveComplete(share: Share, intent: CompleteIntent, option
     if (keys.length !== 1) throw new Error(`${view}: ${keys.length} key policies for ${share.keyArn}`);
     const key = strictVerdict(solver, policies, keys[0], share.keyArn, kmsActions);
     failures.push(...await ask(share, {
-      ...key, what: `${view}, KMS on the bucket's key`, intended: model => intended(model, symbolic => kmsReachTerm(model, symbolic, share.keyArn)),
-    }, who(key.model), share.keyArn, intent.accounts, overOnly));
+      ...key, what: `${view}, KMS on the bucket's key`, intended: model => intended(model, symbolic => kmsReachTerm(model, symbolic, share.keyArn), TRUE),
+    }, who(key.model, keys[0].account ?? intent.ownerAccount), share.keyArn, intent.accounts, overOnly, whole));
     if (overOnly && failures.length > 0) return;
     questions += 2;
     for (const trust of intent.trusts) {
@@ -426,16 +455,16 @@ export async function proveComplete(share: Share, intent: CompleteIntent, option
       if (documents.length !== 1) throw new Error(`${view}: ${documents.length} trust policies for ${trust.roleArn}`);
       const verdict = strictVerdict(solver, policies, documents[0], trust.roleArn, ['sts:AssumeRole', 'sts:TagSession']);
       failures.push(...await ask(share, { ...verdict, what: `${view}, trust of ${trust.roleArn}`, intended: model => trustTerm(model, trust) },
-        trustWho(verdict.model), trust.roleArn, intent.accounts, overOnly));
+        trustWho(verdict.model), trust.roleArn, intent.accounts, overOnly, whole));
       if (overOnly && failures.length > 0) return;
       questions += 2;
     }
   };
 
-  // The owner's side: every principal but those of the owner's account (the owner's roles of the templates excepted).
-  const ownerScope = (model: RequestModel) => or(not(and(model.isIamPrincipal, model.accountIs(intent.ownerAccount))),
+  // The owner's side: every principal but those of the resource's account (the owner's roles of the templates excepted).
+  const ownerScope = (model: RequestModel, account: string) => or(not(and(model.isIamPrincipal, model.accountIs(account))),
     ...intent.ownerRoles.map(role => isPrincipal(model, role.arn)));
-  await prove(ownerSide, 'owner\'s side', analyzer, ownerScope, () => TRUE, (model, term) => ownerIntended(intent, model, term));
+  await prove(ownerSide, 'owner\'s side', analyzer, ownerScope, () => TRUE, (model, term, everything) => ownerIntended(intent, model, term, everything));
 
   if (intent.deployed.size > 0 && !(overOnly && failures.length > 0)) {
     // As deployed: the consumers' roles, held to their own identity policies as well.
@@ -447,7 +476,7 @@ export async function proveComplete(share: Share, intent: CompleteIntent, option
     const deployed = [...intent.deployed];
     const isDeployed = (model: RequestModel) => or(...deployed.map(([arn]) => isPrincipal(model, arn)));
     await prove(all, 'as deployed', analyzer.sibling(all), isDeployed, isDeployed,
-      (model, term) => and(ownerIntended(intent, model, term),
+      (model, term, everything) => and(ownerIntended(intent, model, term, everything),
         or(...deployed.map(([arn, reaches]) => and(isPrincipal(model, arn), or(...reaches.map(reach => term({ who: TRUE, reach }))))))));
   }
   if (failures.length > 0) {

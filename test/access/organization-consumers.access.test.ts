@@ -4,13 +4,17 @@
  * CloudFormation does in each stack instance), against an owner whose bucket and key policies
  * allow both accounts everything. The member roles' identity policies alone must then bound
  * them: each reaches exactly its own prefix `<account id>/`, nothing of the other member's, and
- * the key only through S3, for its own objects.
+ * the key only through S3, for its own objects. The sweeps probe chosen requests; the complete
+ * proof (complete.ts) every request, from the same templates and intent.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { breakPolicies, withoutCondition } from './breakage';
+import { proveComplete } from './complete';
+import { trustingOwnerIntent } from './complete-intent';
 import { intends, Reach } from './intent';
 import { allowedKms, allowedS3, LEVELS, OUTSIDER, OWNER, REGION, roleArn, SweepReport } from './scenario';
 import { dataRequests, evaluate, expectExactly, kmsRequests, Outcome, probeFor, s3Requests } from './sweep';
@@ -97,6 +101,17 @@ async function proveMember(world: World, account: string, reach: Reach): Promise
   };
 }
 
+/**
+ * Every S3 request straight to the bucket and every KMS request on the owner's key, on the owner's
+ * side and as deployed: each member role reaches exactly `reachOf` its account.
+ */
+async function proveMembersCompletely(world: World, reachOf: (account: string) => Reach): Promise<void> {
+  const [keyArn] = [...world.keys.values()].filter(key => key.account === OWNER).map(key => key.arn);
+  const deployed = new Map(MEMBERS.map(account => [roleArn(account, ROLE_NAME), [reachOf(account)]]));
+  const complete = await proveComplete({ world, keyArn, probe: probeFor(BUCKET, []) }, trustingOwnerIntent(OWNER, MEMBERS, deployed));
+  expect(complete.questions).toBe(8);
+}
+
 describe('OrganizationConsumers access, proved in two member accounts against an owner that allows both everything', () => {
   test('each member role reads exactly its own prefix <account id>/, and the key only through S3 for it', async () => {
     const world = deployMembers({});
@@ -121,6 +136,7 @@ describe('OrganizationConsumers access, proved in two member accounts against an
       expect(report.s3.requests).toBeGreaterThan(1000);
       expect(report.data.allowed).toBeGreaterThan(0);
     }
+    await proveMembersCompletely(world, account => memberReach(`${account}/`, AccessLevel.READ, false));
   }, PROOF_TIMEOUT);
 
   test('with sharedPrefix, both member roles reach that prefix and nothing of each other\'s', async () => {
@@ -129,6 +145,7 @@ describe('OrganizationConsumers access, proved in two member accounts against an
       const report = await proveMember(world, account, memberReach('shared/', AccessLevel.READ_WRITE, true));
       expect(allowedS3(report).every(request => / shared\/|prefix=shared\//.test(request))).toBe(true);
     }
+    await proveMembersCompletely(world, () => memberReach('shared/', AccessLevel.READ_WRITE, true));
   }, PROOF_TIMEOUT);
 
   test('each member role can be assumed from its own account only', async () => {
@@ -140,5 +157,12 @@ describe('OrganizationConsumers access, proved in two member accounts against an
     const outcomes: Outcome[] = await evaluate(world, requests, request => request.principal.split(':')[4] === request.resource.split(':')[4]);
 
     expect(expectExactly(outcomes, 'AssumeRole on the member roles').allowed).toBe(MEMBERS.length);
+  }, PROOF_TIMEOUT);
+
+  test('the complete proof goes red when the member roles\' listing loses its prefix condition', async () => {
+    const world = deployMembers({});
+    breakPolicies(world, { identities: statement => statement.Effect === 'Allow' ? withoutCondition(statement, 's3:prefix') : statement });
+    await expect(proveMembersCompletely(world, account => memberReach(`${account}/`, AccessLevel.READ, false))).rejects.toThrow(
+      /ALLOWED, NOT INTENDED \(as deployed, S3 straight to the bucket\): arn:aws:iam::(222222222222|333333333333):role\/OrganizationReader s3:ListBucket /);
   }, PROOF_TIMEOUT);
 });

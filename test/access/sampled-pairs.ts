@@ -1,10 +1,11 @@
 /**
  * SharingMode.ACCESS_POINTS at scale, on sampled (principal, access point) pairs: a thousand
- * consumers (access-points.access.test.ts) and ten thousand with organizationId
- * (ten-thousand-consumers.access.test.ts, a file of its own so that jest runs it beside the others).
+ * consumers (access-points.access.test.ts, which also proves every pair: complete.ts) and ten
+ * thousand with organizationId (ten-thousand-consumers.access.test.ts, a file of its own so that
+ * jest runs it beside the others).
  */
 import { intends } from './intent';
-import { BUCKET_NAME, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ownerReaches, roleArn } from './scenario';
+import { BUCKET_NAME, deployShare, OUTSIDER, OUTSIDER_ACCESS_POINT, ownerReaches, roleArn, Share } from './scenario';
 import { dataRequests, evaluate, expectExactly, kmsRequests, Outcome, probeFor, s3Requests } from './sweep';
 import { ALLOW_EVERYTHING, SimulatedRequest } from './world';
 import { AccessLevel, SharingMode } from '../../lib';
@@ -30,14 +31,10 @@ export const TEN_THOUSAND_PAIRS: Array<[number, number]> = [
   [1, 10], [10, 100], [100, 1_000], [1_000, 10_000], [4_000, 4_001], [4_001, 4_001], [9_600, 9_601], [9_601, 9_601], [5_000, 5_000],
 ];
 
-/**
- * Principal i (consumer i's role, allowing itself everything) through access point j, on the
- * lean sweep: intended only when i = j. Also a role of consumer 1's account the grant does not
- * name, and the outsider through consumer 1's access point and its own.
- */
-export async function proveSampledPairs(count: number, pairs: Array<[number, number]>, organizationId?: string): Promise<void> {
+/** `count` consumers, each its own account, prefix and named role (`Reader`), reading through its own access point. */
+export function deployManyConsumers(count: number, organizationId?: string): Share {
   const accounts = Array.from({ length: count }, (_, index) => accountOf(index + 1));
-  const share = deployShare({
+  return deployShare({
     sharingMode: SharingMode.ACCESS_POINTS,
     deployConsumers: false,
     leanProbe: true,
@@ -45,6 +42,15 @@ export async function proveSampledPairs(count: number, pairs: Array<[number, num
     organizationAccounts: organizationId === undefined ? undefined : accounts,
     grants: accounts.map((accountId, index) => ({ accountId, prefix: prefixOf(index + 1), access: AccessLevel.READ, roleNames: ['Reader'] })),
   });
+}
+
+/**
+ * Principal i (consumer i's role, allowing itself everything) through access point j, on the
+ * lean sweep: intended only when i = j. Also a role of consumer 1's account the grant does not
+ * name, and the outsider through consumer 1's access point and its own.
+ */
+export async function proveSampledPairs(count: number, pairs: Array<[number, number]>, organizationId?: string): Promise<void> {
+  const share = deployManyConsumers(count, organizationId);
   const { world } = share;
   expect(share.accessPointArns).toHaveLength(count);
   expect(world.accessPoints.size).toBe(count + 1);
