@@ -16,7 +16,8 @@ import {
 import { AccessLevel, SharedBucket, SharingMode } from '../lib';
 import { shutdownSolver } from '../lib/analyzer/solver';
 import { FoundRecord, readRecords } from '../lib/cli/assembly';
-import { explain, Explanation, ExplainRequest, renderExplanation } from '../lib/cli/explain';
+import { renderExplanation } from '../lib/cli/explain';
+import { explain, Explanation, ExplainRequest } from '../lib/cli/explain-grants';
 import { main } from '../lib/cli/main';
 import { S3_ACTIONS } from '../lib/cli/s3-actions';
 

@@ -23,7 +23,7 @@ import {
 } from '../../examples/stacks';
 import { AccessLevel, SharedBucket, SharingMode } from '../../lib';
 import { FoundRecord, readRecords } from '../../lib/cli/assembly';
-import { explain } from '../../lib/cli/explain';
+import { explain } from '../../lib/cli/explain-grants';
 
 /** What each principal is probed with: each action any level grants, and neighbours it must not reach. */
 const ACTIONS = [
