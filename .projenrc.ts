@@ -121,7 +121,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // smoke runs the Python package's check beside the others (see the smoke task). 9.x: 10 declares
     // Node >= 22 and npm ci warns about it on Node 20.
     'concurrently@9.2.5',
-    // The policy analyzer's solver (lib/analyzer/solver.ts): z3's WebAssembly build, about 35 MB.
+    // The policy analyzer's solver (lib/model/analyzer/solver.ts): z3's WebAssembly build, about 35 MB.
     // Not a dependency of the published package: the constructs never load it, and the analyzer
     // asks its users to install it (docs/reviewing-access.md), so no user pays for it in every language's package.
     'z3-solver@5.2.0',
@@ -180,6 +180,22 @@ for (const directory of ['examples', 'scripts']) {
 // imports the library by its package name, which resolves only once smoke:typescript has
 // installed the packed tarball: ESLint leaves it alone.
 project.eslint?.addIgnorePattern('examples/quickstart/');
+
+// lib/model/ holds what is pure data and rules: the access table, the grant model, the review
+// record, the agreement rules and the policy analyzer. The CLI runs them with node's builtins and
+// z3 only, and a rule read there must not depend on a construct: nothing in lib/model/ imports
+// aws-cdk-lib, constructs or the construct-side modules of lib/private/.
+project.eslint?.addOverride({
+  files: ['lib/model/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [
+        { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'lib/model/ is pure: no aws-cdk-lib or constructs (CONTRIBUTING.md, Layout).' },
+        { group: ['**/private/*', '**/cli/*'], message: 'lib/model/ is pure: it may import only lib/model/ and the public enums.' },
+      ],
+    }],
+  },
+});
 
 project.addTask('policy-sizes', {
   description: 'Print the deployed size of every policy in the example stacks against its AWS limit',

@@ -6,7 +6,7 @@ import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION } from './private/record';
+import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION } from './model/record';
 import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';

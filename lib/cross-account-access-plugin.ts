@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolatingResource, PolicyViolation } from 'aws-cdk-lib';
-import { actionIndex } from './analyzer/request';
+import { actionIndex } from './model/analyzer/request';
 
 /**
  * Properties of a CrossAccountAccessPlugin.

@@ -6,7 +6,7 @@ import { ConsumerReader } from './consumer-reader';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
 import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
-import { RECORD_VERSION } from './private/record';
+import { RECORD_VERSION } from './model/record';
 import { known, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, PropsValidator, withKnownPartition } from './private/validation';
 

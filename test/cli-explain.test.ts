@@ -14,7 +14,7 @@ import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
 } from '../examples/stacks';
 import { AccessLevel, SharedBucket, SharingMode } from '../lib';
-import { shutdownSolver } from '../lib/analyzer/solver';
+import { shutdownSolver } from '../lib/model/analyzer/solver';
 import { FoundRecord, readRecords } from '../lib/cli/assembly';
 import { renderExplanation } from '../lib/cli/explain';
 import { explain, Explanation, ExplainRequest } from '../lib/cli/explain-grants';

@@ -19,7 +19,7 @@ import { FoundRecord, readRecords } from '../lib/cli/assembly';
 import { diffBuckets, grantDifferences } from '../lib/cli/review-diff';
 import { reviewBuckets, reviewFindings } from '../lib/cli/review-model';
 import { mermaidDiagram } from '../lib/cli/review-render';
-import { RecordedGrant } from '../lib/private/record';
+import { RecordedGrant } from '../lib/model/record';
 
 jest.setTimeout(120_000);
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'fs';
 import { join, resolve } from 'path';
-import { RECORD_METADATA_TYPE, RECORD_VERSION, RecordData } from '../private/record';
+import { RECORD_METADATA_TYPE, RECORD_VERSION, RecordData } from '../model/record';
 
 /** An error the CLI prints as one line and exits non-zero on, without a stack trace. */
 export class CliError extends Error {

@@ -2,12 +2,12 @@
  * review's consumer check, decided from the policies the assemblies deploy: each ConsumerReader's
  * intended requests must be allowed through every document on their path, its own identity policy
  * (held to what the templates attach to its role), the access point's policy, the bucket's policy,
- * and the key's policy for the KMS requests S3 makes on its behalf (lib/analyzer/through-key.ts).
+ * and the key's policy for the KMS requests S3 makes on its behalf (lib/model/analyzer/through-key.ts).
  * That catches what the records cannot show: a hand-edited statement, a key statement naming
  * another region, a bucket policy an escape hatch changed.
  *
  * Intended requests, from what the reader asks for (its access level, through the one table of
- * lib/private/access-actions.ts): each object action on every key under its prefix, listing its
+ * lib/model/access-actions.ts): each object action on every key under its prefix, listing its
  * prefix, and each KMS action through S3 for the bucket's default key. Keys a request does not
  * carry are absent; when that denies it, a request that carries some (an encryption header, the
  * caller's organization) and is allowed still covers it, as `explain` reports it.
@@ -22,9 +22,9 @@
  */
 import { FoundRecord } from './assembly';
 import { AccessLevel } from '../access-level';
-import { AccessAnswer, AccessRequest, PolicyAnalyzer } from '../analyzer/analyzer';
-import { keyContextThroughS3 } from '../analyzer/through-key';
-import { accessActions } from '../private/access-actions';
+import { AccessAnswer, AccessRequest, PolicyAnalyzer } from '../model/analyzer/analyzer';
+import { keyContextThroughS3 } from '../model/analyzer/through-key';
+import { accessActions } from '../model/access-actions';
 
 /** One reader's requests as the policies decide them. */
 export interface ConsumerCheck {

@@ -7,8 +7,8 @@
 import { CliError, FoundRecord } from './assembly';
 import { Caller, callerIs, grantableActions, isBucketAction, LEVELS, normalizeAction, parsePrincipal } from './explain-request';
 import { AccessLevel } from '../access-level';
-import { accessActions } from '../private/access-actions';
-import { RecordedGrant, SharedBucketRecordData, ThirdPartyRoleRecordData } from '../private/record';
+import { accessActions } from '../model/access-actions';
+import { RecordedGrant, SharedBucketRecordData, ThirdPartyRoleRecordData } from '../model/record';
 
 
 /** What the record writes for the prefix of a per-account organization grant. */

@@ -5,7 +5,7 @@
 import { CliError } from './assembly';
 import { S3_ACTIONS } from './s3-actions';
 import { AccessLevel } from '../access-level';
-import { accessActions } from '../private/access-actions';
+import { accessActions } from '../model/access-actions';
 
 
 /** API operations people see in errors, and the IAM action S3 authorizes them as. */

@@ -1,6 +1,6 @@
 /**
  * `cdk-cross-account-bucket explain`: whether the policies in a cloud assembly allow one S3
- * request, decided for that request by the analyzer (lib/analyzer) with the statements that allow
+ * request, decided for that request by the analyzer (lib/model/analyzer) with the statements that allow
  * or deny it, then what the grants this library recorded say of it (explain-grants.ts).
  *
  * Exit codes: 0 the policies allow the request (possibly provided a fact the assembly cannot show,
@@ -12,9 +12,9 @@ import { CliError, readRecords } from './assembly';
 import { explain, Explanation } from './explain-grants';
 import { isBucketAction, normalizeAction, parsePrincipal, parseTime } from './explain-request';
 import type { Output, Subcommand } from './main';
-import { PolicyAnalyzer } from '../analyzer/analyzer';
-import { collectPolicies, loadAssembly } from '../analyzer/template';
-import { isAllowedThroughKey } from '../analyzer/through-key';
+import { PolicyAnalyzer } from '../model/analyzer/analyzer';
+import { collectPolicies, loadAssembly } from '../model/analyzer/template';
+import { isAllowedThroughKey } from '../model/analyzer/through-key';
 
 
 /** The explanation as people read it. */
@@ -75,7 +75,7 @@ const HELP = [
   'Exit codes: 0 allowed, 1 denied (why on standard output), 2 error.',
 ].join('\n');
 
-/** The verdict decided from the policies the assembly deploys (lib/analyzer). */
+/** The verdict decided from the policies the assembly deploys (lib/model/analyzer). */
 export interface PolicyVerdict {
   readonly allowed: boolean;
   /** Values of condition keys the request did not give under which the policies allow it (organization membership). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `cdk-cross-account-bucket`: a reader of the cloud assembly `cdk synth` writes. It reports what
- * this library's constructs recorded there (lib/private/record.ts) and nothing else.
+ * this library's constructs recorded there (lib/model/record.ts) and nothing else.
  *
  * Exit codes (README "Reviewing access"): 0 success; 1 a finding (review: a consumer no grant
  * covers, or access that grows against --against; explain: the request is denied); 2 an error
@@ -10,7 +10,7 @@
 import { CliError } from './assembly';
 import { runExplain } from './explain';
 import { REVIEW_SUMMARY, runReview } from './review';
-import { AnalyzerUnavailableError } from '../analyzer/solver';
+import { AnalyzerUnavailableError } from '../model/analyzer/solver';
 
 /** Where a command writes. */
 export interface Output {

@@ -1,17 +1,17 @@
 /**
  * The part of `review` decided from the policies the assemblies deploy, for every request (the
- * analyzer, lib/analyzer): per bucket, every principal outside the bucket's account that can do
+ * analyzer, lib/model/analyzer): per bucket, every principal outside the bucket's account that can do
  * anything, the statements that let it, and whether a grant this library recorded intended it.
  * Access no recorded grant explains is a finding.
  */
 import { FoundRecord } from './assembly';
 import { AccessLevel } from '../access-level';
-import { Access, FoundRequest, PolicyAnalyzer } from '../analyzer/analyzer';
-import { IntendedGrant } from '../analyzer/intent';
-import { collectPolicies, loadAssembly } from '../analyzer/template';
-import { RoleIntent, accessThroughRoles } from '../analyzer/through-role';
-import { accessActions } from '../private/access-actions';
-import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedGrant } from '../private/record';
+import { Access, FoundRequest, PolicyAnalyzer } from '../model/analyzer/analyzer';
+import { IntendedGrant } from '../model/analyzer/intent';
+import { collectPolicies, loadAssembly } from '../model/analyzer/template';
+import { RoleIntent, accessThroughRoles } from '../model/analyzer/through-role';
+import { accessActions } from '../model/access-actions';
+import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedGrant } from '../model/record';
 
 /** The analyzer's view of one bucket. */
 export interface PolicyReviewBucket {

@@ -1,5 +1,5 @@
 import { ReviewBucket } from './review-model';
-import { RecordedAccess, RecordedGrant } from '../private/record';
+import { RecordedAccess, RecordedGrant } from '../model/record';
 
 /**
  * `review NEW --against OLD`: what a change adds, removes and alters, grant by grant, and

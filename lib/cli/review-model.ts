@@ -2,8 +2,8 @@ import { AccessLevel } from '../access-level';
 import {
   consumerDisagreement, ConsumerAsk, IsUnknown, organizationConsumersDisagreement, OrganizationConsumersAsk, OwnerBucket, OwnerGrant,
   OwnerOrganizationGrant, OwnerSide, OwnerThirdPartyRole,
-} from '../private/agreement-rules';
-import { KNOWN_AT_DEPLOYMENT, OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../private/record';
+} from '../model/agreement-rules';
+import { KNOWN_AT_DEPLOYMENT, OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../model/record';
 import { SharingMode } from '../sharing-mode';
 import { FoundRecord } from './assembly';
 import { ConsumerCheck, checkMessage } from './consumer-check';
@@ -11,7 +11,7 @@ import { ConsumerCheck, checkMessage } from './consumer-check';
 /**
  * What `review` reports, built from the records of one or more cloud assemblies: the shared
  * buckets with every grant they wrote (a ThirdPartyAccessRole's grant folded into its bucket),
- * and the findings of the agreement rules (lib/private/agreement-rules.ts, the rules of the
+ * and the findings of the agreement rules (lib/model/agreement-rules.ts, the rules of the
  * synth-time check) for each ConsumerReader and OrganizationConsumers found.
  */
 

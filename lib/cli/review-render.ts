@@ -1,6 +1,6 @@
 import { GrantChange, showPrefix } from './review-diff';
 import { Finding, lastSegment, ReviewBucket, Unchecked } from './review-model';
-import { RecordedGrant, RecordedPath } from '../private/record';
+import { RecordedGrant, RecordedPath } from '../model/record';
 
 /**
  * The renderings of `review`: aligned plain text for a terminal (and a README code block),

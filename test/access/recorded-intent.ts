@@ -1,6 +1,6 @@
 /**
  * The review record cannot lie: what each principal is meant to reach, derived from the records
- * the constructs wrote into the cloud assembly (lib/private/record.ts, read with the CLI's own
+ * the constructs wrote into the cloud assembly (lib/model/record.ts, read with the CLI's own
  * reader) instead of from the test's configuration. The scenario proofs use it as the intent of
  * every principal that allows itself everything (so the evaluator's allowed requests must equal
  * the record's), and check that it equals the intent derived from the configuration (so the
@@ -12,7 +12,7 @@
 import { Level, Reach } from './intent';
 import type { Share } from './scenario';
 import { FoundRecord } from '../../lib/cli/assembly';
-import { RecordedAccess, RecordedGrant, SharedBucketRecordData, ThirdPartyRoleRecordData } from '../../lib/private/record';
+import { RecordedAccess, RecordedGrant, SharedBucketRecordData, ThirdPartyRoleRecordData } from '../../lib/model/record';
 
 const LEVEL_OF: Record<RecordedAccess, Level> = { READ: 'read', WRITE: 'write', READ_WRITE: 'read-write' };
 

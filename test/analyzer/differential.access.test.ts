@@ -1,6 +1,6 @@
 /**
  * Differential test of the two IAM engines (issue 20, section 5): the policy analyzer
- * (lib/analyzer, its formulas evaluated on concrete requests by concrete-evaluator.ts) and the
+ * (lib/model/analyzer, its formulas evaluated on concrete requests by concrete-evaluator.ts) and the
  * access proofs' evaluator (test/access/world.ts, @cloud-copilot/iam-simulate) decide the same
  * requests over random share configurations and must agree on every one.
  *
@@ -54,12 +54,12 @@
 import * as fc from 'fast-check';
 import { Assignment, assignmentFor, ConcreteRequest, FormulaEvaluator } from './concrete-evaluator';
 import { AccessLevel, SharingMode } from '../../lib';
-import { PolicyAnalyzer } from '../../lib/analyzer/analyzer';
-import { smtString, smtVariable } from '../../lib/analyzer/pattern';
-import { ACTIONS } from '../../lib/analyzer/request';
-import { shutdownSolver } from '../../lib/analyzer/solver';
-import { collectPolicies, LoadedStack } from '../../lib/analyzer/template';
-import { and, decimal, integer } from '../../lib/analyzer/terms';
+import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
+import { smtString, smtVariable } from '../../lib/model/analyzer/pattern';
+import { ACTIONS } from '../../lib/model/analyzer/request';
+import { shutdownSolver } from '../../lib/model/analyzer/solver';
+import { collectPolicies, LoadedStack } from '../../lib/model/analyzer/template';
+import { and, decimal, integer } from '../../lib/model/analyzer/terms';
 import { parseAccessPointResource } from '../access/access-point-arn';
 import { generatedName } from '../access/complete';
 import { ContextValue, PROOF_TIME, requestContext, RequestOptions } from '../access/context';

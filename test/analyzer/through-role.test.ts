@@ -1,5 +1,5 @@
 /**
- * Access through a role of the bucket's account (lib/analyzer/through-role.ts): whoever the role's
+ * Access through a role of the bucket's account (lib/model/analyzer/through-role.ts): whoever the role's
  * trust lets in from outside acts with the role's permissions, and review shows it.
  */
 import { mkdtempSync } from 'fs';
@@ -8,7 +8,7 @@ import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel, SharedBucket, ThirdPartyAccessRole } from '../../lib';
-import { shutdownSolver } from '../../lib/analyzer/solver';
+import { shutdownSolver } from '../../lib/model/analyzer/solver';
 import { readRecords } from '../../lib/cli/assembly';
 import { analyzerFor, reviewPolicies, unexplainedFindings } from '../../lib/cli/policy-review';
 

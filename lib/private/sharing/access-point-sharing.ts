@@ -6,7 +6,7 @@ import { scopeOf } from './bucket-policy-sharing';
 import { NormalizedOrganizationGrant, organizationAccessPointStatements, organizationKeyStatement } from './organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
 import { AccessLevel } from '../../access-level';
-import { accessActions } from '../access-actions';
+import { accessActions } from '../../model/access-actions';
 import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
 import { expiryConditions, expiryText } from '../expiry';
 import { accountPrincipal, keyUseConditions, oneOrMany, principalConditions, s3GrantStatements, statement } from '../grant-statements';

@@ -2,7 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NormalizedOrganizationGrant, organizationBucketStatement, organizationKeyStatement, OWN_ACCOUNT_PREFIX } from './organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
-import { accessActions } from '../access-actions';
+import { accessActions } from '../../model/access-actions';
 import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
 import { expiryConditions, expiryText } from '../expiry';
 import {
