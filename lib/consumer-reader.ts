@@ -2,11 +2,11 @@ import { Aspects, CfnOutput, Expiration, Lazy, Stack, Token } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
+import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION } from './model/record';
 import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION } from './model/record';
 import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';

@@ -3,10 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { ConsumerReader } from './consumer-reader';
+import { RECORD_VERSION } from './model/record';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
 import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
-import { RECORD_VERSION } from './model/record';
 import { known, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, PropsValidator, withKnownPartition } from './private/validation';
 

@@ -5,6 +5,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { ConsumerGrant, OrganizationGrant } from './grants';
+import { RECORD_VERSION } from './model/record';
 import { registerSharedBucket } from './private/agreement';
 import { BaselineTarget, denyForeignEncryption, denyInsecureTransport } from './private/baseline-statements';
 import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
@@ -12,7 +13,6 @@ import { inspectExistingBucket } from './private/existing-bucket';
 import { warnIfExpiring } from './private/expiry';
 import { validateGrant, validateOrganizationGrant } from './private/grant-validation';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { RECORD_VERSION } from './model/record';
 import {
   BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
 } from './private/record-writer';

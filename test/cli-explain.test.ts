@@ -14,12 +14,12 @@ import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
 } from '../examples/stacks';
 import { AccessLevel, SharedBucket, SharingMode } from '../lib';
-import { shutdownSolver } from '../lib/model/analyzer/solver';
 import { FoundRecord, readRecords } from '../lib/cli/assembly';
 import { renderExplanation } from '../lib/cli/explain';
 import { explain, Explanation, ExplainRequest } from '../lib/cli/explain-grants';
 import { main } from '../lib/cli/main';
 import { S3_ACTIONS } from '../lib/cli/s3-actions';
+import { shutdownSolver } from '../lib/model/analyzer/solver';
 
 const setup = exampleSetup();
 const OWNER = setup.ownerAccountId;

@@ -22,9 +22,9 @@
  */
 import { FoundRecord } from './assembly';
 import { AccessLevel } from '../access-level';
+import { accessActions } from '../model/access-actions';
 import { AccessAnswer, AccessRequest, PolicyAnalyzer } from '../model/analyzer/analyzer';
 import { keyContextThroughS3 } from '../model/analyzer/through-key';
-import { accessActions } from '../model/access-actions';
 
 /** One reader's requests as the policies decide them. */
 export interface ConsumerCheck {

@@ -6,11 +6,11 @@
  */
 import { FoundRecord } from './assembly';
 import { AccessLevel } from '../access-level';
+import { accessActions } from '../model/access-actions';
 import { Access, FoundRequest, PolicyAnalyzer } from '../model/analyzer/analyzer';
 import { IntendedGrant } from '../model/analyzer/intent';
 import { collectPolicies, loadAssembly } from '../model/analyzer/template';
 import { RoleIntent, accessThroughRoles } from '../model/analyzer/through-role';
-import { accessActions } from '../model/access-actions';
 import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedGrant } from '../model/record';
 
 /** The analyzer's view of one bucket. */

@@ -1,10 +1,10 @@
 import { Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { SharingMode } from '../sharing-mode';
 import {
   ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement,
   OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
 } from '../model/agreement-rules';
+import { SharingMode } from '../sharing-mode';
 import { addWarning } from './warnings';
 
 /**
