@@ -2,12 +2,12 @@ import { Aspects, CfnOutput, Expiration, Lazy, Stack, Token } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
-import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION } from './model/record';
+import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION, recordedExpiry } from './model/record';
 import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
+import { known, knownAccount, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 
@@ -262,7 +262,7 @@ export class ConsumerReader extends Construct {
       bucketOwnerAccountId: known(props.bucketOwnerAccountId),
       bucketRegion: known(throughRole ? undefined : this.bucketRegionAtSynth(props)),
       prefix: props.prefix ?? null,
-      access: throughRole ? null : recordedAccess(props.access ?? AccessLevel.READ),
+      access: throughRole ? null : props.access ?? AccessLevel.READ,
       allowDelete: throughRole ? null : props.allowDelete ?? false,
       expires: recordedExpiry(expires),
       encryptionKeyArn: known(props.encryptionKeyArn),

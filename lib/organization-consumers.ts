@@ -3,11 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { ConsumerReader } from './consumer-reader';
-import { RECORD_VERSION } from './model/record';
+import { RECORD_VERSION, recordedExpiry } from './model/record';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
 import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
-import { known, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
+import { known, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, PropsValidator, withKnownPartition } from './private/validation';
 
 /**
@@ -293,7 +293,7 @@ export class OrganizationConsumers extends Construct {
       organizationalUnitIds: [...props.organizationalUnitIds],
       roleName: roleName!,
       sharedPrefix: sharedPrefix ?? null,
-      access: recordedAccess(props.access ?? AccessLevel.READ),
+      access: props.access ?? AccessLevel.READ,
       allowDelete: props.allowDelete ?? false,
       expires: recordedExpiry(expires),
       accessPointArn: accessPointArn ?? null,

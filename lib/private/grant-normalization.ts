@@ -1,0 +1,38 @@
+import { AccessLevel } from '../access-level';
+import { ConsumerGrant, OrganizationGrant } from '../grants';
+import { NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
+
+/**
+ * A validated grant of the public API (ConsumerGrant, OrganizationGrant) into the grant model
+ * (lib/model/grant.ts): defaults filled in, the end as a Date. Everything downstream (the sharing
+ * paths, the agreement check, the record) reads the result, never the props.
+ */
+
+/** `number`: the grant's 1-based position among the SharedBucket's consumer grants. */
+export function normalizeGrant(grant: ConsumerGrant, number: number): NormalizedGrant {
+  return {
+    number,
+    accountId: grant.accountId,
+    principalArns: grant.principalArns,
+    prefix: grant.prefix,
+    access: grant.access ?? AccessLevel.READ,
+    allowDelete: grant.allowDelete ?? false,
+    accessPointName: grant.accessPointName,
+    expires: grant.expires?.date,
+  };
+}
+
+/** `number`: the grant's 1-based position among the SharedBucket's organization grants. */
+export function normalizeOrganizationGrant(grant: OrganizationGrant, number: number): NormalizedOrganizationGrant {
+  return {
+    number,
+    organizationId: grant.organizationId,
+    organizationalUnitPaths: grant.organizationalUnitPaths,
+    roleName: grant.roleName,
+    sharedPrefix: grant.sharedPrefix,
+    access: grant.access ?? AccessLevel.READ,
+    allowDelete: grant.allowDelete ?? false,
+    accessPointName: grant.accessPointName,
+    expires: grant.expires?.date,
+  };
+}
