@@ -1,6 +1,6 @@
 import { AccessLevel } from '../access-level';
 import { ConsumerGrant, OrganizationGrant } from '../grants';
-import { NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
+import { GrantAccess, NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
 
 /**
  * A validated grant of the public API (ConsumerGrant, OrganizationGrant) into the grant model
@@ -8,13 +8,10 @@ import { NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
  * paths, the agreement check, the record) reads the result, never the props.
  */
 
-/** `number`: the grant's 1-based position among the SharedBucket's consumer grants. */
-export function normalizeGrant(grant: ConsumerGrant, number: number): NormalizedGrant {
+/** What every kind of grant fills in the same way. */
+function grantAccess(grant: ConsumerGrant | OrganizationGrant, number: number): GrantAccess {
   return {
     number,
-    accountId: grant.accountId,
-    principalArns: grant.principalArns,
-    prefix: grant.prefix,
     access: grant.access ?? AccessLevel.READ,
     allowDelete: grant.allowDelete ?? false,
     accessPointName: grant.accessPointName,
@@ -22,17 +19,18 @@ export function normalizeGrant(grant: ConsumerGrant, number: number): Normalized
   };
 }
 
+/** `number`: the grant's 1-based position among the SharedBucket's consumer grants. */
+export function normalizeGrant(grant: ConsumerGrant, number: number): NormalizedGrant {
+  return { ...grantAccess(grant, number), accountId: grant.accountId, principalArns: grant.principalArns, prefix: grant.prefix };
+}
+
 /** `number`: the grant's 1-based position among the SharedBucket's organization grants. */
 export function normalizeOrganizationGrant(grant: OrganizationGrant, number: number): NormalizedOrganizationGrant {
   return {
-    number,
+    ...grantAccess(grant, number),
     organizationId: grant.organizationId,
     organizationalUnitPaths: grant.organizationalUnitPaths,
     roleName: grant.roleName,
     sharedPrefix: grant.sharedPrefix,
-    access: grant.access ?? AccessLevel.READ,
-    allowDelete: grant.allowDelete ?? false,
-    accessPointName: grant.accessPointName,
-    expires: grant.expires?.date,
   };
 }

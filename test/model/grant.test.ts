@@ -89,7 +89,11 @@ describe('the grant model and its record', () => {
   test('values only deployment knows are recorded as the resolver says: null for an access point, the token for a principal', () => {
     const unresolved: RecordResolver = { partition: 'aws-cn', arn: () => null };
     const recorded = grantToRecord({
-      number: 1, accountId: '222222222222', principalArns: ['${Token[TOKEN.1]}'], access: AccessLevel.READ, allowDelete: false,
+      number: 1,
+      accountId: '222222222222',
+      principalArns: ['${Token[TOKEN.1]}'],
+      access: AccessLevel.READ,
+      allowDelete: false,
       accessPointArn: '${Token[TOKEN.2]}',
     }, recordedNarrowing(undefined, 1.2), unresolved);
     expect([recorded.principalArns, recorded.accessPointArn, recorded.through]).toEqual([['${Token[TOKEN.1]}'], null, 'accessPoint']);
