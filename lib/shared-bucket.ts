@@ -7,6 +7,7 @@ import { AccessLevel } from './access-level';
 import { ConsumerGrant, OrganizationGrant } from './grants';
 import { RECORD_VERSION } from './model/record';
 import { registerSharedBucket } from './private/agreement';
+import { knownAndEqual, withKnownPartition } from './private/arns';
 import { BaselineTarget, denyForeignEncryption, denyInsecureTransport } from './private/baseline-statements';
 import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
@@ -22,7 +23,7 @@ import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
 import { NormalizedOrganizationGrant } from './private/sharing/organization-sharing';
 import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { shareStatementIdPrefix } from './private/statement-ids';
-import { knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
+import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 import { SharingMode } from './sharing-mode';
 

@@ -1,10 +1,10 @@
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { knownPartition, withKnownPartition } from './arns';
 import { expiryText } from './expiry';
 import { OWN_ACCOUNT_RECORDED_PREFIX, RECORD_METADATA_TYPE, RecordData, RecordedAccess, RecordedGrant, RecordedNarrowing, RecordedPath } from '../model/record';
 import { NormalizedOrganizationGrant } from './sharing/organization-sharing';
 import { NormalizedGrant } from './sharing/sharing-path';
-import { knownPartition, withKnownPartition } from './validation';
 import { AccessLevel } from '../access-level';
 
 /**
