@@ -1,5 +1,6 @@
-import { Access, PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
+import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
 import { IntendedGrant } from '../../lib/model/analyzer/intent';
+import { Access } from '../../lib/model/analyzer/questions';
 import { shutdownSolver } from '../../lib/model/analyzer/solver';
 import { LoadedStack, collectPolicies } from '../../lib/model/analyzer/template';
 
