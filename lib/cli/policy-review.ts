@@ -10,7 +10,8 @@ import { accessActions } from '../model/access-actions';
 import { PolicyAnalyzer } from '../model/analyzer/analyzer';
 import { IntendedGrant } from '../model/analyzer/intent';
 import { Access, FoundRequest } from '../model/analyzer/questions';
-import { collectPolicies, loadAssembly } from '../model/analyzer/template';
+import { collectPolicies } from '../model/analyzer/template';
+import { loadAssembly } from '../model/analyzer/template-files';
 import { RoleIntent, accessThroughRoles } from '../model/analyzer/through-role';
 import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedGrant } from '../model/record';
 
