@@ -4,11 +4,12 @@ import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION, recordedExpiry } from './model/record';
 import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
+import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn } from './private/arns';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { known, knownAccount, writeRecord } from './private/record-writer';
-import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
+import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 
 /**

@@ -5,10 +5,11 @@ import { AccessLevel } from './access-level';
 import { ConsumerReader } from './consumer-reader';
 import { RECORD_VERSION, recordedExpiry } from './model/record';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
+import { accessPointRegion, knownAndDifferent, withKnownPartition } from './private/arns';
 import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
 import { known, writeRecord } from './private/record-writer';
-import { accessPointRegion, knownAndDifferent, PropsValidator, withKnownPartition } from './private/validation';
+import { PropsValidator } from './private/validation';
 
 /**
  * The account a service-managed StackSet is created from (CloudFormation `CallAs`).

@@ -7,6 +7,7 @@ import { ConsumerGrant, OrganizationGrant } from './grants';
 import { NormalizedGrant, NormalizedOrganizationGrant } from './model/grant';
 import { grantToRecord, organizationGrantToRecord, RECORD_VERSION, recordedNarrowing } from './model/record';
 import { registerSharedBucket } from './private/agreement';
+import { withKnownPartition } from './private/arns';
 import { BaselineTarget, denyForeignEncryption, denyInsecureTransport } from './private/baseline-statements';
 import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
@@ -20,7 +21,7 @@ import { AccessPointSharing } from './private/sharing/access-point-sharing';
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
 import { SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { shareStatementIdPrefix } from './private/statement-ids';
-import { PropsValidator, withKnownPartition } from './private/validation';
+import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 import { SharingMode } from './sharing-mode';
 

@@ -6,12 +6,13 @@ import { AccessLevel } from './access-level';
 import { accessActions } from './model/access-actions';
 import { RECORD_VERSION, recordedNarrowing, thirdPartyGrantToRecord, ThirdPartyRoleRecordData } from './model/record';
 import { registerThirdPartyRole } from './private/agreement';
+import { knownAndDifferent, knownAndEqual, knownPartition } from './private/arns';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { accountPrincipal, Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { keyPolicyDelegatesToAccount } from './private/key-policy';
 import { checkPolicyBudgets, policyBudget, PolicyKind } from './private/policy-size';
 import { known, knownAccount, writeRecord } from './private/record-writer';
-import { knownAndDifferent, knownAndEqual, knownPartition, PropsValidator } from './private/validation';
+import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 import { SharedBucket } from './shared-bucket';
 

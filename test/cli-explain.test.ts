@@ -19,7 +19,7 @@ import { renderExplanation } from '../lib/cli/explain';
 import { explain, Explanation, ExplainRequest } from '../lib/cli/explain-grants';
 import { main } from '../lib/cli/main';
 import { S3_ACTIONS } from '../lib/cli/s3-actions';
-import { shutdownSolver } from '../lib/model/analyzer/solver';
+import { shutdownSolver } from '../lib/model/analyzer/z3-runtime';
 
 const setup = exampleSetup();
 const OWNER = setup.ownerAccountId;

@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
+import { knownAndEqual } from './arns';
 import { warnIfExpiring } from './expiry';
-import { knownAndEqual } from './validation';
 import { addWarning } from './warnings';
 import { NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
 

@@ -1,6 +1,6 @@
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { knownPartition, withKnownPartition } from './validation';
+import { knownPartition, withKnownPartition } from './arns';
 import { RECORD_METADATA_TYPE, RecordData, RecordResolver } from '../model/record';
 
 /**

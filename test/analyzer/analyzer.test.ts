@@ -5,8 +5,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLevel, SharedBucket } from '../../lib';
 import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { shutdownSolver } from '../../lib/model/analyzer/solver';
-import { LoadedStack, collectPolicies, loadAssembly } from '../../lib/model/analyzer/template';
+import { collectPolicies } from '../../lib/model/analyzer/template';
+import { LoadedStack, loadAssembly } from '../../lib/model/analyzer/template-files';
+import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
 
 const OWNER = '111111111111';
 const BUCKET = 'analyzed-data-111111111111';

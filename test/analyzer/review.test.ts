@@ -1,7 +1,9 @@
-import { Access, PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
+import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
 import { IntendedGrant } from '../../lib/model/analyzer/intent';
-import { shutdownSolver } from '../../lib/model/analyzer/solver';
-import { LoadedStack, collectPolicies } from '../../lib/model/analyzer/template';
+import { Access } from '../../lib/model/analyzer/questions';
+import { collectPolicies } from '../../lib/model/analyzer/template';
+import { LoadedStack } from '../../lib/model/analyzer/template-files';
+import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
 
 const OWNER = '111111111111';
 const BUCKET = 'reviewed-data-111111111111';

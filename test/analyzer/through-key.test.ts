@@ -4,9 +4,10 @@
  * the object, or of the bucket when S3 Bucket Keys are on.
  */
 import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { shutdownSolver } from '../../lib/model/analyzer/solver';
-import { LoadedStack, collectPolicies } from '../../lib/model/analyzer/template';
+import { collectPolicies } from '../../lib/model/analyzer/template';
+import { LoadedStack } from '../../lib/model/analyzer/template-files';
 import { isAllowedThroughKey, keyRequestFor } from '../../lib/model/analyzer/through-key';
+import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
