@@ -12,14 +12,14 @@ import { App, Expiration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
-} from '../examples/stacks';
-import { AccessLevel, SharedBucket, SharingMode } from '../lib';
-import { FoundRecord, readRecords } from '../lib/cli/assembly';
-import { renderExplanation } from '../lib/cli/explain';
-import { explain, Explanation, ExplainRequest } from '../lib/cli/explain-grants';
-import { main } from '../lib/cli/main';
-import { S3_ACTIONS } from '../lib/cli/s3-actions';
-import { shutdownSolver } from '../lib/model/analyzer/solver';
+} from '../../examples/stacks';
+import { AccessLevel, SharedBucket, SharingMode } from '../../lib';
+import { FoundRecord, readRecords } from '../../lib/cli/assembly';
+import { renderExplanation } from '../../lib/cli/explain';
+import { explain, Explanation, ExplainRequest } from '../../lib/cli/explain-grants';
+import { main } from '../../lib/cli/main';
+import { S3_ACTIONS } from '../../lib/cli/s3-actions';
+import { shutdownSolver } from '../../lib/model/analyzer/solver';
 
 const setup = exampleSetup();
 const OWNER = setup.ownerAccountId;
@@ -345,7 +345,7 @@ test('the S3 actions explain knows are those of the IAM catalogue', async () => 
 });
 
 describe('the compiled CLI', () => {
-  const cli = join(__dirname, '..', 'build', 'cli', 'main.js');
+  const cli = join(__dirname, '..', '..', 'build', 'cli', 'main.js');
   const spawn = (args: string[]) => {
     if (!existsSync(cli)) {
       throw new Error(`${cli} does not exist: run npx projen compile first`);

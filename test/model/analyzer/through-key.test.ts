@@ -3,10 +3,10 @@
  * is allowed only when the KMS request S3 makes for the caller is, with the encryption context of
  * the object, or of the bucket when S3 Bucket Keys are on.
  */
-import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { shutdownSolver } from '../../lib/model/analyzer/solver';
-import { LoadedStack, collectPolicies } from '../../lib/model/analyzer/template';
-import { isAllowedThroughKey, keyRequestFor } from '../../lib/model/analyzer/through-key';
+import { PolicyAnalyzer } from '../../../lib/model/analyzer/analyzer';
+import { shutdownSolver } from '../../../lib/model/analyzer/solver';
+import { LoadedStack, collectPolicies } from '../../../lib/model/analyzer/template';
+import { isAllowedThroughKey, keyRequestFor } from '../../../lib/model/analyzer/through-key';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';

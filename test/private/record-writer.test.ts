@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Expiration, Stack } from 'aws-cdk-lib';
-import { AccessLevel, ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../lib';
-import { CliError, readRecords } from '../lib/cli/assembly';
-import { RECORD_METADATA_TYPE, RecordData } from '../lib/model/record';
+import { AccessLevel, ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
+import { CliError, readRecords } from '../../lib/cli/assembly';
+import { RECORD_METADATA_TYPE, RecordData } from '../../lib/model/record';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';

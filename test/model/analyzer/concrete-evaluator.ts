@@ -14,8 +14,8 @@
  *
  * This is test code: z3 decides in production.
  */
-import { OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIndex } from '../../lib/model/analyzer/request';
-import { decodeString, Solver } from '../../lib/model/analyzer/solver';
+import { OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIndex } from '../../../lib/model/analyzer/request';
+import { decodeString, Solver } from '../../../lib/model/analyzer/solver';
 
 /** A concrete request, as values of the solver's variables. */
 export interface Assignment {

@@ -1,7 +1,7 @@
-import { Access, PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { IntendedGrant } from '../../lib/model/analyzer/intent';
-import { shutdownSolver } from '../../lib/model/analyzer/solver';
-import { LoadedStack, collectPolicies } from '../../lib/model/analyzer/template';
+import { Access, PolicyAnalyzer } from '../../../lib/model/analyzer/analyzer';
+import { IntendedGrant } from '../../../lib/model/analyzer/intent';
+import { shutdownSolver } from '../../../lib/model/analyzer/solver';
+import { LoadedStack, collectPolicies } from '../../../lib/model/analyzer/template';
 
 const OWNER = '111111111111';
 const BUCKET = 'reviewed-data-111111111111';

@@ -10,20 +10,20 @@ import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { addExampleStacks, exampleSetup } from '../examples/stacks';
+import { addExampleStacks, exampleSetup } from '../../examples/stacks';
 import {
   AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationConsumers, OrganizationConsumersProps, SharedBucket,
   SharedBucketProps, SharingMode, ThirdPartyAccessRole, ThirdPartyAccessRoleProps,
-} from '../lib';
-import { FoundRecord, readRecords } from '../lib/cli/assembly';
-import { diffBuckets, grantDifferences } from '../lib/cli/review-diff';
-import { reviewBuckets, reviewFindings } from '../lib/cli/review-model';
-import { mermaidDiagram } from '../lib/cli/review-render';
-import { RecordedGrant } from '../lib/model/record';
+} from '../../lib';
+import { FoundRecord, readRecords } from '../../lib/cli/assembly';
+import { diffBuckets, grantDifferences } from '../../lib/cli/review-diff';
+import { reviewBuckets, reviewFindings } from '../../lib/cli/review-model';
+import { mermaidDiagram } from '../../lib/cli/review-render';
+import { RecordedGrant } from '../../lib/model/record';
 
 jest.setTimeout(120_000);
 
-const CLI = join(__dirname, '..', 'build', 'cli', 'main.js');
+const CLI = join(__dirname, '..', '..', 'build', 'cli', 'main.js');
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
 const VENDOR = '333333333333';

@@ -3,10 +3,10 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AccessLevel, SharedBucket } from '../../lib';
-import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { shutdownSolver } from '../../lib/model/analyzer/solver';
-import { LoadedStack, collectPolicies, loadAssembly } from '../../lib/model/analyzer/template';
+import { AccessLevel, SharedBucket } from '../../../lib';
+import { PolicyAnalyzer } from '../../../lib/model/analyzer/analyzer';
+import { shutdownSolver } from '../../../lib/model/analyzer/solver';
+import { LoadedStack, collectPolicies, loadAssembly } from '../../../lib/model/analyzer/template';
 
 const OWNER = '111111111111';
 const BUCKET = 'analyzed-data-111111111111';
