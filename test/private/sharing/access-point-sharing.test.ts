@@ -7,7 +7,8 @@ import { NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import {
-  BUCKET_ARN, BUCKET_NAME, bucketPolicy, consumerGrant, keyPolicy, ORGANIZATION, organizationGrant, OWNER, REGION, sharingTarget, TargetOptions,
+  BUCKET_ARN, BUCKET_NAME, bucketPolicy, consumerGrant, keyPolicy, keyStatement, ORGANIZATION, organizationGrant, OWNER, READ_KEY_ACTIONS, REGION,
+  sharingTarget, TargetOptions, WRITE_KEY_ACTIONS,
 } from './target';
 import { AccessLevel } from '../../../lib';
 import {
@@ -21,10 +22,6 @@ const END = new Date('2027-06-30T00:00:00Z');
 /** The default name of the access points of Owner/Shared: the path, its hash, and the grant's number. */
 const DEFAULT_NAME = 'owner-shared-cd5d61ba';
 const BLOCK_PUBLIC_ACCESS = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
-const KEY_THROUGH_S3 = {
-  'kms:ViaService': 's3.eu-west-1.amazonaws.com',
-};
-const BUCKET_AS_CONTEXT = { StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/*`] } };
 
 function sharing(options: TargetOptions = {}) {
   const target = sharingTarget(options);
@@ -43,34 +40,30 @@ function nestedAccessPoints(stack: Stack): Record<string, Record<string, unknown
       .map(([id, resource]) => [id, resource.Properties]))]));
 }
 
+/** An access point of the owner's on the bucket, with Block Public Access on, whose policy holds `statements`. */
+function accessPointProperties(name: string, statements: unknown[]): unknown {
+  return { Bucket: BUCKET_NAME, BucketAccountId: OWNER, Name: name, Policy: { Version: '2012-10-17', Statement: statements }, PublicAccessBlockConfiguration: BLOCK_PUBLIC_ACCESS };
+}
+
 function readerAccessPoint(name: string, principal: string, prefix: string, extra: Record<string, unknown> = {}): unknown {
-  return {
-    Bucket: BUCKET_NAME,
-    BucketAccountId: OWNER,
-    Name: name,
-    Policy: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'ConsumerObjects',
-          Effect: 'Allow',
-          Principal: { AWS: principal },
-          Action: 's3:GetObject',
-          Resource: accessPointArn(`${name}/object/${prefix}*`),
-          ...Object.keys(extra).length > 0 ? { Condition: extra } : {},
-        },
-        {
-          Sid: 'ConsumerList',
-          Effect: 'Allow',
-          Principal: { AWS: principal },
-          Action: 's3:ListBucket',
-          Resource: accessPointArn(name),
-          Condition: { ...extra, StringLike: { 's3:prefix': [`${prefix}*`] } },
-        },
-      ],
+  return accessPointProperties(name, [
+    {
+      Sid: 'ConsumerObjects',
+      Effect: 'Allow',
+      Principal: { AWS: principal },
+      Action: 's3:GetObject',
+      Resource: accessPointArn(`${name}/object/${prefix}*`),
+      ...Object.keys(extra).length > 0 ? { Condition: extra } : {},
     },
-    PublicAccessBlockConfiguration: BLOCK_PUBLIC_ACCESS,
-  };
+    {
+      Sid: 'ConsumerList',
+      Effect: 'Allow',
+      Principal: { AWS: principal },
+      Action: 's3:ListBucket',
+      Resource: accessPointArn(name),
+      Condition: { ...extra, StringLike: { 's3:prefix': [`${prefix}*`] } },
+    },
+  ]);
 }
 
 function delegation(actions: string[]): unknown {
@@ -84,15 +77,9 @@ function delegation(actions: string[]): unknown {
   };
 }
 
-function readingKey(accounts: string | string[], sid = 'ReadingConsumersKey', extra: Record<string, unknown> = {}): unknown {
-  return {
-    Sid: sid,
-    Effect: 'Allow',
-    Principal: { AWS: '*' },
-    Action: 'kms:Decrypt',
-    Resource: '*',
-    Condition: { StringEquals: { ...KEY_THROUGH_S3, 'kms:CallerAccount': accounts }, ...BUCKET_AS_CONTEXT, ...extra },
-  };
+/** The key statement of the consumer accounts that read (or, with `actions`, write) through access points. */
+function consumersKey(accounts: string | string[], sid = 'ReadingConsumersKey', extra: Record<string, unknown> = {}, actions: string | string[] = READ_KEY_ACTIONS): unknown {
+  return keyStatement(sid, '*', actions, '', { StringEquals: { 'kms:CallerAccount': accounts }, ...extra });
 }
 
 describe('a consumer grant', () => {
@@ -101,7 +88,7 @@ describe('a consumer grant', () => {
     expect(path.addGrant(consumerGrant(1, CONSUMER, { prefix: 'data/' }))).toEqual(['kms:Decrypt']);
     expect(nestedAccessPoints(stack)).toEqual({ AccessPoints1: { AccessPoint1: readerAccessPoint(`${DEFAULT_NAME}-1`, CONSUMER, 'data/') } });
     expect(bucketPolicy(stack)).toEqual([delegation(['s3:GetObject', 's3:ListBucket'])]);
-    expect(keyPolicy(stack)).toEqual([readingKey(CONSUMER)]);
+    expect(keyPolicy(stack)).toEqual([consumersKey(CONSUMER)]);
     expect([stack.resolve(path.accessPointArns), [...path.accessPointNames]]).toEqual([[accessPointArn(`${DEFAULT_NAME}-1`)], [`${DEFAULT_NAME}-1`]]);
   });
 
@@ -116,7 +103,7 @@ describe('a consumer grant', () => {
         AccessPoint2: readerAccessPoint('reporting', OTHER_CONSUMER, 'data/'),
       },
     });
-    expect(keyPolicy(stack)).toEqual([readingKey(CONSUMER, 'ReadingConsumersKeyUntil20270630000000', until), readingKey(OTHER_CONSUMER)]);
+    expect(keyPolicy(stack)).toEqual([consumersKey(CONSUMER, 'ReadingConsumersKeyUntil20270630000000', until), consumersKey(OTHER_CONSUMER)]);
   });
 
   test('readers share one key statement, writers another; the delegation grows by the actions in use', () => {
@@ -124,50 +111,27 @@ describe('a consumer grant', () => {
     path.addGrant(consumerGrant(1, CONSUMER, { prefix: 'data/' }));
     path.addGrant(consumerGrant(2, OTHER_CONSUMER, { prefix: 'data/' }));
     expect(path.addGrant(consumerGrant(3, CONSUMER, { prefix: 'in/', access: AccessLevel.WRITE, allowDelete: true })))
-      .toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+      .toEqual(WRITE_KEY_ACTIONS);
     path.addGrant(consumerGrant(4, CONSUMER, { prefix: 'other/' }));
     expect(bucketPolicy(stack)).toEqual([delegation(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'])]);
     expect(keyPolicy(stack)).toEqual([
-      readingKey([CONSUMER, OTHER_CONSUMER]),
-      {
-        Sid: 'WritingConsumersKey',
-        Effect: 'Allow',
-        Principal: { AWS: '*' },
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: '*',
-        Condition: { StringEquals: { ...KEY_THROUGH_S3, 'kms:CallerAccount': CONSUMER }, ...BUCKET_AS_CONTEXT },
-      },
+      consumersKey([CONSUMER, OTHER_CONSUMER]),
+      consumersKey(CONSUMER, 'WritingConsumersKey', {}, WRITE_KEY_ACTIONS),
     ]);
-    expect(nestedAccessPoints(stack).AccessPoints1.AccessPoint3).toEqual({
-      Bucket: BUCKET_NAME,
-      BucketAccountId: OWNER,
-      Name: `${DEFAULT_NAME}-3`,
-      Policy: {
-        Version: '2012-10-17',
-        Statement: [{
-          Sid: 'ConsumerObjects',
-          Effect: 'Allow',
-          Principal: { AWS: CONSUMER },
-          Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
-          Resource: accessPointArn(`${DEFAULT_NAME}-3/object/in/*`),
-        }],
-      },
-      PublicAccessBlockConfiguration: BLOCK_PUBLIC_ACCESS,
-    });
+    expect(nestedAccessPoints(stack).AccessPoints1.AccessPoint3).toEqual(accessPointProperties(`${DEFAULT_NAME}-3`, [{
+      Sid: 'ConsumerObjects',
+      Effect: 'Allow',
+      Principal: { AWS: CONSUMER },
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+      Resource: accessPointArn(`${DEFAULT_NAME}-3/object/in/*`),
+    }]));
   });
 
   test('with an organizationId, the key statement names the organization and no account', () => {
     const { stack, path } = sharing({ organizationId: ORGANIZATION });
     path.addGrant(consumerGrant(1, CONSUMER, { prefix: 'data/' }));
     path.addGrant(consumerGrant(2, OTHER_CONSUMER, { prefix: 'data/' }));
-    expect(keyPolicy(stack)).toEqual([{
-      Sid: 'ReadingConsumersKey',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: 'kms:Decrypt',
-      Resource: '*',
-      Condition: { StringEquals: { ...KEY_THROUGH_S3, 'aws:PrincipalOrgID': ORGANIZATION }, ...BUCKET_AS_CONTEXT },
-    }]);
+    expect(keyPolicy(stack)).toEqual([keyStatement('ReadingConsumersKey', '*', READ_KEY_ACTIONS, '', { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION } })]);
     expect(nestedAccessPoints(stack).AccessPoints1.AccessPoint2)
       .toEqual(readerAccessPoint(`${DEFAULT_NAME}-2`, OTHER_CONSUMER, 'data/', { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION } }));
   });
@@ -176,7 +140,7 @@ describe('a consumer grant', () => {
     const { stack, path } = sharing({ statementIdPrefix: 'Share2' });
     path.addGrant(consumerGrant(1, CONSUMER, { prefix: 'data/' }));
     expect(bucketPolicy(stack)).toEqual([{ ...delegation(['s3:GetObject', 's3:ListBucket']) as object, Sid: 'Share2DelegateToAccessPoints' }]);
-    expect(keyPolicy(stack)).toEqual([readingKey(CONSUMER, 'Share2ReadingConsumersKey')]);
+    expect(keyPolicy(stack)).toEqual([consumersKey(CONSUMER, 'Share2ReadingConsumersKey')]);
     expect(nestedAccessPoints(stack)).toEqual({ AccessPoints1: { AccessPoint1: readerAccessPoint(`${DEFAULT_NAME}-1`, CONSUMER, 'data/') } });
   });
 });
@@ -218,42 +182,20 @@ describe('an organization grant', () => {
       'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-1/*'] },
     };
     const ownerAccessPoints = Template.fromStack(stack).findResources('AWS::S3::AccessPoint');
-    expect(Object.values(ownerAccessPoints).map(resource => [resource.Properties, resource.DependsOn])).toEqual([
-      [{
-        Bucket: BUCKET_NAME,
-        BucketAccountId: OWNER,
-        Name: name,
-        Policy: {
-          Version: '2012-10-17',
-          Statement: [
-            { Sid: 'Organization1Objects', Effect: 'Allow', Principal: { AWS: '*' }, Action: 's3:GetObject', Resource: accessPointArn(`${name}/object/shared/*`), Condition: members },
-            {
-              Sid: 'Organization1List',
-              Effect: 'Allow',
-              Principal: { AWS: '*' },
-              Action: 's3:ListBucket',
-              Resource: accessPointArn(name),
-              Condition: { ...members, StringLike: { 's3:prefix': ['shared/*'] } },
-            },
-          ],
-        },
-        PublicAccessBlockConfiguration: BLOCK_PUBLIC_ACCESS,
-      }, ['Bucket83908E77']],
-    ]);
+    expect(Object.values(ownerAccessPoints).map(resource => [resource.Properties, resource.DependsOn])).toEqual([[accessPointProperties(name, [
+      { Sid: 'Organization1Objects', Effect: 'Allow', Principal: { AWS: '*' }, Action: 's3:GetObject', Resource: accessPointArn(`${name}/object/shared/*`), Condition: members },
+      {
+        Sid: 'Organization1List',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 's3:ListBucket',
+        Resource: accessPointArn(name),
+        Condition: { ...members, StringLike: { 's3:prefix': ['shared/*'] } },
+      },
+    ]), ['Bucket83908E77']]]);
     expect(nestedAccessPoints(stack)).toEqual({});
     expect(bucketPolicy(stack)).toEqual([delegation(['s3:GetObject', 's3:ListBucket'])]);
-    expect(keyPolicy(stack)).toEqual([{
-      Sid: 'Organization1Key',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: 'kms:Decrypt',
-      Resource: '*',
-      Condition: {
-        ...members,
-        StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION, ...KEY_THROUGH_S3 },
-        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/shared/*`] },
-      },
-    }]);
+    expect(keyPolicy(stack)).toEqual([keyStatement('Organization1Key', '*', READ_KEY_ACTIONS, 'shared/', members)]);
     expect([stack.resolve(path.organizationAccessPointArns), path.accessPointArns, [...path.accessPointNames]])
       .toEqual([[accessPointArn(name)], [], [name]]);
   });

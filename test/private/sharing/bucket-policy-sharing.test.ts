@@ -4,7 +4,8 @@
  * grants share a statement, and the denial of listings that name no prefix.
  */
 import {
-  BUCKET_ARN, bucketPolicy, consumerGrant, keyPolicy, ORGANIZATION, organizationGrant, OWNER, sharingTarget, TargetOptions,
+  BUCKET_ARN, bucketPolicy, consumerGrant, keyPolicy, keyStatement, listingDenial, ORGANIZATION, organizationGrant, READ_KEY_ACTIONS, sharingTarget,
+  TargetOptions, WRITE_KEY_ACTIONS,
 } from './target';
 import { AccessLevel } from '../../../lib';
 import { BucketPolicySharing } from '../../../lib/private/sharing/bucket-policy-sharing';
@@ -15,7 +16,6 @@ const READER = `arn:aws:iam::${CONSUMER}:role/Reader`;
 const OTHER_READER = `arn:aws:iam::${OTHER_CONSUMER}:role/Reader`;
 const END = new Date('2027-06-30T00:00:00Z');
 const LATER_END = new Date('2028-01-01T00:00:00Z');
-const VIA_S3 = { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' };
 
 function sharing(options: TargetOptions = {}) {
   const target = sharingTarget(options);
@@ -34,26 +34,8 @@ function readStatement(sid: string, principal: string | string[], prefix: string
   };
 }
 
-function readKeyStatement(sid: string, principal: string | string[], prefix: string, extra: Record<string, unknown> = {}): unknown {
-  return {
-    Sid: sid,
-    Effect: 'Allow',
-    Principal: { AWS: principal },
-    Action: 'kms:Decrypt',
-    Resource: '*',
-    Condition: { StringEquals: VIA_S3, StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/${prefix}*`] }, ...extra },
-  };
-}
-
-function listingDenial(sid = 'DenyListingWithoutPrefix', extra: Record<string, unknown> = {}): unknown {
-  return {
-    Sid: sid,
-    Effect: 'Deny',
-    Principal: { AWS: '*' },
-    Action: 's3:ListBucket',
-    Resource: BUCKET_ARN,
-    Condition: { Null: { 's3:prefix': 'true' }, StringNotEquals: { 'aws:PrincipalAccount': OWNER }, ...extra },
-  };
+function readKeyStatement(sid: string, principal: string | string[], prefix: string, conditions: Parameters<typeof keyStatement>[4] = {}): unknown {
+  return keyStatement(sid, principal, READ_KEY_ACTIONS, prefix, conditions);
 }
 
 describe('one grant', () => {
@@ -67,7 +49,7 @@ describe('one grant', () => {
   test('WRITE with delete, named principals: no listing, so no denial', () => {
     const { stack, path } = sharing();
     expect(path.addGrant(consumerGrant(1, CONSUMER, { prefix: 'in/', access: AccessLevel.WRITE, allowDelete: true, principalArns: [READER] })))
-      .toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+      .toEqual(WRITE_KEY_ACTIONS);
     const narrowing = { ArnEquals: { 'aws:PrincipalArn': READER } };
     expect(bucketPolicy(stack)).toEqual([{
       Sid: 'Grant1',
@@ -77,14 +59,7 @@ describe('one grant', () => {
       Resource: `${BUCKET_ARN}/in/*`,
       Condition: narrowing,
     }]);
-    expect(keyPolicy(stack)).toEqual([{
-      Sid: 'Grant1Key',
-      Effect: 'Allow',
-      Principal: { AWS: CONSUMER },
-      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      Resource: '*',
-      Condition: { ...narrowing, StringEquals: VIA_S3, StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/in/*`] } },
-    }]);
+    expect(keyPolicy(stack)).toEqual([keyStatement('Grant1Key', CONSUMER, WRITE_KEY_ACTIONS, 'in/', narrowing)]);
   });
 
   test('the organizationId and the end narrow both statements', () => {
@@ -96,7 +71,7 @@ describe('one grant', () => {
       listingDenial(),
     ]);
     expect(keyPolicy(stack)).toEqual([
-      readKeyStatement('Grant1Key', CONSUMER, 'data/', { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION, ...VIA_S3 }, ...until }),
+      readKeyStatement('Grant1Key', CONSUMER, 'data/', { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION }, ...until }),
     ]);
   });
 
@@ -143,14 +118,7 @@ describe('grants of the same scope share statements', () => {
       readKeyStatement('Grant1Key', [CONSUMER, OTHER_CONSUMER], 'data/', named),
       readKeyStatement('Grant2Key', OTHER_CONSUMER, 'data/'),
       readKeyStatement('Grant3Key', CONSUMER, 'other/'),
-      {
-        Sid: 'Grant4Key',
-        Effect: 'Allow',
-        Principal: { AWS: CONSUMER },
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: '*',
-        Condition: { StringEquals: VIA_S3, StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/data/*`] } },
-      },
+      keyStatement('Grant4Key', CONSUMER, WRITE_KEY_ACTIONS, 'data/'),
     ]);
   });
 
@@ -251,14 +219,7 @@ describe('organization grants', () => {
       },
       listingDenial(),
     ]);
-    expect(keyPolicy(stack)).toEqual([{
-      Sid: 'Organization1Key',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: 'kms:Decrypt',
-      Resource: '*',
-      Condition: { ...members, StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION, ...VIA_S3 }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/*`] } },
-    }]);
+    expect(keyPolicy(stack)).toEqual([keyStatement('Organization1Key', '*', READ_KEY_ACTIONS, '', members)]);
   });
 
   test('a writing organization grant: no listing denial', () => {

@@ -3,7 +3,10 @@
  * conditions, their prefix, the bucket, access point and key statements, whole. Where the
  * sharing paths put them is in bucket-policy-sharing.test.ts and access-point-sharing.test.ts.
  */
-import { BUCKET_ARN, bucketPolicy, keyPolicy, ORGANIZATION, organizationGrant, OWNER, sharingTarget } from './target';
+import {
+  BUCKET_ARN, bucketPolicy, keyPolicy, keyStatement, listingDenial, ORGANIZATION, organizationGrant, OWNER, READ_KEY_ACTIONS, sharingTarget,
+  WRITE_KEY_ACTIONS,
+} from './target';
 import { AccessLevel } from '../../../lib';
 import { BucketPolicySharing } from '../../../lib/private/sharing/bucket-policy-sharing';
 import {
@@ -14,7 +17,6 @@ const UNIT = `${ORGANIZATION}/r-ab12/ou-ab12-1/`;
 const OTHER_UNIT = `${ORGANIZATION}/r-ab12/ou-ab12-2/`;
 const ACCESS_POINT_ARN = `arn:aws:s3:eu-west-1:${OWNER}:accesspoint/members`;
 const ROLE_PATTERN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/MemberReader']] };
-const VIA_S3 = { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' };
 
 describe('who, where and the statement ids', () => {
   test('the whole organization: aws:PrincipalOrgID only', () => {
@@ -88,33 +90,13 @@ describe('the statements', () => {
 
   test('the key statement: with each member\'s own prefix, the whole bucket as encryption context (a key policy has no policy variables)', () => {
     const target = sharingTarget();
-    expect(target.stack.resolve(organizationKeyStatement(target, grant).toStatementJson())).toEqual({
-      Sid: 'Organization2Key',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      Resource: '*',
-      Condition: {
-        ...members,
-        StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION, ...VIA_S3 },
-        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/*`] },
-      },
-    });
+    expect(target.stack.resolve(organizationKeyStatement(target, grant).toStatementJson())).toEqual(keyStatement('Organization2Key', '*', WRITE_KEY_ACTIONS, '', members));
   });
 
   test('the key statement with a shared prefix: that prefix\'s objects as encryption context', () => {
     const target = sharingTarget();
-    expect(target.stack.resolve(organizationKeyStatement(target, organizationGrant(1, { sharedPrefix: 'shared/' })).toStatementJson())).toEqual({
-      Sid: 'Organization1Key',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: 'kms:Decrypt',
-      Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION, ...VIA_S3 },
-        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/shared/*`] },
-      },
-    });
+    expect(target.stack.resolve(organizationKeyStatement(target, organizationGrant(1, { sharedPrefix: 'shared/' })).toStatementJson()))
+      .toEqual(keyStatement('Organization1Key', '*', READ_KEY_ACTIONS, 'shared/', { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION } }));
   });
 });
 
@@ -136,27 +118,10 @@ test('two organization grants in the bucket policy: a statement each, never merg
   });
   expect(bucketPolicy(target.stack)).toEqual([
     bucketStatement('Organization1', whole),
-    {
-      Sid: 'DenyListingWithoutPrefix',
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: 's3:ListBucket',
-      Resource: BUCKET_ARN,
-      Condition: { Null: { 's3:prefix': 'true' }, StringNotEquals: { 'aws:PrincipalAccount': OWNER } },
-    },
+    listingDenial(),
     bucketStatement('Organization2', unit),
   ]);
-  const keyStatement = (sid: string, condition: object) => ({
-    Sid: sid,
-    Effect: 'Allow',
-    Principal: { AWS: '*' },
-    Action: 'kms:Decrypt',
-    Resource: '*',
-    Condition: {
-      ...condition,
-      StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION, ...VIA_S3 },
-      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/*`] },
-    },
-  });
-  expect(keyPolicy(target.stack)).toEqual([keyStatement('Organization1Key', whole), keyStatement('Organization2Key', unit)]);
+  expect(keyPolicy(target.stack)).toEqual([
+    keyStatement('Organization1Key', '*', READ_KEY_ACTIONS, '', whole), keyStatement('Organization2Key', '*', READ_KEY_ACTIONS, '', unit),
+  ]);
 });

@@ -65,3 +65,39 @@ export function keyPolicy(stack: Stack): unknown[] {
   expect(statements[0]).toEqual(expect.objectContaining({ Principal: { AWS: expect.anything() } }));
   return statements.slice(1);
 }
+
+export const READ_KEY_ACTIONS = 'kms:Decrypt';
+export const WRITE_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+type Conditions = Record<string, Record<string, unknown>>;
+
+/**
+ * A key policy statement for `principal`: the key through S3 in the bucket's region, with the
+ * bucket or its objects under `prefix` ('' for every object) as encryption context, and `conditions`.
+ */
+export function keyStatement(sid: string, principal: unknown, actions: string | string[], prefix: string, conditions: Conditions = {}): unknown {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: { AWS: principal },
+    Action: actions,
+    Resource: '*',
+    Condition: {
+      ...conditions,
+      StringEquals: { ...conditions.StringEquals, 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [BUCKET_ARN, `${BUCKET_ARN}/${prefix}*`] },
+    },
+  };
+}
+
+/** The bucket policy's denial of listings that name no prefix, to everyone outside the owner account but `conditions`' exceptions. */
+export function listingDenial(sid = 'DenyListingWithoutPrefix', conditions: Conditions = {}): unknown {
+  return {
+    Sid: sid,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: 's3:ListBucket',
+    Resource: BUCKET_ARN,
+    Condition: { Null: { 's3:prefix': 'true' }, StringNotEquals: { 'aws:PrincipalAccount': OWNER }, ...conditions },
+  };
+}
