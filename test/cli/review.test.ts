@@ -3,14 +3,14 @@
  * spawned on cloud assemblies synthesized here, and its matching rules in-process. The diff rules
  * (what grows access, how grants pair) are in review-diff.test.ts.
  */
-import { spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { CliRun, runCli } from './compiled-cli';
 import { addExampleStacks, exampleSetup } from '../../examples/stacks';
 import {
   AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationConsumers, OrganizationConsumersProps, SharedBucket,
@@ -22,7 +22,6 @@ import { mermaidDiagram } from '../../lib/cli/review-render';
 
 jest.setTimeout(120_000);
 
-const CLI = join(__dirname, '..', '..', 'build', 'cli', 'main.js');
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
 const VENDOR = '333333333333';
@@ -72,22 +71,9 @@ function consumerApp(reader: Partial<ConsumerReaderProps> = {}): (app: App) => v
   };
 }
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+function review(...args: string[]): CliRun {
+  return runCli(['review', ...args], workspace);
 }
-
-function review(...args: string[]): Run {
-  const result = spawnSync(process.execPath, [CLI, 'review', ...args], { encoding: 'utf8', cwd: workspace });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} is missing: compile the CLI first (npx projen compile)`);
-  }
-});
 
 describe('access decided from the policies, not from the record', () => {
   test('a grant the library did not write (grantRead to another account) is found: the table names it, review exits 1', () => {
@@ -332,7 +318,7 @@ describe('review --deny-actions and public access', () => {
 });
 
 describe('errors: one line on standard error, exit 2, no stack trace', () => {
-  function expectError(run: Run, message: RegExp): void {
+  function expectError(run: CliRun, message: RegExp): void {
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trimEnd().split('\n');
