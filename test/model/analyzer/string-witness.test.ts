@@ -1,6 +1,6 @@
 import { init, killThreads } from 'z3-solver';
-import { smtString } from '../../lib/model/analyzer/pattern';
-import { StringTest, simpleWitness } from '../../lib/model/analyzer/string-witness';
+import { smtString } from '../../../lib/model/analyzer/pattern';
+import { StringTest, simpleWitness } from '../../../lib/model/analyzer/string-witness';
 
 const prefix = (text: string) => `(re.++ (str.to_re ${smtString(text)}) (re.* re.allchar))`;
 const equals = (text: string) => `(str.to_re ${smtString(text)})`;

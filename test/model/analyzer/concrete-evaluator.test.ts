@@ -1,5 +1,5 @@
 import { Assignment, FormulaEvaluator, parseSExpression } from './concrete-evaluator';
-import { Solver } from '../../lib/model/analyzer/solver';
+import { Solver } from '../../../lib/model/analyzer/solver';
 
 // Formulas without atoms: the solver's table is never read.
 const evaluator = new FormulaEvaluator({} as Solver);

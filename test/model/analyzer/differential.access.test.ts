@@ -46,28 +46,28 @@
  * request's values (600 in all), and isAllowed answers 2 of each (48), which must agree with the
  * concrete evaluation: the evaluator is faithful to what z3 decides.
  *
- * Measured (`DIFFERENTIAL_COUNTS=1 npx jest --ci test/analyzer/differential.access.test.ts`):
+ * Measured (`DIFFERENTIAL_COUNTS=1 npx jest --ci test/model/analyzer/differential.access.test.ts`):
  * 100,800 requests, 6,657 allowed (24 of them anonymous), 0 disagreements; about 90 s of CPU.
  * Turning the negated operators' rule for a missing key around (encode.ts) makes it fail.
  * DIFFERENTIAL_RUNS and DIFFERENTIAL_REQUESTS lower the counts for a quick local run.
  */
 import * as fc from 'fast-check';
 import { Assignment, assignmentFor, ConcreteRequest, FormulaEvaluator } from './concrete-evaluator';
-import { AccessLevel, SharingMode } from '../../lib';
-import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { smtString, smtVariable } from '../../lib/model/analyzer/pattern';
-import { ACTIONS } from '../../lib/model/analyzer/request';
-import { collectPolicies } from '../../lib/model/analyzer/template';
-import { LoadedStack } from '../../lib/model/analyzer/template-files';
-import { and, decimal, integer } from '../../lib/model/analyzer/terms';
-import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
-import { parseAccessPointResource } from '../access/access-point-arn';
-import { generatedName } from '../access/complete';
-import { ContextValue, PROOF_TIME, requestContext, RequestOptions } from '../access/context';
-import { configuration } from '../access/random-configurations';
-import { BUCKET_NAME, deployShare, GrantConfig, OUTSIDER, OWNER, Share, ShareConfig, ThirdPartyConfig } from '../access/scenario';
-import { s3Actions } from '../access/sweep';
-import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, describeRequest, ResourceTarget, SimulatedRequest } from '../access/world';
+import { AccessLevel, SharingMode } from '../../../lib';
+import { PolicyAnalyzer } from '../../../lib/model/analyzer/analyzer';
+import { smtString, smtVariable } from '../../../lib/model/analyzer/pattern';
+import { ACTIONS } from '../../../lib/model/analyzer/request';
+import { collectPolicies } from '../../../lib/model/analyzer/template';
+import { LoadedStack } from '../../../lib/model/analyzer/template-files';
+import { and, decimal, integer } from '../../../lib/model/analyzer/terms';
+import { shutdownSolver } from '../../../lib/model/analyzer/z3-runtime';
+import { parseAccessPointResource } from '../../access/access-point-arn';
+import { generatedName } from '../../access/complete';
+import { ContextValue, PROOF_TIME, requestContext, RequestOptions } from '../../access/context';
+import { configuration } from '../../access/random-configurations';
+import { BUCKET_NAME, deployShare, GrantConfig, OUTSIDER, OWNER, Share, ShareConfig, ThirdPartyConfig } from '../../access/scenario';
+import { s3Actions } from '../../access/sweep';
+import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, describeRequest, ResourceTarget, SimulatedRequest } from '../../access/world';
 
 /** Configurations and requests per configuration: over 100,000 requests in all. */
 const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? 24);

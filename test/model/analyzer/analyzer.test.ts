@@ -3,13 +3,13 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AccessLevel, SharedBucket } from '../../lib';
-import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { collectPolicies } from '../../lib/model/analyzer/template';
-import { LoadedStack, loadAssembly } from '../../lib/model/analyzer/template-files';
-import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
+import { accessPointResource, accessPointArn, analyzerOf as analyzer, delegateToAccessPoints, loadedStack, OWNER, ownerStack, read } from './fixtures';
+import { AccessLevel, SharedBucket } from '../../../lib';
+import { PolicyAnalyzer } from '../../../lib/model/analyzer/analyzer';
+import { collectPolicies } from '../../../lib/model/analyzer/template';
+import { LoadedStack, loadAssembly } from '../../../lib/model/analyzer/template-files';
+import { shutdownSolver } from '../../../lib/model/analyzer/z3-runtime';
 
-const OWNER = '111111111111';
 const BUCKET = 'analyzed-data-111111111111';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 
@@ -18,28 +18,9 @@ jest.setTimeout(120_000);
 afterAll(() => shutdownSolver());
 
 /** One owner stack holding the bucket and a bucket policy of these statements (plus any other resources). */
-function owner(statements: object[], resources: Record<string, object> = {}, account = OWNER): LoadedStack {
-  return {
-    id: 'Owner',
-    stackName: 'Owner',
-    environment: { account, region: 'eu-west-1', partition: 'aws' },
-    source: 'test',
-    template: {
-      Resources: {
-        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET } },
-        Policy: { Type: 'AWS::S3::BucketPolicy', Properties: { Bucket: { Ref: 'Bucket' }, PolicyDocument: { Version: '2012-10-17', Statement: statements } } },
-        ...resources,
-      },
-    },
-  };
+function owner(statements: object[], resources: Record<string, object> = {}): LoadedStack {
+  return ownerStack(BUCKET, statements, { resources });
 }
-
-async function analyzer(...stacks: LoadedStack[]) {
-  return PolicyAnalyzer.create(collectPolicies(stacks));
-}
-
-const read = (sid: string, principal: object | string, resource: string, extra: object = {}) =>
-  ({ Sid: sid, Effect: 'Allow', Principal: principal, Action: 's3:GetObject', Resource: resource, ...extra });
 
 describe('the issue\'s case: a grant the library did not record', () => {
   test('review finds account 999999999999, and the request is allowed by the grantRead statement', async () => {
@@ -105,21 +86,13 @@ describe('evaluation rules', () => {
   });
 
   test('across accounts the identity policy must allow too: a role of the templates is held to its own policies', async () => {
-    const consumer: LoadedStack = {
-      id: 'Consumer',
-      stackName: 'Consumer',
-      environment: { account: '222222222222', region: 'eu-west-1', partition: 'aws' },
-      source: 'test',
-      template: {
-        Resources: {
-          Reader: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'Reader', AssumeRolePolicyDocument: { Statement: [] } } },
-          ReaderPolicy: {
-            Type: 'AWS::IAM::Policy',
-            Properties: { Roles: [{ Ref: 'Reader' }], PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET_ARN}/in/*` }] } },
-          },
-        },
+    const consumer = loadedStack('Consumer', {
+      Reader: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'Reader', AssumeRolePolicyDocument: { Statement: [] } } },
+      ReaderPolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: { Roles: [{ Ref: 'Reader' }], PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET_ARN}/in/*` }] } },
       },
-    };
+    }, '222222222222');
     const subject = await analyzer(owner([read('Account', { AWS: 'arn:aws:iam::222222222222:root' }, `${BUCKET_ARN}/*`)]), consumer);
     const inside = await subject.isAllowed({ principal: 'arn:aws:iam::222222222222:role/Reader', action: 's3:GetObject', bucket: BUCKET, key: 'in/a' });
     expect(inside.allowed).toBe(true);
@@ -138,20 +111,10 @@ describe('evaluation rules', () => {
   });
 
   test('an access point needs its own policy and the bucket\'s delegation', async () => {
-    const accessPointArn = `arn:aws:s3:eu-west-1:${OWNER}:accesspoint/reader-point`;
-    const subject = await analyzer(owner(
-      [{ Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: '*' }, Action: '*', Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`], Condition: { StringEquals: { 's3:DataAccessPointAccount': OWNER } } }],
-      {
-        Point: {
-          Type: 'AWS::S3::AccessPoint',
-          Properties: {
-            Bucket: { Ref: 'Bucket' },
-            Name: 'reader-point',
-            Policy: { Version: '2012-10-17', Statement: [read('Reader', { AWS: 'arn:aws:iam::222222222222:role/Reader' }, `${accessPointArn}/object/data/*`)] },
-          },
-        },
-      },
-    ));
+    const readerPoint = accessPointArn('reader-point');
+    const subject = await analyzer(owner([delegateToAccessPoints(BUCKET_ARN)], {
+      Point: accessPointResource('reader-point', [read('Reader', { AWS: 'arn:aws:iam::222222222222:role/Reader' }, `${readerPoint}/object/data/*`)]),
+    }));
     const through = (key: string, principal = 'arn:aws:iam::222222222222:role/Reader') =>
       subject.isAllowed({ principal, action: 's3:GetObject', bucket: BUCKET, key, accessPoint: 'reader-point' });
     expect((await through('data/a')).allowed).toBe(true);
@@ -160,32 +123,17 @@ describe('evaluation rules', () => {
     // The delegation alone opens nothing to other accounts outside the access point.
     expect((await subject.isAllowed({ principal: 'arn:aws:iam::222222222222:role/Reader', action: 's3:GetObject', bucket: BUCKET, key: 'data/a' })).allowed).toBe(false);
     const found = await subject.findAccess({ bucket: BUCKET, outsideAccount: OWNER });
-    expect(found).toMatchObject({ principal: 'arn:aws:iam::222222222222:role/Reader', action: 's3:GetObject', accessPoint: accessPointArn });
+    expect(found).toMatchObject({ principal: 'arn:aws:iam::222222222222:role/Reader', action: 's3:GetObject', accessPoint: readerPoint });
   });
 });
 
 describe('an access point in another account than its bucket', () => {
   test('the bucket owner\'s principals are another account to it: its policy must name them (found by the differential test)', async () => {
     const outsider = '999999999999';
-    const stack: LoadedStack = {
-      id: 'Outsider',
-      stackName: 'Outsider',
-      environment: { account: outsider, region: 'eu-west-1', partition: 'aws' },
-      source: 'test',
-      template: {
-        Resources: {
-          Point: {
-            Type: 'AWS::S3::AccessPoint',
-            Properties: {
-              Bucket: BUCKET,
-              BucketAccountId: OWNER,
-              Name: 'outsider-point',
-              Policy: { Version: '2012-10-17', Statement: [read('Outsider', { AWS: `arn:aws:iam::${outsider}:root` }, `arn:aws:s3:eu-west-1:${outsider}:accesspoint/outsider-point/object/*`)] },
-            },
-          },
-        },
-      },
-    };
+    const stack = loadedStack('Outsider', {
+      Point: accessPointResource('outsider-point', [read('Outsider', { AWS: `arn:aws:iam::${outsider}:root` }, `${accessPointArn('outsider-point', outsider)}/object/*`)],
+        BUCKET, { BucketAccountId: OWNER }),
+    }, outsider);
     const subject = await analyzer(owner([]), stack);
     const through = (principal: string) => subject.isAllowed({ principal, action: 's3:GetObject', bucket: BUCKET, key: 'a', accessPoint: 'outsider-point' });
     // Same account as the bucket, another account than the access point: its identity policy alone does not suffice.
@@ -196,11 +144,8 @@ describe('an access point in another account than its bucket', () => {
 
 describe('S3 Block Public Access (RestrictPublicBuckets)', () => {
   const everyone = read('Everyone', '*', `${BUCKET_ARN}/*`);
-  const blocked = (statements: object[], restrict = true): LoadedStack => {
-    const stack = owner(statements);
-    const bucket = { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET, PublicAccessBlockConfiguration: { RestrictPublicBuckets: restrict } } };
-    return { ...stack, template: { Resources: { ...stack.template.Resources, Bucket: bucket } } };
-  };
+  const blocked = (statements: object[], restrict = true): LoadedStack =>
+    ownerStack(BUCKET, statements, { bucketProperties: { PublicAccessBlockConfiguration: { RestrictPublicBuckets: restrict } } });
   const ask = (subject: PolicyAnalyzer, principal: string) => subject.isAllowed({ principal, action: 's3:GetObject', bucket: BUCKET, key: 'k' });
 
   test('a public bucket policy serves the owner\'s account only, and no named account either (found by the differential test)', async () => {

@@ -7,10 +7,10 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AccessLevel, SharedBucket, ThirdPartyAccessRole } from '../../lib';
-import { readRecords } from '../../lib/cli/assembly';
-import { analyzerFor, reviewPolicies, unexplainedFindings } from '../../lib/cli/policy-review';
-import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
+import { AccessLevel, SharedBucket, ThirdPartyAccessRole } from '../../../lib';
+import { readRecords } from '../../../lib/cli/assembly';
+import { analyzerFor, reviewPolicies, unexplainedFindings } from '../../../lib/cli/policy-review';
+import { shutdownSolver } from '../../../lib/model/analyzer/z3-runtime';
 
 const OWNER = '111111111111';
 const VENDOR = '333333333333';

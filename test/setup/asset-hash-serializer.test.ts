@@ -1,4 +1,4 @@
-import serializer from './setup/asset-hash-serializer';
+import serializer from './asset-hash-serializer';
 
 describe('asset hash serializer', () => {
   const hash = 'a'.repeat(40) + '0123456789abcdef01234567';

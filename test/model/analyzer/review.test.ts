@@ -1,61 +1,34 @@
-import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { IntendedGrant } from '../../lib/model/analyzer/intent';
-import { Access } from '../../lib/model/analyzer/questions';
-import { collectPolicies } from '../../lib/model/analyzer/template';
-import { LoadedStack } from '../../lib/model/analyzer/template-files';
-import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
+import { accessPointResource, accessPointArn as pointArn, delegateToAccessPoints, ownerStack, read } from './fixtures';
+import { PolicyAnalyzer } from '../../../lib/model/analyzer/analyzer';
+import { IntendedGrant } from '../../../lib/model/analyzer/intent';
+import { Access } from '../../../lib/model/analyzer/questions';
+import { collectPolicies } from '../../../lib/model/analyzer/template';
+import { shutdownSolver } from '../../../lib/model/analyzer/z3-runtime';
 
-const OWNER = '111111111111';
 const BUCKET = 'reviewed-data-111111111111';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 const READER = 'arn:aws:iam::222222222222:role/Reader';
-const pointArn = (name: string) => `arn:aws:s3:eu-west-1:${OWNER}:accesspoint/${name}`;
 
 jest.setTimeout(120_000);
 afterAll(() => shutdownSolver());
-
-const read = (sid: string, principal: object | string, resource: string, extra: object = {}) =>
-  ({ Sid: sid, Effect: 'Allow', Principal: principal, Action: 's3:GetObject', Resource: resource, ...extra });
-
-const point = (name: string, statements: object[]) => ({
-  Type: 'AWS::S3::AccessPoint',
-  Properties: { Bucket: { Ref: 'Bucket' }, Name: name, Policy: { Version: '2012-10-17', Statement: statements } },
-});
 
 /**
  * A bucket with access of every kind: intended (the reader, directly and through its access point),
  * unintended (account 333333333333; account 444444444444 through another access point) and public.
  */
-const stack: LoadedStack = {
-  id: 'Owner',
-  stackName: 'Owner',
-  environment: { account: OWNER, region: 'eu-west-1', partition: 'aws' },
-  source: 'test',
-  template: {
-    Resources: {
-      Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET } },
-      Policy: {
-        Type: 'AWS::S3::BucketPolicy',
-        Properties: {
-          Bucket: { Ref: 'Bucket' },
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              { Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: '*' }, Action: '*', Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`], Condition: { StringEquals: { 's3:DataAccessPointAccount': OWNER } } },
-              read('Reader', { AWS: READER }, `${BUCKET_ARN}/data/*`),
-              read('Other', { AWS: '333333333333' }, `${BUCKET_ARN}/*`),
-              read('Public', '*', `${BUCKET_ARN}/public/*`),
-            ],
-          },
-        },
-      },
-      ReaderPoint: point('reader-point', [read('Reader', { AWS: READER }, `${pointArn('reader-point')}/object/data/*`)]),
-      OtherPoint: point('other-point', [
-        { Sid: 'Other', Effect: 'Allow', Principal: { AWS: '444444444444' }, Action: ['s3:GetObject', 's3:ListBucket'], Resource: [pointArn('other-point'), `${pointArn('other-point')}/object/*`] },
-      ]),
-    },
+const stack = ownerStack(BUCKET, [
+  delegateToAccessPoints(BUCKET_ARN),
+  read('Reader', { AWS: READER }, `${BUCKET_ARN}/data/*`),
+  read('Other', { AWS: '333333333333' }, `${BUCKET_ARN}/*`),
+  read('Public', '*', `${BUCKET_ARN}/public/*`),
+], {
+  resources: {
+    ReaderPoint: accessPointResource('reader-point', [read('Reader', { AWS: READER }, `${pointArn('reader-point')}/object/data/*`)]),
+    OtherPoint: accessPointResource('other-point', [
+      { Sid: 'Other', Effect: 'Allow', Principal: { AWS: '444444444444' }, Action: ['s3:GetObject', 's3:ListBucket'], Resource: [pointArn('other-point'), `${pointArn('other-point')}/object/*`] },
+    ]),
   },
-};
+});
 
 const intents: IntendedGrant[] = [undefined, 'reader-point'].map(accessPoint => ({
   description: `reader${accessPoint ? ` through ${accessPoint}` : ''}`, accountId: '222222222222', principalArns: [READER], actions: ['s3:GetObject'], prefix: 'data/', accessPoint,
@@ -91,18 +64,9 @@ test('review() answers what accesses(), findUnexplainedAccess() and findPublicAc
 });
 
 test('review() finds the public access S3 Block Public Access restricts, as findPublicAccess() does', async () => {
-  const restricted: LoadedStack = {
-    ...stack,
-    template: {
-      Resources: {
-        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET, PublicAccessBlockConfiguration: { RestrictPublicBuckets: true } } },
-        Policy: {
-          Type: 'AWS::S3::BucketPolicy',
-          Properties: { Bucket: { Ref: 'Bucket' }, PolicyDocument: { Version: '2012-10-17', Statement: [read('Public', '*', `${BUCKET_ARN}/public/*`)] } },
-        },
-      },
-    },
-  };
+  const restricted = ownerStack(BUCKET, [read('Public', '*', `${BUCKET_ARN}/public/*`)], {
+    bucketProperties: { PublicAccessBlockConfiguration: { RestrictPublicBuckets: true } },
+  });
   const policies = collectPolicies([restricted]);
   const anyone = await (await PolicyAnalyzer.create(policies)).findPublicAccess(BUCKET);
   const together = await (await PolicyAnalyzer.create(policies)).review(BUCKET, []);

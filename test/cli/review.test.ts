@@ -1,29 +1,27 @@
 /**
  * `cdk-cross-account-bucket review`: the compiled CLI (build/cli/main.js, `npx projen compile`)
- * spawned on cloud assemblies synthesized here, and its matching and diff rules in-process.
+ * spawned on cloud assemblies synthesized here, and its matching rules in-process. The diff rules
+ * (what grows access, how grants pair) are in review-diff.test.ts.
  */
-import { spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { addExampleStacks, exampleSetup } from '../examples/stacks';
+import { CliRun, runCli } from './compiled-cli';
+import { addExampleStacks, exampleSetup } from '../../examples/stacks';
 import {
   AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationConsumers, OrganizationConsumersProps, SharedBucket,
   SharedBucketProps, SharingMode, ThirdPartyAccessRole, ThirdPartyAccessRoleProps,
-} from '../lib';
-import { FoundRecord, readRecords } from '../lib/cli/assembly';
-import { diffBuckets, grantDifferences } from '../lib/cli/review-diff';
-import { reviewBuckets, reviewFindings } from '../lib/cli/review-model';
-import { mermaidDiagram } from '../lib/cli/review-render';
-import { RecordedGrant } from '../lib/model/record';
+} from '../../lib';
+import { FoundRecord, readRecords } from '../../lib/cli/assembly';
+import { reviewBuckets, reviewFindings } from '../../lib/cli/review-model';
+import { mermaidDiagram } from '../../lib/cli/review-render';
 
 jest.setTimeout(120_000);
 
-const CLI = join(__dirname, '..', 'build', 'cli', 'main.js');
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
 const VENDOR = '333333333333';
@@ -73,22 +71,9 @@ function consumerApp(reader: Partial<ConsumerReaderProps> = {}): (app: App) => v
   };
 }
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+function review(...args: string[]): CliRun {
+  return runCli(['review', ...args], workspace);
 }
-
-function review(...args: string[]): Run {
-  const result = spawnSync(process.execPath, [CLI, 'review', ...args], { encoding: 'utf8', cwd: workspace });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} is missing: compile the CLI first (npx projen compile)`);
-  }
-});
 
 describe('access decided from the policies, not from the record', () => {
   test('a grant the library did not write (grantRead to another account) is found: the table names it, review exits 1', () => {
@@ -333,7 +318,7 @@ describe('review --deny-actions and public access', () => {
 });
 
 describe('errors: one line on standard error, exit 2, no stack trace', () => {
-  function expectError(run: Run, message: RegExp): void {
+  function expectError(run: CliRun, message: RegExp): void {
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trimEnd().split('\n');
@@ -481,94 +466,6 @@ describe('the CLI matches consumers with the rules of the synth-time check', () 
     const result = reviewFindings(recordsOf(consumerApp()));
     expect(result.findings).toEqual([]);
     expect(result.unchecked.map(item => item.reason)).toEqual([`no SharedBucket named ${BUCKET} (account ${OWNER}) is in the assemblies given`]);
-  });
-});
-
-describe('what grows access', () => {
-  const base: RecordedGrant = {
-    accountId: CONSUMER,
-    principalArns: [READER],
-    prefix: 'a/b/',
-    access: 'READ',
-    allowDelete: false,
-    expires: '2027-01-01T00:00:00Z',
-    through: 'thirdPartyRole',
-    roleArn: `arn:aws:iam::${OWNER}:role/VendorAccess`,
-    narrowing: { organizationId: 'o-a1b2c3d4e5', minimumTlsVersion: 1.2, externalIdRequired: true, mfaRequired: true, keyOnlyThroughS3: true },
-  };
-  const organizationBase: RecordedGrant = {
-    ...base, accountId: null, organizationId: 'o-a1b2c3d4e5', organizationalUnitPaths: ['o-a1b2c3d4e5/r-ab12/ou-ab12-1/'], through: 'organization',
-  };
-  const narrowing = (change: Partial<RecordedGrant['narrowing']>): Partial<RecordedGrant> => ({ narrowing: { ...base.narrowing, ...change } });
-
-  test.each<[string, Partial<RecordedGrant>, RecordedGrant?]>([
-    ['a wider prefix', { prefix: 'a/' }],
-    ['the whole bucket', { prefix: null }],
-    ['a prefix beside the old one', { prefix: 'a/c/' }],
-    ['READ -> READ_WRITE', { access: 'READ_WRITE' }],
-    ['READ -> WRITE', { access: 'WRITE' }],
-    ['WRITE -> READ', { access: 'READ' }, { ...base, access: 'WRITE' }],
-    ['WRITE -> READ_WRITE', { access: 'READ_WRITE' }, { ...base, access: 'WRITE' }],
-    ['delete added', { allowDelete: true }],
-    ['a later expiry', { expires: '2027-06-01T00:00:00Z' }],
-    ['the expiry removed', { expires: null }],
-    ['principalArns removed', { principalArns: null }],
-    ['a principal added', { principalArns: [READER, `arn:aws:iam::${CONSUMER}:role/Other`] }],
-    ['MFA dropped', narrowing({ mfaRequired: false })],
-    ['the organizationId condition dropped', narrowing({ organizationId: null })],
-    ['the key no longer only through S3', narrowing({ keyOnlyThroughS3: false })],
-    ['the external id dropped', narrowing({ externalIdRequired: false })],
-    ['a lower minimum TLS version', narrowing({ minimumTlsVersion: 1.0 })],
-    ['an OU path added', { organizationalUnitPaths: ['o-a1b2c3d4e5/r-ab12/ou-ab12-1/', 'o-a1b2c3d4e5/r-ab12/ou-ab12-2/'] }, organizationBase],
-    ['the OUs removed: the whole organization', { organizationalUnitPaths: null }, organizationBase],
-  ])('%s grows access', (_, change, before = base) => {
-    const fields = grantDifferences(before, { ...before, ...change });
-    expect(fields.length).toBeGreaterThan(0);
-    expect(fields.every(field => field.grows)).toBe(true);
-  });
-
-  const withoutMfa: RecordedGrant = { ...base, ...narrowing({ mfaRequired: false }) };
-  const twoPrincipals: RecordedGrant = { ...base, principalArns: [READER, `arn:aws:iam::${CONSUMER}:role/Other`] };
-  test.each<[string, RecordedGrant, RecordedGrant]>([
-    ['a narrower prefix', base, { ...base, prefix: 'a/b/c/' }],
-    ['a prefix where the whole bucket was granted', { ...base, prefix: null }, base],
-    ['READ_WRITE -> READ', { ...base, access: 'READ_WRITE' }, base],
-    ['delete removed', { ...base, allowDelete: true }, base],
-    ['an earlier expiry', base, { ...base, expires: '2026-06-01T00:00:00Z' }],
-    ['an expiry added', { ...base, expires: null }, base],
-    ['a principal removed', twoPrincipals, base],
-    ['principals named where any were allowed', { ...base, principalArns: null }, base],
-    ['MFA required', withoutMfa, base],
-    ['a higher minimum TLS version', base, { ...base, ...narrowing({ minimumTlsVersion: 1.3 }) }],
-    ['a unit below the granted one', organizationBase, { ...organizationBase, organizationalUnitPaths: ['o-a1b2c3d4e5/r-ab12/ou-ab12-1/ou-ab12-3/'] }],
-    ['units where the whole organization had access', { ...organizationBase, organizationalUnitPaths: null }, organizationBase],
-  ])('%s does not grow access', (_, before, after) => {
-    const fields = grantDifferences(before, after);
-    expect(fields.length).toBeGreaterThan(0);
-    expect(fields.filter(field => field.grows)).toEqual([]);
-  });
-
-  const bucket = (grants: RecordedGrant[]) => reviewBuckets([{
-    assembly: 'x',
-    stack: 'Owner',
-    path: '/Owner/Shared',
-    data: { version: 1, kind: 'SharedBucket', bucketName: BUCKET, ownerAccountId: OWNER, region: REGION, sharingMode: 'BUCKET_POLICY', encryptionKeyArn: null, grants },
-  }]);
-  const direct: RecordedGrant = { ...base, through: 'bucketPolicy', roleArn: undefined, narrowing: { ...base.narrowing, externalIdRequired: false, mfaRequired: false } };
-
-  test('grants are matched by bucket, who and path; two prefixes of one account pair by prefix', () => {
-    const other = { ...direct, prefix: 'other/', access: 'WRITE' as const };
-    const changes = diffBuckets(bucket([direct, other]), bucket([other, { ...direct, prefix: 'a/b/c/' }]));
-    expect(changes.map(change => [change.change, change.grows, change.fields.map(field => field.field)])).toEqual([['~', false, ['prefix']]]);
-  });
-
-  test('a grant of another account, or through another path, is a new grant', () => {
-    const changes = diffBuckets(bucket([direct]), bucket([{ ...direct, accountId: VENDOR }, { ...direct, through: 'accessPoint', accessPointArn: 'arn:ap' }]));
-    expect(changes.map(change => [change.change, change.grows])).toEqual([['+', true], ['+', true], ['-', false]]);
-  });
-
-  test('no change: nothing reported', () => {
-    expect(diffBuckets(bucket([direct, base]), bucket([base, direct]))).toEqual([]);
   });
 });
 

@@ -4,13 +4,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
-import { addOrganizationStacks, organizationSetup } from '../examples/organization';
-import { addExampleStacks, exampleSetup } from '../examples/stacks';
+import { ExistingBucketOwnerStack } from '../../examples/existing-bucket';
+import { addOrganizationStacks, organizationSetup } from '../../examples/organization';
+import { addExampleStacks, exampleSetup } from '../../examples/stacks';
 import {
   AccessLevel, ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationConsumers, OrganizationConsumersProps, OrganizationGrant, SharedBucket,
   SharedBucketProps, SharingMode, ThirdPartyAccessRole, ThirdPartyAccessRoleProps,
-} from '../lib';
+} from '../../lib';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';

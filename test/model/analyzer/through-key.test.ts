@@ -3,13 +3,13 @@
  * is allowed only when the KMS request S3 makes for the caller is, with the encryption context of
  * the object, or of the bucket when S3 Bucket Keys are on.
  */
-import { PolicyAnalyzer } from '../../lib/model/analyzer/analyzer';
-import { collectPolicies } from '../../lib/model/analyzer/template';
-import { LoadedStack } from '../../lib/model/analyzer/template-files';
-import { isAllowedThroughKey, keyRequestFor } from '../../lib/model/analyzer/through-key';
-import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
+import { ownerStack } from './fixtures';
+import { PolicyAnalyzer } from '../../../lib/model/analyzer/analyzer';
+import { collectPolicies } from '../../../lib/model/analyzer/template';
+import { LoadedStack } from '../../../lib/model/analyzer/template-files';
+import { isAllowedThroughKey, keyRequestFor } from '../../../lib/model/analyzer/through-key';
+import { shutdownSolver } from '../../../lib/model/analyzer/z3-runtime';
 
-const OWNER = '111111111111';
 const CONSUMER = '222222222222';
 const BUCKET = 'keyed-data-111111111111';
 const READER = `arn:aws:iam::${CONSUMER}:role/Reader`;
@@ -20,39 +20,26 @@ afterAll(() => shutdownSolver());
 /** The bucket, encrypted with the stack's key, readable by READER under reports/; the key lets READER decrypt for `contexts`. */
 function owner(bucketKey: boolean, contexts: string[], region = 'eu-west-1'): LoadedStack {
   const encryption = { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: bucketKey, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['Key', 'Arn'] } } }] };
-  return {
-    id: 'Owner',
-    stackName: 'Owner',
-    environment: { account: OWNER, region: 'eu-west-1', partition: 'aws' },
-    source: 'test',
-    template: {
-      Resources: {
-        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET, BucketEncryption: encryption } },
-        Policy: {
-          Type: 'AWS::S3::BucketPolicy',
-          Properties: {
-            Bucket: { Ref: 'Bucket' },
-            PolicyDocument: { Statement: [{ Sid: 'Read', Effect: 'Allow', Principal: { AWS: READER }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/reports/*` }] },
-          },
-        },
-        Key: {
-          Type: 'AWS::KMS::Key',
-          Properties: {
-            KeyPolicy: {
-              Statement: [{
-                Sid: 'ReaderThroughS3',
-                Effect: 'Allow',
-                Principal: { AWS: READER },
-                Action: 'kms:Decrypt',
-                Resource: '*',
-                Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': contexts } },
-              }],
-            },
+  return ownerStack(BUCKET, [{ Sid: 'Read', Effect: 'Allow', Principal: { AWS: READER }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/reports/*` }], {
+    bucketProperties: { BucketEncryption: encryption },
+    resources: {
+      Key: {
+        Type: 'AWS::KMS::Key',
+        Properties: {
+          KeyPolicy: {
+            Statement: [{
+              Sid: 'ReaderThroughS3',
+              Effect: 'Allow',
+              Principal: { AWS: READER },
+              Action: 'kms:Decrypt',
+              Resource: '*',
+              Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': contexts } },
+            }],
           },
         },
       },
     },
-  };
+  });
 }
 
 const read = (key: string) => ({ principal: READER, action: 's3:GetObject', bucket: BUCKET, key });

@@ -4,9 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { TemplateResolver, TemplateResources } from './access/resolve';
-import { addExampleStacks, exampleSetup } from '../examples/stacks';
-import { checkPolicyBudgets, deployedPolicySize, POLICY_LIMITS, PolicyBudget, PolicyKind } from '../lib/private/policy-size';
+import { addExampleStacks, exampleSetup } from '../../examples/stacks';
+import { checkPolicyBudgets, deployedPolicySize, POLICY_LIMITS, PolicyBudget, PolicyKind } from '../../lib/private/policy-size';
+import { TemplateResolver, TemplateResources } from '../access/resolve';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';

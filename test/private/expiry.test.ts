@@ -7,9 +7,9 @@
  */
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../lib';
-import { errorMessage, reportedProblems } from './setup/props-errors';
-import { deployedPolicySize } from '../lib/private/policy-size';
+import { ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
+import { deployedPolicySize } from '../../lib/private/policy-size';
+import { errorMessage, reportedProblems } from '../setup/props-errors';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -14,9 +14,9 @@
  *
  * This is test code: z3 decides in production.
  */
-import { OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIndex } from '../../lib/model/analyzer/request';
-import { decodeString } from '../../lib/model/analyzer/smt-values';
-import { Solver } from '../../lib/model/analyzer/solver';
+import { OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PRINCIPAL_SERVICE, PrincipalType, RequestModel, actionIndex } from '../../../lib/model/analyzer/request';
+import { decodeString } from '../../../lib/model/analyzer/smt-values';
+import { Solver } from '../../../lib/model/analyzer/solver';
 
 /** A concrete request, as values of the solver's variables. */
 export interface Assignment {
