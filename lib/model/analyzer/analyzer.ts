@@ -192,7 +192,7 @@ export class PolicyAnalyzer {
    * The formula "IAM allows the request" for requests to `bucket` (through the access point named
    * `accessPoint`), with what holds of every request and the request model whose variables both are
    * over, and the unknowns they use. For tests that evaluate the formula on concrete requests without
-   * z3 (test/analyzer/concrete-evaluator.ts); questions go through isAllowed and findAccess.
+   * z3 (test/model/analyzer/concrete-evaluator.ts); questions go through isAllowed and findAccess.
    */
   public allowedFormula(bucket: string, accessPoint?: string): AllowedFormula {
     const path = this.encodings.pathFor(bucket, accessPoint);

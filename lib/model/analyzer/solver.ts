@@ -350,7 +350,7 @@ export class Solver {
   /**
    * What an atom stands for, by its name (`atom!N`, as formulas hold it): its string variables and
    * either the regular expression the one variable is a member of, or the constraint over several.
-   * For tests that evaluate formulas on concrete requests without z3 (test/analyzer/concrete-evaluator.ts).
+   * For tests that evaluate formulas on concrete requests without z3 (test/model/analyzer/concrete-evaluator.ts).
    */
   public atomDefinition(name: string): { readonly variables: readonly string[]; readonly regex?: string; readonly constraint?: string } | undefined {
     const atom = this.atomsByName.get(name);
