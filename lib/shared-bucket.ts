@@ -16,6 +16,7 @@ import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './pr
 import {
   BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
 } from './private/record-writer';
+import { configureReplication, validateReplication } from './private/replication';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { AccessPointSharing } from './private/sharing/access-point-sharing';
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
@@ -24,12 +25,13 @@ import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/s
 import { shareStatementIdPrefix } from './private/statement-ids';
 import { knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
 import { addWarning } from './private/warnings';
+import { SharedBucketReplicationProps } from './replication-target';
 import { SharingMode } from './sharing-mode';
 
 /**
  * Properties of a SharedBucket.
  */
-export interface SharedBucketProps {
+export interface SharedBucketProps extends SharedBucketReplicationProps {
   /**
    * Physical name of the bucket. Consumers in other accounts refer to the bucket by name.
    *
@@ -194,6 +196,7 @@ export class SharedBucket extends Construct {
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       removalPolicy: props.removalPolicy,
     }, Stack.of(this));
+    validateReplication(this, validator, props, props.existingBucket !== undefined);
     validator.throwIfInvalid();
 
     // Log delivery by bucket policy, not by the LogDeliveryWrite ACL (which BucketOwnerEnforced
@@ -229,6 +232,7 @@ export class SharedBucket extends Construct {
       denyInsecureTransport(this.baselineTarget(), settings.minimumTlsVersion);
     }
     denyForeignEncryption(this.baselineTarget());
+    const replication = configureReplication(this, this, props);
 
     const target: SharingTarget = {
       scope: this,
@@ -291,6 +295,7 @@ export class SharedBucket extends Construct {
         ...this.normalizedOrganizationGrants.map((grant, index) =>
           recordOrganizationGrant(this, grant, this.narrowing, this.path.organizationAccessPointArns[index])),
       ],
+      ...replication === undefined ? {} : { replication: replication.record() },
     }));
 
     // After every grant is in: the policies' deployed sizes against their AWS limits.
