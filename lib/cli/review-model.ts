@@ -7,6 +7,7 @@ import { KNOWN_AT_DEPLOYMENT, OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, Recor
 import { SharingMode } from '../sharing-mode';
 import { FoundRecord } from './assembly';
 import { ConsumerCheck, checkMessage } from './consumer-check';
+import { replicaFindings } from './replication-review';
 
 /**
  * What `review` reports, built from the records of one or more cloud assemblies: the shared
@@ -37,14 +38,14 @@ export interface Place {
 
 /** A consumer no grant covers, or covers only in part. */
 export interface Finding {
-  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' };
+  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' | 'ReplicaBucket' };
   readonly owner: Place & { readonly kind: 'SharedBucket' | 'ThirdPartyAccessRole' };
   readonly message: string;
 }
 
 /** A consumer whose owner is in none of the assemblies given: nothing to match it against. */
 export interface Unchecked {
-  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' };
+  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' | 'ReplicaBucket' };
   readonly reason: string;
 }
 
@@ -296,5 +297,9 @@ export function reviewFindings(
       checked++;
     }
   }
-  return { findings, unchecked, checked, fromPolicies };
+  // The partners' ReplicaBuckets, matched with the SharedBuckets that replicate into them.
+  const replicas = replicaFindings(records);
+  findings.push(...replicas.findings);
+  unchecked.push(...replicas.unchecked);
+  return { findings, unchecked, checked: checked + replicas.checked, fromPolicies };
 }
