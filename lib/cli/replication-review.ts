@@ -1,7 +1,7 @@
 import { FoundRecord } from './assembly';
 import type { Finding, Unchecked } from './review-model';
 import { IntendedGrant } from '../model/analyzer/intent';
-import { KNOWN_AT_DEPLOYMENT } from '../model/record';
+import { KNOWN_AT_DEPLOYMENT, RecordedReplication } from '../model/record';
 import { REPLICATE_ACTIONS } from '../model/replication-actions';
 import { replicaDisagreement, ReplicationSource } from '../model/replication-rules';
 
@@ -107,4 +107,11 @@ export function replicaIntents(records: readonly FoundRecord[], bucketName: stri
       prefix: data.prefix ?? undefined,
     }];
   });
+}
+
+/** What a SharedBucket replicates where, one line per target, for the review table. */
+export function replicationLines(replication: RecordedReplication | undefined): string[] {
+  if (replication === undefined) return [];
+  return replication.targets.map(target => `replicates ${target.prefix === null ? 'the whole bucket' : target.prefix} to bucket ${target.bucketName} ` +
+    `(account ${target.accountId}), key ${target.keyArn ?? 'none: nothing replicates'}, role ${replication.roleArn ?? '(generated name)'}`);
 }

@@ -3,7 +3,9 @@ import {
   consumerDisagreement, ConsumerAsk, IsUnknown, organizationConsumersDisagreement, OrganizationConsumersAsk, OwnerBucket, OwnerGrant,
   OwnerOrganizationGrant, OwnerSide, OwnerThirdPartyRole,
 } from '../model/agreement-rules';
-import { KNOWN_AT_DEPLOYMENT, OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../model/record';
+import {
+  KNOWN_AT_DEPLOYMENT, OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, RecordedReplication, SharedBucketRecordData,
+} from '../model/record';
 import { SharingMode } from '../sharing-mode';
 import { FoundRecord } from './assembly';
 import { ConsumerCheck, checkMessage } from './consumer-check';
@@ -27,6 +29,8 @@ export interface ReviewBucket {
   readonly path: string;
   readonly sharingMode: SharedBucketRecordData['sharingMode'];
   readonly grants: RecordedGrant[];
+  /** The partners' buckets it replicates into, when it does. */
+  readonly replication?: RecordedReplication;
 }
 
 /** Where a construct is: which assembly, which stack, which construct path. */
@@ -72,6 +76,7 @@ export function reviewBuckets(records: FoundRecord[]): ReviewBucket[] {
           path: constructPath(record.path),
           sharingMode: record.data.sharingMode,
           grants,
+          ...record.data.replication === undefined ? {} : { replication: record.data.replication },
         },
       });
     }

@@ -48,6 +48,10 @@ test('agreeing sides: no finding, and the role\'s access to the partner\'s bucke
   expect(json.unchecked).toEqual([]);
   expect(json.unexplained).toEqual([]);
   expect(status).toBe(0);
+  expect(json.buckets.map((bucket: any) => bucket.replication)).toEqual([{
+    roleArn: `arn:aws:iam::${OWNER}:role/SharedDataReplication`,
+    targets: [{ accountId: PARTNER, bucketName: 'partner-replica', keyArn: KEY, prefix: 'data/', storageClass: null }],
+  }]);
   const partner = json.access.find((bucket: any) => bucket.bucketName === 'partner-replica');
   expect(partner.access.map((access: any) => [access.principal, access.actions, access.recordedGrant])).toEqual([[
     `arn:aws:iam::${OWNER}:role/SharedDataReplication`,
@@ -64,6 +68,12 @@ test('a role name that differs: a finding naming both sides and the change, exit
     "is 'SharedDataReplication', the ReplicaBucket lets in 'OtherName'; set replicationRoleName: 'SharedDataReplication' on the ReplicaBucket.",
   ]]);
   expect(status).toBe(1);
+}, 120_000);
+
+test('the review table says what each bucket replicates where', () => {
+  const run = spawnSync(process.execPath, [CLI, 'review', ...assemblies('SharedDataReplication')], { encoding: 'utf8' });
+  expect(run.stdout.split('\n')).toContain(`  replicates data/ to bucket partner-replica (account ${PARTNER}), key ${KEY}, ` +
+    `role arn:aws:iam::${OWNER}:role/SharedDataReplication`);
 }, 120_000);
 
 test('the partner\'s assembly alone: not checked, with the reason', () => {
