@@ -2,12 +2,16 @@
  * SharedBucket `replicateTo`: one replication rule per partner bucket and one replication role
  * limited to what replication needs (lib/private/replication.ts).
  */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ReplicaBucket, SharedBucket, SharedBucketProps } from '../lib';
 import { errorMessage, reportedProblems } from './setup/props-errors';
+import { readRecords } from '../lib/cli/assembly';
 
 const OWNER = '111111111111';
 const PARTNER = '444444444444';
@@ -312,5 +316,57 @@ describe('agreement with the partner\'s ReplicaBucket in the same app', () => {
       "{ accountId: '444444444444', bucketName: 'partner-replica', prefix: 'data/', keyArn: <its EncryptionKeyArn output> } to the SharedBucket's replicateTo. " +
       '[ack: cdk-cross-account-bucket:replicationDisagrees]',
     ]);
+  });
+});
+
+describe('the review record', () => {
+  test('the SharedBucket records its targets beside its grants; the ReplicaBucket records what it lets in', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'replication-record-'));
+    try {
+      const app = new App({ outdir });
+      new SharedBucket(ownerStack(app), 'Shared', {
+        bucketName: 'owner-shared',
+        replicationRoleName: ROLE,
+        replicateTo: [{ accountId: PARTNER, bucketName: 'partner-replica', keyArn: KEY, prefix: 'data/' }],
+      });
+      new ReplicaBucket(new Stack(app, 'Partner', { env: { account: PARTNER, region: PARTNER_REGION } }), 'Replica', {
+        bucketName: 'partner-replica', sourceAccountId: OWNER, sourceBucketName: 'owner-shared', replicationRoleName: ROLE, prefix: 'data/',
+      });
+      app.synth();
+      const records = readRecords(outdir).map(record => record.data);
+      expect(records.find(data => data.kind === 'SharedBucket')).toMatchObject({
+        grants: [],
+        replication: {
+          roleArn: `arn:aws:iam::${OWNER}:role/${ROLE}`,
+          targets: [{ accountId: PARTNER, bucketName: 'partner-replica', keyArn: KEY, prefix: 'data/', storageClass: null }],
+        },
+      });
+      expect(records.find(data => data.kind === 'ReplicaBucket')).toEqual({
+        version: 1,
+        kind: 'ReplicaBucket',
+        accountId: PARTNER,
+        region: PARTNER_REGION,
+        bucketName: 'partner-replica',
+        sourceAccountId: OWNER,
+        sourceBucketName: 'owner-shared',
+        replicationRoleArn: `arn:aws:iam::${OWNER}:role/${ROLE}`,
+        prefix: 'data/',
+        encryptionKeyArn: null,
+      });
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('without replicateTo the SharedBucket\'s record has no replication field: a version-1 reader sees what it always saw', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'replication-record-'));
+    try {
+      const app = new App({ outdir });
+      new SharedBucket(ownerStack(app), 'Shared', { bucketName: 'owner-shared' });
+      app.synth();
+      expect(Object.keys(readRecords(outdir)[0].data)).not.toContain('replication');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
