@@ -156,6 +156,7 @@ export function configureReplication(scope: Construct, source: ReplicationSource
         actions: [...REPLICATE_ACTIONS],
         resources: [`${destinationArn}/${target.prefix ?? ''}*`],
         // The partner's account only: a bucket of that name taken over by another account is never written.
+        // s3:ResourceAccount is a condition key of all four actions (Service Authorization Reference, Amazon S3, Actions).
         conditions: { StringEquals: { 's3:ResourceAccount': target.accountId } },
       });
       const key = parseKeyArn(target.keyArn);
