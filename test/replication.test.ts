@@ -310,6 +310,21 @@ describe('agreement with the partner\'s ReplicaBucket in the same app', () => {
     ]);
   });
 
+  test('a SharedBucket that replicates nowhere', () => {
+    const theApp = new App();
+    new SharedBucket(ownerStack(theApp), 'Shared', { bucketName: 'owner-shared' });
+    const partner = new Stack(theApp, 'Partner', { env: { account: PARTNER, region: PARTNER_REGION } });
+    new ReplicaBucket(partner, 'Replica', {
+      bucketName: 'partner-replica', sourceAccountId: OWNER, sourceBucketName: 'owner-shared', replicationRoleName: ROLE,
+    });
+    theApp.synth();
+    expect(warningsOf(partner)).toEqual([
+      'ReplicaBucket Partner/Replica expects replicas from SharedBucket Owner/Shared, which does not replicate into bucket partner-replica: add ' +
+      "{ accountId: '444444444444', bucketName: 'partner-replica', keyArn: <its EncryptionKeyArn output> } to the SharedBucket's replicateTo. " +
+      '[ack: cdk-cross-account-bucket:replicationDisagrees]',
+    ]);
+  });
+
   test('a SharedBucket that does not replicate into it', () => {
     expect(warningsOf(app({}, { bucketName: 'elsewhere' }))).toEqual([
       'ReplicaBucket Partner/Replica expects replicas from SharedBucket Owner/Shared, which does not replicate into bucket partner-replica: add ' +

@@ -31,15 +31,16 @@ function roleNameOf(arn: string | null): string | undefined {
 function sources(records: readonly FoundRecord[]): Array<{ source: ReplicationSource; record: FoundRecord }> {
   return records.flatMap(record => {
     const data = record.data;
-    if (data.kind !== 'SharedBucket' || data.bucketName === null || data.replication === undefined) return [];
+    // Every SharedBucket, replicating or not: a ReplicaBucket that names one without targets is told so.
+    if (data.kind !== 'SharedBucket' || data.bucketName === null) return [];
     return [{
       record,
       source: {
         path: constructPath(record.path),
         bucketName: data.bucketName,
         accountId: data.ownerAccountId ?? undefined,
-        roleName: roleNameOf(data.replication.roleArn),
-        targets: data.replication.targets.map(target => ({
+        roleName: roleNameOf(data.replication?.roleArn ?? null),
+        targets: (data.replication?.targets ?? []).map(target => ({
           accountId: target.accountId,
           bucketName: target.bucketName,
           keyArn: target.keyArn ?? undefined,
@@ -79,7 +80,7 @@ export function replicaFindings(records: readonly FoundRecord[]): { findings: Fi
     if (owner === undefined) {
       unchecked.push({
         consumer,
-        reason: `no SharedBucket named ${data.sourceBucketName} (account ${data.sourceAccountId}) that replicates is in the assemblies given`,
+        reason: `no SharedBucket named ${data.sourceBucketName} (account ${data.sourceAccountId}) is in the assemblies given`,
       });
     } else if (disagreement !== undefined) {
       findings.push({

@@ -119,10 +119,18 @@ export interface Replication {
  */
 export function configureReplication(scope: Construct, source: ReplicationSourceBucket, props: ReplicationProps): Replication | undefined {
   const targets = props.replicateTo ?? [];
+  const stack = Stack.of(scope);
+  // Every SharedBucket, replicating or not: a ReplicaBucket that names one without targets is told so.
+  registerReplicationSource(scope, () => ({
+    path: scope.node.path,
+    bucketName: source.bucketName,
+    accountId: Token.isUnresolved(stack.account) ? undefined : stack.account,
+    roleName: props.replicationRoleName,
+    targets: targets.map(target => ({ accountId: target.accountId, bucketName: target.bucketName, keyArn: target.keyArn, prefix: target.prefix })),
+  }));
   if (targets.length === 0) {
     return undefined;
   }
-  const stack = Stack.of(scope);
   const partition = stack.partition;
   const role = new iam.Role(scope, 'ReplicationRole', {
     roleName: props.replicationRoleName,
@@ -200,14 +208,6 @@ export function configureReplication(scope: Construct, source: ReplicationSource
       `account's IAM policies grant ${SOURCE_KEY_ACTIONS.join(', ')} (the default key policy does). This key's policy is not known to: allow ` +
       `${SOURCE_KEY_ACTIONS.join(', ')} to the replication role there, or replication fails for every object.`);
   }
-
-  registerReplicationSource(scope, () => ({
-    path: scope.node.path,
-    bucketName: source.bucketName,
-    accountId: Token.isUnresolved(stack.account) ? undefined : stack.account,
-    roleName: props.replicationRoleName,
-    targets: targets.map(target => ({ accountId: target.accountId, bucketName: target.bucketName, keyArn: target.keyArn, prefix: target.prefix })),
-  }));
 
   new CfnOutput(scope, 'ReplicationRoleArn', {
     description: 'ARN of the role S3 replicates with (ReplicaBucket replicationRoleName: its name)',

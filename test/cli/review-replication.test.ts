@@ -80,6 +80,6 @@ test('the partner\'s assembly alone: not checked, with the reason', () => {
   const [, partnerDir] = assemblies('SharedDataReplication');
   const { json } = review([partnerDir]);
   expect(json.unchecked.map((item: any) => item.reason)).toEqual([
-    'no SharedBucket named owner-shared (account 111111111111) that replicates is in the assemblies given',
+    'no SharedBucket named owner-shared (account 111111111111) is in the assemblies given',
   ]);
 }, 120_000);
