@@ -14,6 +14,11 @@
  *   SHARED_BUCKET_KEY_ARN   optional: the EncryptionKeyArn output of the deployed owner stack, to
  *                           narrow the consumer roles to that one key (default: none; they may
  *                           use the owner's keys only through S3 for this bucket)
+ *   PARTNER_ACCOUNT_ID      (default 444444444444) the partner that receives replicas (examples/replication.ts)
+ *   PARTNER_REGION          (default eu-central-1) the partner's bucket's region
+ *   REPLICA_BUCKET_NAME     (default cdk-cross-account-bucket-replica-<partner account>)
+ *   REPLICA_KEY_ARN         the EncryptionKeyArn output of the deployed partner stack (default: a placeholder
+ *                           key, which replicates nothing: set it before deploying the owner's replication)
  */
 import { App } from 'aws-cdk-lib';
 import { addExampleApp } from './example-app';

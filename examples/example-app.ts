@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { ExistingBucketOwnerStack } from './existing-bucket';
 import { addOrganizationStacks, organizationSetup } from './organization';
+import { addReplicationStacks, replicationSetup } from './replication';
 import { addExampleStacks, exampleSetup } from './stacks';
 
 /**
@@ -15,4 +16,6 @@ export function addExampleApp(app: App, env: Record<string, string | undefined>)
   new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
   // Sharing with an organization: the owner's grants and the management account's StackSets.
   addOrganizationStacks(app, { setup, organization: organizationSetup(env) });
+  // Replicas in a partner's own bucket: the owner's replicating bucket and the partner's ReplicaBucket.
+  addReplicationStacks(app, setup, replicationSetup(env));
 }

@@ -6,3 +6,5 @@ export * from './third-party-access-role';
 export * from './consumer-reader';
 export * from './organization-consumers';
 export * from './cross-account-access-plugin';
+export * from './replication-target';
+export * from './replica-bucket';

@@ -16,6 +16,7 @@ import { validateGrant, validateOrganizationGrant } from './private/grant-valida
 import { warnAboutGrant, warnAboutOrganizationGrant } from './private/grant-warnings';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { known, knownAccount, knownArn, knownRegion, recordResolver, writeRecord } from './private/record-writer';
+import { configureReplication, validateReplication } from './private/replication';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { AccessPointSharing } from './private/sharing/access-point-sharing';
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
@@ -23,12 +24,13 @@ import { SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { shareStatementIdPrefix } from './private/statement-ids';
 import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
+import { SharedBucketReplicationProps } from './replication-target';
 import { SharingMode } from './sharing-mode';
 
 /**
  * Properties of a SharedBucket.
  */
-export interface SharedBucketProps {
+export interface SharedBucketProps extends SharedBucketReplicationProps {
   /**
    * Physical name of the bucket. Consumers in other accounts refer to the bucket by name.
    *
@@ -198,6 +200,7 @@ export class SharedBucket extends Construct {
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       removalPolicy: props.removalPolicy,
     }, Stack.of(this));
+    validateReplication(this, validator, props, props.existingBucket !== undefined);
     validator.throwIfInvalid();
 
     // Log delivery by bucket policy, not by the LogDeliveryWrite ACL (which BucketOwnerEnforced
@@ -233,6 +236,7 @@ export class SharedBucket extends Construct {
       denyInsecureTransport(this.baselineTarget(), settings.minimumTlsVersion);
     }
     denyForeignEncryption(this.baselineTarget());
+    const replication = configureReplication(this, this, props);
 
     const target: SharingTarget = {
       scope: this,
@@ -276,6 +280,7 @@ export class SharedBucket extends Construct {
           grantToRecord(grant, recordedNarrowing(this.organizationId, this.minimumTlsVersion), recordResolver(this))),
         ...this.normalizedOrganizationGrants.map(grant => organizationGrantToRecord(grant, this.minimumTlsVersion, recordResolver(this))),
       ],
+      ...replication === undefined ? {} : { replication: replication.record() },
     }));
 
     // After every grant is in: the policies' deployed sizes against their AWS limits.

@@ -2,8 +2,9 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
 import { addOrganizationStacks, organizationSetup } from '../examples/organization';
+import { addReplicationStacks } from '../examples/replication';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
-import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
+import { AccessLevel, ConsumerReader, ReplicaBucket, SharedBucket, ThirdPartyAccessRole } from '../lib';
 
 const setup = exampleSetup();
 
@@ -19,6 +20,7 @@ function exampleApp(): App {
   addExampleStacks(app, setup);
   new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
   addOrganizationStacks(app, { setup, organization: organizationSetup() });
+  addReplicationStacks(app, setup);
   return app;
 }
 
@@ -81,6 +83,36 @@ describe('cdk-nag AwsSolutions', () => {
       });
 
       expect(findings(app)).toEqual([`${wildcard('read/')} Consumer/Reader/Policy/Resource`]);
+    });
+
+    test('SharedBucket with replicateTo: only the prefix wildcards of the replication role', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Owner', { env: { account: setup.ownerAccountId, region: setup.region } });
+      new SharedBucket(stack, 'Shared', {
+        bucketName,
+        replicationRoleName: 'SharedDataReplication',
+        replicateTo: [{
+          accountId: '444444444444',
+          bucketName: 'nag-replica',
+          prefix: 'data/',
+          keyArn: `arn:aws:kms:${setup.region}:444444444444:key/00000000-0000-0000-0000-000000000000`,
+        }],
+      });
+
+      expect(findings(app)).toEqual([
+        `${wildcard('data/')} Owner/Shared/ReplicationPolicy/Resource`,
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::nag-replica/data/*] Owner/Shared/ReplicationPolicy/Resource',
+      ]);
+    });
+
+    test('ReplicaBucket: no finding', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Partner', { env: { account: '444444444444', region: setup.region } });
+      new ReplicaBucket(stack, 'Replica', {
+        bucketName: 'nag-replica', sourceAccountId: setup.ownerAccountId, sourceBucketName: bucketName, replicationRoleName: 'SharedDataReplication', prefix: 'data/',
+      });
+
+      expect(findings(app)).toEqual([]);
     });
 
     test('ConsumerReader without encryptionKeyArn: the prefix and the owner key wildcards', () => {

@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
 import { addOrganizationStacks, organizationSetup } from '../examples/organization';
+import { addReplicationStacks } from '../examples/replication';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 
 // The example app's stacks with its documented placeholder values. A change to any template
@@ -29,6 +30,12 @@ describe('example stacks', () => {
     const { owner: organizationOwner, management } = addOrganizationStacks(new App(), { setup: exampleSetup(), organization: organizationSetup() });
     expect(templateOf(organizationOwner)).toMatchSnapshot();
     expect(templateOf(management)).toMatchSnapshot();
+  });
+
+  test('replication: the owner\'s replicating bucket and the partner\'s ReplicaBucket', () => {
+    const { owner: replicationOwner, partner } = addReplicationStacks(new App(), exampleSetup());
+    expect(templateOf(replicationOwner)).toMatchSnapshot();
+    expect(templateOf(partner)).toMatchSnapshot();
   });
 
   test('owner of a bucket it already had: the team bucket shared through existingBucket', () => {

@@ -5,6 +5,7 @@
  * Access no recorded grant explains is a finding.
  */
 import { FoundRecord } from './assembly';
+import { replicaIntents } from './replication-review';
 import { AccessLevel } from '../access-level';
 import { accessActions } from '../model/access-actions';
 import { PolicyAnalyzer } from '../model/analyzer/analyzer';
@@ -34,7 +35,7 @@ export function intendedGrants(records: readonly FoundRecord[], bucketName: stri
     if (data.kind !== 'SharedBucket' || data.bucketName !== bucketName) return;
     data.grants.forEach((grant, index) => out.push(intentOf(grant, `grant ${index + 1} of ${record.path.replace(/^\//, '')}`)));
   });
-  return out;
+  return [...out, ...replicaIntents(records, bucketName)];
 }
 
 /** What each ThirdPartyAccessRole of a bucket intends: its third party assumes it, and it acts on the grant's prefix. */

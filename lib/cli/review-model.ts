@@ -3,10 +3,11 @@ import {
   OwnerThirdPartyRole,
 } from '../model/agreement-rules';
 import { isOrganizationGrant, NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
-import { accessFromRecord, grantFromRecord, KNOWN_AT_DEPLOYMENT, RecordedGrant, SharedBucketRecordData } from '../model/record';
+import { accessFromRecord, grantFromRecord, KNOWN_AT_DEPLOYMENT, RecordedGrant, RecordedReplication, SharedBucketRecordData } from '../model/record';
 import { SharingMode } from '../sharing-mode';
 import { FoundRecord } from './assembly';
 import { ConsumerCheck, checkMessage } from './consumer-check';
+import { replicaFindings } from './replication-review';
 
 /**
  * What `review` reports, built from the records of one or more cloud assemblies: the shared
@@ -26,6 +27,8 @@ export interface ReviewBucket {
   readonly path: string;
   readonly sharingMode: SharedBucketRecordData['sharingMode'];
   readonly grants: RecordedGrant[];
+  /** The partners' buckets it replicates into, when it does. */
+  readonly replication?: RecordedReplication;
 }
 
 /** Where a construct is: which assembly, which stack, which construct path. */
@@ -37,14 +40,14 @@ export interface Place {
 
 /** A consumer no grant covers, or covers only in part. */
 export interface Finding {
-  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' };
+  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' | 'ReplicaBucket' };
   readonly owner: Place & { readonly kind: 'SharedBucket' | 'ThirdPartyAccessRole' };
   readonly message: string;
 }
 
 /** A consumer whose owner is in none of the assemblies given: nothing to match it against. */
 export interface Unchecked {
-  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' };
+  readonly consumer: Place & { readonly kind: 'ConsumerReader' | 'OrganizationConsumers' | 'ReplicaBucket' };
   readonly reason: string;
 }
 
@@ -71,6 +74,7 @@ export function reviewBuckets(records: FoundRecord[]): ReviewBucket[] {
           path: constructPath(record.path),
           sharingMode: record.data.sharingMode,
           grants,
+          ...record.data.replication === undefined ? {} : { replication: record.data.replication },
         },
       });
     }
@@ -278,5 +282,9 @@ export function reviewFindings(
       checked++;
     }
   }
-  return { findings, unchecked, checked, fromPolicies };
+  // The partners' ReplicaBuckets, matched with the SharedBuckets that replicate into them.
+  const replicas = replicaFindings(records);
+  findings.push(...replicas.findings);
+  unchecked.push(...replicas.unchecked);
+  return { findings, unchecked, checked: checked + replicas.checked, fromPolicies };
 }

@@ -1,3 +1,4 @@
+import { replicationLines } from './replication-review';
 import { GrantChange, showPrefix } from './review-diff';
 import { Finding, lastSegment, ReviewBucket, Unchecked } from './review-model';
 import { RecordedGrant, RecordedPath } from '../model/record';
@@ -71,6 +72,7 @@ export function textTables(buckets: ReviewBucket[]): string[] {
     } else {
       lines.push(...alignedTable([COLUMNS, ...bucket.grants.map(cells)]).map(line => `  ${line}`));
     }
+    lines.push(...replicationLines(bucket.replication).map(line => `  ${line}`));
     lines.push('');
   }
   return lines;
@@ -85,6 +87,7 @@ export function markdownTables(buckets: ReviewBucket[]): string[] {
   const lines: string[] = [];
   for (const bucket of buckets) {
     lines.push(`### ${markdownCell(heading(bucket))}`, '');
+    lines.push(...replicationLines(bucket.replication).map(line => `- ${markdownCell(line)}`));
     if (bucket.grants.length === 0) {
       lines.push('No grants.', '');
       continue;
@@ -167,6 +170,7 @@ export function jsonBuckets(buckets: ReviewBucket[]): Record<string, unknown>[] 
     region: bucket.region,
     stack: bucket.stack,
     grants: bucket.grants.map(jsonGrant),
+    ...bucket.replication === undefined ? {} : { replication: bucket.replication },
   }));
 }
 

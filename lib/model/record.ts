@@ -87,6 +87,32 @@ export interface SharedBucketRecordData {
   /** The key's ARN; null when only deployment knows it. */
   readonly encryptionKeyArn: string | null;
   readonly grants: RecordedGrant[];
+  /**
+   * The partners' buckets it replicates into (SharedBucketProps.replicateTo); absent when it
+   * replicates nowhere. Optional and apart from `grants`, so a reader of version 1 that does not
+   * know it reads the record as before: replication is no grant of access to the shared bucket,
+   * and an older reader that skips it reports every grant the same.
+   */
+  readonly replication?: RecordedReplication;
+}
+
+/** The replication a SharedBucket configured: its role and one rule per target. */
+export interface RecordedReplication {
+  /** The replication role's ARN; null when CloudFormation generates its name. */
+  readonly roleArn: string | null;
+  readonly targets: RecordedReplicationTarget[];
+}
+
+/** One replication rule: where the replicas go, under which key, of which prefix. */
+export interface RecordedReplicationTarget {
+  readonly accountId: string;
+  readonly bucketName: string;
+  /** The key that encrypts the replicas; null when none is named (nothing SSE-KMS replicates). */
+  readonly keyArn: string | null;
+  /** The prefix replicated; null for the whole bucket. */
+  readonly prefix: string | null;
+  /** The replicas' storage class; null for the source object's. */
+  readonly storageClass: string | null;
 }
 
 /** What a ThirdPartyAccessRole wrote: one grant of its SharedBucket's, through the role. */
@@ -147,8 +173,30 @@ export interface OrganizationConsumersRecordData {
   readonly stackSetName: string | null;
 }
 
+/**
+ * What a ReplicaBucket lets in: the owner's replication role, replicating from one bucket. A kind
+ * of its own, which a reader of version 1 skips (every reader picks records by kind).
+ */
+export interface ReplicaBucketRecordData {
+  readonly version: number;
+  readonly kind: 'ReplicaBucket';
+  /** The partner's account (the stack's); null for an environment-agnostic stack. */
+  readonly accountId: string | null;
+  readonly region: string | null;
+  readonly bucketName: string | null;
+  readonly sourceAccountId: string | null;
+  readonly sourceBucketName: string | null;
+  /** The owner's replication role the policies let in. */
+  readonly replicationRoleArn: string | null;
+  /** The prefix replicas may be written under; null for the whole bucket. */
+  readonly prefix: string | null;
+  /** The partner's key; null when only deployment knows it. */
+  readonly encryptionKeyArn: string | null;
+}
+
 export type RecordData =
   | SharedBucketRecordData
+  | ReplicaBucketRecordData
   | ThirdPartyRoleRecordData
   | ConsumerReaderRecordData
   | OrganizationConsumersRecordData;

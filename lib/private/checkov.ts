@@ -30,6 +30,15 @@ export const CHECKOV_SKIPS = {
         'Its bucket policy grants writes only to the S3 logging service, for the shared bucket of this account.',
     },
   ],
+  /** ReplicaBucket's own access log bucket. */
+  replicaAccessLogBucket: [
+    {
+      id: 'CKV_AWS_18',
+      comment: 'This is the server access log bucket of the replica bucket: it receives the logs, and logging it in turn ' +
+        'would need another log bucket for that one, without end (logging it to itself would log each log delivery). ' +
+        'Its bucket policy grants writes only to the S3 logging service, for the replica bucket of this account.',
+    },
+  ],
   /** The key SharedBucket creates, once SharingMode.ACCESS_POINTS has written a consumer statement to its policy. */
   keyThroughAccessPoints: [
     {

@@ -8,7 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { AccessLevel, ConsumerReader, SharedBucket, SharedBucketProps, SharingMode, ThirdPartyAccessRole } from '../../lib';
+import { AccessLevel, ConsumerReader, ReplicaBucket, SharedBucket, SharedBucketProps, SharingMode, ThirdPartyAccessRole } from '../../lib';
 import { CHECKOV_SKIPS, skipCheckovChecks } from '../../lib/private/checkov';
 
 const OWNER_ACCOUNT = '111111111111';
@@ -34,6 +34,20 @@ function checkovMetadata(template: Template, construct: IConstruct): unknown {
 function skipping(id: string, reason: RegExp): object {
   return { Metadata: Match.objectLike({ checkov: { skip: [{ id, comment: Match.stringLikeRegexp(reason.source) }] } }) };
 }
+
+describe('ReplicaBucket', () => {
+  test('its own access log bucket skips CKV_AWS_18, and the replica bucket and its key skip nothing', () => {
+    const stack = new Stack(new App(), 'Partner', { env: { account: '444444444444', region: REGION } });
+    const replica = new ReplicaBucket(stack, 'Replica', {
+      bucketName: 'partner-replica', sourceAccountId: OWNER_ACCOUNT, sourceBucketName: 'owner-shared', replicationRoleName: 'Replication',
+    });
+    const template = Template.fromStack(stack);
+    expect(checkovMetadata(template, replica.node.findChild('AccessLogs'))).toEqual({ skip: CHECKOV_SKIPS.replicaAccessLogBucket });
+    template.hasResource('AWS::S3::Bucket', skipping('CKV_AWS_18', /server access log bucket of the replica bucket/));
+    expect(checkovMetadata(template, replica.bucket)).toBeUndefined();
+    expect(checkovMetadata(template, replica.encryptionKey)).toBeUndefined();
+  });
+});
 
 describe('SharedBucket', () => {
   test('its own access log bucket skips CKV_AWS_18 (it does not log itself), and the shared bucket, which logs, skips nothing', () => {
