@@ -12,6 +12,7 @@ import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
 import { warnIfExpiring } from './private/expiry';
 import { validateGrant, validateOrganizationGrant } from './private/grant-validation';
+import { NotificationForwarding, normalizedNotify } from './private/notifications';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import {
   BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
@@ -171,6 +172,8 @@ export class SharedBucket extends Construct {
   private readonly path: SharingPath;
   /** Starts every statement id this share writes: '' for the first share on its bucket and key (statement-ids.ts). */
   private readonly statementIdPrefix: string;
+  /** The rules that forward object events to the grants that notify (notifications.ts). */
+  private readonly notifications: NotificationForwarding;
 
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
@@ -241,6 +244,9 @@ export class SharedBucket extends Construct {
       statementIdPrefix: this.statementIdPrefix,
     };
     this.path = this.sharingMode === SharingMode.ACCESS_POINTS ? new AccessPointSharing(target) : new BucketPolicySharing(target);
+    this.notifications = new NotificationForwarding({
+      scope: this, bucket: this.bucket, bucketName: this.bucketName, existingBucket: existing !== undefined,
+    });
 
     this.organizationId = props.organizationId;
     this.narrowing = { organizationId: props.organizationId, minimumTlsVersion: settings.minimumTlsVersion };
@@ -264,6 +270,8 @@ export class SharedBucket extends Construct {
         allowDelete: grant.allowDelete,
         accessPointArn: this.path.accessPointArns[index] === undefined ? undefined : withKnownPartition(this, this.path.accessPointArns[index]),
         expires: grant.expires,
+        notify: grant.notify,
+        notificationRegion: grant.notificationRegion,
       })),
       organizationGrants: () => this.normalizedOrganizationGrants.map((grant, index) => ({
         organizationId: grant.organizationId,
@@ -287,7 +295,9 @@ export class SharedBucket extends Construct {
       sharingMode: this.sharingMode === SharingMode.ACCESS_POINTS ? 'ACCESS_POINTS' : 'BUCKET_POLICY',
       encryptionKeyArn: knownArn(this, this.encryptionKey.keyArn),
       grants: [
-        ...this.normalizedGrants.map((grant, index) => recordConsumerGrant(this, grant, this.narrowing, this.path.accessPointArns[index])),
+        ...this.normalizedGrants.map((grant, index) => ({
+          ...recordConsumerGrant(this, grant, this.narrowing, this.path.accessPointArns[index]), ...this.notifications.recorded(grant),
+        })),
         ...this.normalizedOrganizationGrants.map((grant, index) =>
           recordOrganizationGrant(this, grant, this.narrowing, this.path.organizationAccessPointArns[index])),
       ],
@@ -386,9 +396,11 @@ export class SharedBucket extends Construct {
       allowDelete: grant.allowDelete ?? false,
       accessPointName: grant.accessPointName,
       expires: grant.expires?.date,
+      ...normalizedNotify(grant),
     };
     this.normalizedGrants.push(normalized);
     const keyActions = this.path.addGrant(normalized);
+    this.notifications.addGrant(normalized);
 
     this.warnIfKeyNotManaged(keyActions, `account ${grant.accountId}, that consumer's`);
     warnIfExpiring(this, `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`}`,

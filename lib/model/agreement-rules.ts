@@ -1,3 +1,4 @@
+import { notificationDifferences, NotificationAsk, NotifyingGrant } from './notifications';
 import { AccessLevel } from '../access-level';
 import { SharingMode } from '../sharing-mode';
 
@@ -12,8 +13,8 @@ import { SharingMode } from '../sharing-mode';
  * in the CLI, what the record could not resolve); a check on an unknown value is skipped.
  */
 
-/** One grant of an owner, normalised: who, where, what, and through which access point. */
-export interface OwnerGrant {
+/** One grant of an owner, normalised: who, where, what, through which access point, and whether it notifies. */
+export interface OwnerGrant extends NotifyingGrant {
   readonly accountId: string;
   readonly principalArns?: string[];
   readonly prefix?: string;
@@ -72,8 +73,8 @@ export interface OwnerSide {
   readonly thirdPartyRoles: OwnerThirdPartyRole[];
 }
 
-/** What a ConsumerReader asks for. */
-export interface ConsumerAsk {
+/** What a ConsumerReader asks for (and whether it expects notifications). */
+export interface ConsumerAsk extends NotificationAsk {
   /** The ConsumerReader's construct path. */
   readonly path: string;
   /** The consumer's account (its stack's). */
@@ -303,6 +304,7 @@ function grantDifferences(owner: OwnerBucket, grant: OwnerGrant, request: Consum
   if (request.allowDelete && !grant.allowDelete) {
     differences.push('delete: the consumer asks for allowDelete, the grant does not allow it; set allowDelete: true on the grant, or remove it from the ConsumerReader');
   }
+  differences.push(...notificationDifferences(owner.region, grant, request, isUnknown));
   if (owner.sharingMode === SharingMode.ACCESS_POINTS) {
     if (request.accessPointArn === undefined) {
       differences.push('the access point: the owner shares through access points (SharingMode.ACCESS_POINTS), and the consumer goes straight to the bucket; ' +

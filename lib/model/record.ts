@@ -69,6 +69,18 @@ export interface RecordedGrant {
   /** Third-party roles: the owner's role the third party assumes. */
   readonly roleArn?: string | null;
   readonly narrowing: RecordedNarrowing;
+  /**
+   * Consumer grants with `notify`: where the bucket's object events under the prefix go, the
+   * consumer account's default event bus in `region` (null when only deployment knows it), through
+   * the owner's rule `ruleName`. Absent when the grant notifies no one.
+   */
+  readonly notifications?: RecordedNotifications;
+}
+
+/** Where a grant's notifications go. */
+export interface RecordedNotifications {
+  readonly region: string | null;
+  readonly ruleName: string | null;
 }
 
 /** What a SharedBucket (with its ThirdPartyAccessRoles) wrote. */
@@ -120,6 +132,8 @@ export interface ConsumerReaderRecordData {
   readonly accessPointArn: string | null;
   /** The owner's third-party role this reader assumes, when it goes through one. */
   readonly thirdPartyRoleArn: string | null;
+  /** Whether its account's default bus lets the owner's rule put the bucket's events; absent when not. */
+  readonly receiveNotifications?: boolean;
 }
 
 /** What an OrganizationConsumers rolls out to the member accounts of its units. */

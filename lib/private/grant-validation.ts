@@ -5,6 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { validExpiry } from './expiry';
+import { validateNotify } from './notifications';
 import { defaultAccessPointName, defaultOrganizationAccessPointName } from './sharing/access-point-sharing';
 import { knownAndDifferent, PropsValidator } from './validation';
 import { ConsumerGrant, OrganizationGrant } from '../grants';
@@ -73,6 +74,7 @@ export function validateGrant(
   validator.prefix(`${prop}.prefix`, grant.prefix);
   validator.accessLevel(`${prop}.access`, grant.access);
   validExpiry(validator, `${prop}.expires`, grant.expires);
+  validateNotify(validator, prop, grant);
   validateAccessPointName(scope, validator, `${prop}.accessPointName`, grant.accessPointName,
     defaultAccessPointName(scope, number), namesInUse, `'<path>-${number}'`);
 }

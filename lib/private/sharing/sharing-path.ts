@@ -39,6 +39,10 @@ export interface NormalizedGrant {
   readonly accessPointName?: string;
   /** When the grant ends (a whole second): its allow statements carry `DateLessThan aws:CurrentTime`. */
   readonly expires?: Date;
+  /** Forward the bucket's object events under the prefix to the consumer's default bus (notifications.ts). */
+  readonly notify: boolean;
+  /** The region of the consumer's bus that receives them; undefined: the bucket's. */
+  readonly notificationRegion?: string;
 }
 
 /** What a path writes into: the SharedBucket's bucket and key, and what it knows at synth. */
