@@ -9,7 +9,7 @@ import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry'
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { allowOwnerRule, NotifiedBucket, objectCreatedRule } from './private/notifications';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { known, knownAccount, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
+import { known, knownAccount, knownRegion, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 
@@ -295,7 +295,7 @@ export class ConsumerReader extends Construct {
       // Through an access point only deployment knows (another stack's output) is not "straight to the bucket".
       accessPointArn: props.accessPointArn === undefined ? null : known(props.accessPointArn) ?? KNOWN_AT_DEPLOYMENT,
       thirdPartyRoleArn: known(props.thirdPartyRoleArn),
-      ...(props.receiveNotifications === true ? { receiveNotifications: true } : {}),
+      ...(props.receiveNotifications === true ? { receiveNotifications: { region: knownRegion(this) } } : {}),
     }));
 
     this.policy = new iam.Policy(this, 'Policy', {

@@ -338,6 +338,6 @@ describe('agreement and record', () => {
     const plain = records.find(record => record.data.kind === 'SharedBucket' && record.data.bucketName !== BUCKET)!.data;
     expect(plain.kind === 'SharedBucket' && 'notifications' in plain.grants[0]).toBe(false);
     const consumer = records.find(record => record.data.kind === 'ConsumerReader')!.data;
-    expect(consumer.kind === 'ConsumerReader' && consumer.receiveNotifications).toBe(true);
+    expect(consumer.kind === 'ConsumerReader' && consumer.receiveNotifications).toEqual({ region: REGION });
   });
 });

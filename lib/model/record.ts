@@ -132,8 +132,11 @@ export interface ConsumerReaderRecordData {
   readonly accessPointArn: string | null;
   /** The owner's third-party role this reader assumes, when it goes through one. */
   readonly thirdPartyRoleArn: string | null;
-  /** Whether its account's default bus lets the owner's rule put the bucket's events; absent when not. */
-  readonly receiveNotifications?: boolean;
+  /**
+   * receiveNotifications: the default event bus of its account in `region` (its stack's; null when
+   * only deployment knows it) lets the owner's forwarding rule put the bucket's events. Absent when not.
+   */
+  readonly receiveNotifications?: { readonly region: string | null };
 }
 
 /** What an OrganizationConsumers rolls out to the member accounts of its units. */
