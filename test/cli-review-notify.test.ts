@@ -95,7 +95,9 @@ test('--against: turning notify on is a change that grows what the consumer lear
   const json = JSON.parse(review(after, '--against', before, '--json').stdout);
   expect(json.growsAccess).toBe(true);
   expect(json.newAccess).toEqual([]);
-  expect(json.newNotifications).toEqual([expect.objectContaining({ bucketName: BUCKET, accountId: CONSUMER, notifications: { region: REGION, ruleName: RULE } })]);
+  expect(json.newNotifications).toEqual([
+    expect.objectContaining({ bucketName: BUCKET, accountId: CONSUMER, notifications: { region: REGION, ruleName: RULE } }),
+  ]);
   // The other way round, notify turned off: nothing grows.
   expect(review(before, '--against', after).status).toBe(0);
 });
