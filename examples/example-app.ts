@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { ExistingBucketOwnerStack } from './existing-bucket';
+import { NotificationsConsumerStack, NotificationsOwnerStack } from './notifications';
 import { addOrganizationStacks, organizationSetup } from './organization';
 import { addExampleStacks, exampleSetup } from './stacks';
 
@@ -15,4 +16,7 @@ export function addExampleApp(app: App, env: Record<string, string | undefined>)
   new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
   // Sharing with an organization: the owner's grants and the management account's StackSets.
   addOrganizationStacks(app, { setup, organization: organizationSetup(env) });
+  // New objects under a prefix, notified to the consumer's event bus (notify, receiveNotifications).
+  new NotificationsOwnerStack(app, 'SharedBucketNotifiedOwner', { setup });
+  new NotificationsConsumerStack(app, 'SharedBucketNotifiedConsumer', { setup });
 }

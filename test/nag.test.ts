@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
+import { NotificationsConsumerStack, NotificationsOwnerStack } from '../examples/notifications';
 import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
 import { AccessLevel, ConsumerReader, SharedBucket, ThirdPartyAccessRole } from '../lib';
@@ -19,6 +20,8 @@ function exampleApp(): App {
   addExampleStacks(app, setup);
   new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
   addOrganizationStacks(app, { setup, organization: organizationSetup() });
+  new NotificationsOwnerStack(app, 'SharedBucketNotifiedOwner', { setup });
+  new NotificationsConsumerStack(app, 'SharedBucketNotifiedConsumer', { setup });
   return app;
 }
 

@@ -12,7 +12,7 @@
  * to an Amazon EventBridge bus in a different Region" (eb-event-bus-example-policy-restrict-rule.html)
  * and "Using IAM policy conditions in Amazon EventBridge" (eb-use-conditions.html).
  */
-import { Lazy, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -205,18 +205,23 @@ export interface NotifiedBucket {
  * owner's needs to exist first, and `aws:SourceArn` is what narrows it to the rule. A direct
  * PutEvents call has no rule, so no `aws:SourceArn`, and ArnEquals on an absent key is false.
  */
-export function allowOwnerRule(scope: Construct, bucket: NotifiedBucket): events.CfnEventBusPolicy {
+export function allowOwnerRule(scope: Construct, bucket: NotifiedBucket): CfnResource {
   const stack = Stack.of(scope);
-  return new events.CfnEventBusPolicy(scope, 'NotificationsPolicy', {
-    eventBusName: 'default',
-    statementId: notificationStatementId(bucket.bucketName),
-    statement: {
-      Effect: 'Allow',
-      Principal: { AWS: `arn:${stack.partition}:iam::${bucket.bucketOwnerAccountId}:root` },
-      Action: 'events:PutEvents',
-      Resource: `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`,
-      Condition: {
-        ArnEquals: { 'aws:SourceArn': ownerRuleArn(scope, bucket) },
+  // The resource as CloudFormation names it, not events.CfnEventBusPolicy: tools that read every
+  // property of an L1 (cdk-nag does) would print jsii's warning for its deprecated `principal`.
+  return new CfnResource(scope, 'NotificationsPolicy', {
+    type: 'AWS::Events::EventBusPolicy',
+    properties: {
+      EventBusName: 'default',
+      StatementId: notificationStatementId(bucket.bucketName),
+      Statement: {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${stack.partition}:iam::${bucket.bucketOwnerAccountId}:root` },
+        Action: 'events:PutEvents',
+        Resource: `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`,
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': ownerRuleArn(scope, bucket) },
+        },
       },
     },
   });
