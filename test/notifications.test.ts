@@ -14,7 +14,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ConsumerGrant, ConsumerReader, ConsumerReaderProps, SharedBucket, SharedBucketProps } from '../lib';
+import { ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationGrant, SharedBucket, SharedBucketProps } from '../lib';
 import { errorMessage, reportedProblems } from './setup/props-errors';
 import { readRecords } from '../lib/cli/assembly';
 import { notificationRuleName } from '../lib/model/notifications';
@@ -160,6 +160,17 @@ describe('owner: notify', () => {
         'or miss keys under it',
       "  - consumers[3].notificationRegion is 'us-east-1': expected no notificationRegion unless notify is true: without notify no events are sent",
       "  - consumers[4].notificationRegion is 'mars': expected an AWS region such as 'eu-west-1'",
+    ]);
+  });
+
+  test('an organization grant has no notify, and says so to a caller without types', () => {
+    const message = errorMessage(() => share([], {
+      organizationId: 'o-a1b2c3d4e5',
+      organizationGrants: [{ organizationId: 'o-a1b2c3d4e5', roleName: 'Reader', notify: true } as OrganizationGrant],
+    }));
+    expect(reportedProblems(message)).toEqual([
+      '  - organizationGrants[0].notify is true: expected no notify on an organization grant: notifications are sent per consumer account, ' +
+        'and an organization grant names no accounts (use a ConsumerGrant with notify for each account to notify)',
     ]);
   });
 

@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { validExpiry } from './expiry';
-import { validateNotify } from './notifications';
+import { refuseOrganizationNotify, validateNotify } from './notifications';
 import { defaultAccessPointName, defaultOrganizationAccessPointName } from './sharing/access-point-sharing';
 import { knownAndDifferent, PropsValidator } from './validation';
 import { ConsumerGrant, OrganizationGrant } from '../grants';
@@ -33,6 +33,7 @@ export function validateOrganizationGrant(
   validator.prefix(`${prop}.sharedPrefix`, grant.sharedPrefix);
   validator.accessLevel(`${prop}.access`, grant.access);
   validExpiry(validator, `${prop}.expires`, grant.expires);
+  refuseOrganizationNotify(validator, prop, grant);
   validateAccessPointName(scope, validator, `${prop}.accessPointName`, grant.accessPointName,
     defaultOrganizationAccessPointName(scope, number), namesInUse, `'<path>-org${number}'`);
 }

@@ -49,6 +49,20 @@ export function validateNotify(validator: PropsValidator, prop: string, grant: C
   }
 }
 
+/**
+ * Organization grants have no `notify` (their per-account prefix `<account id>/` would need a rule
+ * per member account, which the owner cannot list); TypeScript and the jsii languages refuse the
+ * property, plain JavaScript would drop it without a word.
+ */
+export function refuseOrganizationNotify(validator: PropsValidator, prop: string, grant: object): void {
+  const notify = (grant as { notify?: unknown }).notify;
+  if (notify !== undefined) {
+    validator.fail(`${prop}.notify`, notify,
+      'no notify on an organization grant: notifications are sent per consumer account, and an organization grant names no accounts ' +
+      '(use a ConsumerGrant with notify for each account to notify)');
+  }
+}
+
 /** The SharedBucket as the forwarding sees it. */
 export interface ForwardingSource {
   readonly scope: Construct;
