@@ -121,7 +121,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // smoke runs the Python package's check beside the others (see the smoke task). 9.x: 10 declares
     // Node >= 22 and npm ci warns about it on Node 20.
     'concurrently@9.2.5',
-    // The policy analyzer's solver (lib/model/analyzer/solver.ts): z3's WebAssembly build, about 35 MB.
+    // The policy analyzer's solver (lib/model/analyzer/z3-runtime.ts loads it): z3's WebAssembly build, about 35 MB.
     // Not a dependency of the published package: the constructs never load it, and the analyzer
     // asks its users to install it (docs/reviewing-access.md), so no user pays for it in every language's package.
     'z3-solver@5.2.0',

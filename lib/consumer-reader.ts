@@ -3,14 +3,15 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
-import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION } from './model/record';
+import { KNOWN_AT_DEPLOYMENT, RECORD_VERSION, recordedExpiry } from './model/record';
 import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
+import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn } from './private/arns';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { allowOwnerRule, NotifiedBucket, objectCreatedRule } from './private/notifications';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { known, knownAccount, knownRegion, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
-import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn, PropsValidator } from './private/validation';
+import { known, knownAccount, knownRegion, writeRecord } from './private/record-writer';
+import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 
 /**
@@ -288,7 +289,7 @@ export class ConsumerReader extends Construct {
       bucketOwnerAccountId: known(props.bucketOwnerAccountId),
       bucketRegion: known(throughRole ? undefined : this.bucketRegionAtSynth(props)),
       prefix: props.prefix ?? null,
-      access: throughRole ? null : recordedAccess(props.access ?? AccessLevel.READ),
+      access: throughRole ? null : props.access ?? AccessLevel.READ,
       allowDelete: throughRole ? null : props.allowDelete ?? false,
       expires: recordedExpiry(expires),
       encryptionKeyArn: known(props.encryptionKeyArn),

@@ -3,12 +3,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { ConsumerReader } from './consumer-reader';
-import { RECORD_VERSION } from './model/record';
+import { RECORD_VERSION, recordedExpiry } from './model/record';
 import { checkOrganizationConsumersAtSynth } from './private/agreement';
+import { accessPointRegion, knownAndDifferent, withKnownPartition } from './private/arns';
 import { validExpiry } from './private/expiry';
 import { foreignReferences, MemberTemplate, reportMemberMessages, templateBodyProblem } from './private/member-template';
-import { known, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
-import { accessPointRegion, knownAndDifferent, PropsValidator, withKnownPartition } from './private/validation';
+import { known, writeRecord } from './private/record-writer';
+import { PropsValidator } from './private/validation';
 
 /**
  * The account a service-managed StackSet is created from (CloudFormation `CallAs`).
@@ -293,7 +294,7 @@ export class OrganizationConsumers extends Construct {
       organizationalUnitIds: [...props.organizationalUnitIds],
       roleName: roleName!,
       sharedPrefix: sharedPrefix ?? null,
-      access: recordedAccess(props.access ?? AccessLevel.READ),
+      access: props.access ?? AccessLevel.READ,
       allowDelete: props.allowDelete ?? false,
       expires: recordedExpiry(expires),
       accessPointArn: accessPointArn ?? null,

@@ -3,27 +3,26 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { AccessLevel } from './access-level';
 import { ConsumerGrant, OrganizationGrant } from './grants';
-import { RECORD_VERSION } from './model/record';
+import { NormalizedGrant, NormalizedOrganizationGrant } from './model/grant';
+import { grantToRecord, organizationGrantToRecord, RECORD_VERSION, recordedNarrowing } from './model/record';
 import { registerSharedBucket } from './private/agreement';
+import { withKnownPartition } from './private/arns';
 import { BaselineTarget, denyForeignEncryption, denyInsecureTransport } from './private/baseline-statements';
 import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { inspectExistingBucket } from './private/existing-bucket';
-import { warnIfExpiring } from './private/expiry';
+import { normalizeGrant, normalizeOrganizationGrant } from './private/grant-normalization';
 import { validateGrant, validateOrganizationGrant } from './private/grant-validation';
-import { NotificationForwarding, normalizedNotify } from './private/notifications';
+import { warnAboutGrant, warnAboutOrganizationGrant } from './private/grant-warnings';
+import { NotificationForwarding } from './private/notifications';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import {
-  BUCKET_NARROWINGS, BucketNarrowing, known, knownAccount, knownArn, knownRegion, recordConsumerGrant, recordOrganizationGrant, writeRecord,
-} from './private/record-writer';
+import { known, knownAccount, knownArn, knownRegion, recordResolver, writeRecord } from './private/record-writer';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { AccessPointSharing } from './private/sharing/access-point-sharing';
 import { BucketPolicySharing } from './private/sharing/bucket-policy-sharing';
-import { NormalizedOrganizationGrant } from './private/sharing/organization-sharing';
-import { NormalizedGrant, SharingPath, SharingTarget } from './private/sharing/sharing-path';
+import { SharingPath, SharingTarget } from './private/sharing/sharing-path';
 import { shareStatementIdPrefix } from './private/statement-ids';
-import { knownAndEqual, PropsValidator, withKnownPartition } from './private/validation';
+import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 import { SharingMode } from './sharing-mode';
 
@@ -158,16 +157,21 @@ export class SharedBucket extends Construct {
   /** How consumers get access. */
   public readonly sharingMode: SharingMode;
 
+  /** The organization every consumer grant also requires of the caller (`aws:PrincipalOrgID`), if any. */
+  public readonly organizationId?: string;
+
+  /** The lowest TLS version the bucket policy accepts. */
+  public readonly minimumTlsVersion: number;
+
   private readonly consumerGrants: ConsumerGrant[] = [];
   private readonly organizationGrantList: OrganizationGrant[] = [];
-  private readonly organizationId?: string;
   /**
-   * The grants as the sharing path was given them: the agreement check and the review record
-   * read these, so what they report is what the policies were written from.
+   * The grants in the grant model (lib/model/grant.ts), as the sharing path wrote them, with their
+   * access points: the agreement check and the review record read these, so what they report is
+   * what the policies were written from.
    */
   private readonly normalizedGrants: NormalizedGrant[] = [];
   private readonly normalizedOrganizationGrants: NormalizedOrganizationGrant[] = [];
-  private readonly narrowing: BucketNarrowing;
   /** Where the grants are written: the path of the sharing mode. */
   private readonly path: SharingPath;
   /** Starts every statement id this share writes: '' for the first share on its bucket and key (statement-ids.ts). */
@@ -249,8 +253,7 @@ export class SharedBucket extends Construct {
     });
 
     this.organizationId = props.organizationId;
-    this.narrowing = { organizationId: props.organizationId, minimumTlsVersion: settings.minimumTlsVersion };
-    BUCKET_NARROWINGS.set(this, this.narrowing);
+    this.minimumTlsVersion = settings.minimumTlsVersion;
     for (const grant of props.consumers ?? []) {
       this.addGrant(grant);
     }
@@ -262,28 +265,8 @@ export class SharedBucket extends Construct {
       construct: this,
       bucketName: this.bucketName,
       sharingMode: this.sharingMode,
-      grants: () => this.normalizedGrants.map((grant, index) => ({
-        accountId: grant.accountId,
-        principalArns: grant.principalArns,
-        prefix: grant.prefix,
-        access: grant.access,
-        allowDelete: grant.allowDelete,
-        accessPointArn: this.path.accessPointArns[index] === undefined ? undefined : withKnownPartition(this, this.path.accessPointArns[index]),
-        expires: grant.expires,
-        notify: grant.notify,
-        notificationRegion: grant.notificationRegion,
-      })),
-      organizationGrants: () => this.normalizedOrganizationGrants.map((grant, index) => ({
-        organizationId: grant.organizationId,
-        organizationalUnitPaths: grant.organizationalUnitPaths,
-        roleName: grant.roleName,
-        sharedPrefix: grant.sharedPrefix,
-        access: grant.access,
-        allowDelete: grant.allowDelete,
-        accessPointArn: this.path.organizationAccessPointArns[index] === undefined ? undefined
-          : withKnownPartition(this, this.path.organizationAccessPointArns[index]),
-        expires: grant.expires,
-      })),
+      grants: () => this.normalizedGrants,
+      organizationGrants: () => this.normalizedOrganizationGrants,
     });
 
     writeRecord(this, () => ({
@@ -295,11 +278,11 @@ export class SharedBucket extends Construct {
       sharingMode: this.sharingMode === SharingMode.ACCESS_POINTS ? 'ACCESS_POINTS' : 'BUCKET_POLICY',
       encryptionKeyArn: knownArn(this, this.encryptionKey.keyArn),
       grants: [
-        ...this.normalizedGrants.map((grant, index) => ({
-          ...recordConsumerGrant(this, grant, this.narrowing, this.path.accessPointArns[index]), ...this.notifications.recorded(grant),
+        ...this.normalizedGrants.map(grant => ({
+          ...grantToRecord(grant, recordedNarrowing(this.organizationId, this.minimumTlsVersion), recordResolver(this)),
+          ...this.notifications.recorded(grant),
         })),
-        ...this.normalizedOrganizationGrants.map((grant, index) =>
-          recordOrganizationGrant(this, grant, this.narrowing, this.path.organizationAccessPointArns[index])),
+        ...this.normalizedOrganizationGrants.map(grant => organizationGrantToRecord(grant, this.minimumTlsVersion, recordResolver(this))),
       ],
     }));
 
@@ -387,77 +370,24 @@ export class SharedBucket extends Construct {
 
   private addGrant(grant: ConsumerGrant): void {
     this.consumerGrants.push(grant);
-    const normalized: NormalizedGrant = {
-      number: this.consumerGrants.length,
-      accountId: grant.accountId,
-      principalArns: grant.principalArns,
-      prefix: grant.prefix,
-      access: grant.access ?? AccessLevel.READ,
-      allowDelete: grant.allowDelete ?? false,
-      accessPointName: grant.accessPointName,
-      expires: grant.expires?.date,
-      ...normalizedNotify(grant),
-    };
-    this.normalizedGrants.push(normalized);
+    const normalized = normalizeGrant(grant, this.consumerGrants.length);
     const keyActions = this.path.addGrant(normalized);
+    this.normalizedGrants.push(this.withAccessPoint(normalized, this.path.accessPointArns[normalized.number - 1]));
     this.notifications.addGrant(normalized);
-
-    this.warnIfKeyNotManaged(keyActions, `account ${grant.accountId}, that consumer's`);
-    warnIfExpiring(this, `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`}`,
-      grant.expires?.date);
-
-    if (grant.principalArns === undefined) {
-      addWarning(this, 'cdk-cross-account-bucket:grantToWholeAccount',
-        `The grant to account ${grant.accountId}${grant.prefix === undefined ? '' : ` (prefix '${grant.prefix}')`} names no principalArns: ` +
-        `any principal of account ${grant.accountId} that the account's own IAM policies allow may use it. ` +
-        'Narrow it with principalArns (the consumer\'s roles), or acknowledge this warning if the whole account is meant.');
-    }
-
-    if (knownAndEqual(grant.accountId, Stack.of(this).account)) {
-      addWarning(this, 'cdk-cross-account-bucket:consumerIsOwnerAccount',
-        `Consumer ${grant.accountId} is the account that owns the bucket. Cross-account grants are not needed ` +
-        'within one account: grant its roles access with identity policies (for example bucket.grantRead(role)).');
-    }
+    warnAboutGrant(this, normalized, keyActions);
   }
 
   private writeOrganizationGrant(grant: OrganizationGrant): void {
     this.organizationGrantList.push(grant);
-    const normalized: NormalizedOrganizationGrant = {
-      number: this.organizationGrantList.length,
-      organizationId: grant.organizationId,
-      organizationalUnitPaths: grant.organizationalUnitPaths,
-      roleName: grant.roleName,
-      sharedPrefix: grant.sharedPrefix,
-      access: grant.access ?? AccessLevel.READ,
-      allowDelete: grant.allowDelete ?? false,
-      accessPointName: grant.accessPointName,
-      expires: grant.expires?.date,
-    };
-    this.normalizedOrganizationGrants.push(normalized);
+    const normalized = normalizeOrganizationGrant(grant, this.organizationGrantList.length);
     const keyActions = this.path.addOrganizationGrant(normalized);
-    this.warnIfKeyNotManaged(keyActions, `the accounts of organization ${grant.organizationId}, their`);
-    warnIfExpiring(this, `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId})`, grant.expires?.date);
-
-    // The organization's counterpart of grantToWholeAccount: narrowed by neither the role every
-    // member uses nor the OUs, the grant reaches every principal of every member account.
-    if (grant.roleName === undefined && grant.organizationalUnitPaths === undefined) {
-      const where = grant.sharedPrefix === undefined ? 'each account\'s own prefix' : `prefix '${grant.sharedPrefix}'`;
-      addWarning(this, 'cdk-cross-account-bucket:organizationWideGrant',
-        `The organization grant ${this.organizationGrantList.length} (organization ${grant.organizationId}, ${where}) names neither roleName ` +
-        `nor organizationalUnitPaths: any principal of every account of organization ${grant.organizationId} that the account's own ` +
-        'IAM policies allow may use it. Narrow it with roleName (the role each member account uses, which OrganizationConsumers deploys) ' +
-        'or organizationalUnitPaths, or acknowledge this warning if the whole organization is meant.');
-    }
+    this.normalizedOrganizationGrants.push(this.withAccessPoint(normalized, this.path.organizationAccessPointArns[normalized.number - 1]));
+    warnAboutOrganizationGrant(this, normalized, keyActions);
   }
 
-  /** An imported key's policy cannot be changed from here; say so rather than pretend. */
-  private warnIfKeyNotManaged(keyActions: string[], whose: string): void {
-    if (!(this.encryptionKey instanceof kms.Key)) {
-      addWarning(this, 'cdk-cross-account-bucket:keyPolicyNotManaged',
-        'encryptionKey is imported, so its key policy cannot be changed here. Until it allows ' +
-        `${keyActions.join(' and ')} through S3 for ${whose} requests ` +
-        'are denied (the key policy of a key this library creates shows the exact form).');
-    }
+  /** The grant with the ARN of the access point its path created for it (SharingMode.ACCESS_POINTS), partition resolved where known. */
+  private withAccessPoint<T extends NormalizedGrant | NormalizedOrganizationGrant>(grant: T, accessPointArn: string | undefined): T {
+    return accessPointArn === undefined ? grant : { ...grant, accessPointArn: withKnownPartition(this, accessPointArn) };
   }
 
   private baselineTarget(): BaselineTarget {

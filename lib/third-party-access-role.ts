@@ -4,14 +4,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
 import { accessActions } from './model/access-actions';
-import { RECORD_VERSION, ThirdPartyRoleRecordData } from './model/record';
+import { RECORD_VERSION, recordedNarrowing, thirdPartyGrantToRecord, ThirdPartyRoleRecordData } from './model/record';
 import { registerThirdPartyRole } from './private/agreement';
+import { knownAndDifferent, knownAndEqual, knownPartition } from './private/arns';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { accountPrincipal, Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
 import { keyPolicyDelegatesToAccount } from './private/key-policy';
 import { checkPolicyBudgets, policyBudget, PolicyKind } from './private/policy-size';
-import { BUCKET_NARROWINGS, known, knownAccount, narrowing, recordedAccess, recordedExpiry, writeRecord } from './private/record-writer';
-import { knownAndDifferent, knownAndEqual, knownPartition, PropsValidator } from './private/validation';
+import { known, knownAccount, writeRecord } from './private/record-writer';
+import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 import { SharedBucket } from './shared-bucket';
 
@@ -251,7 +252,6 @@ export class ThirdPartyAccessRole extends Construct {
 
   /** What the review record says of this role: one grant of its SharedBucket's, through the role. External ids are never recorded. */
   private record(props: ThirdPartyAccessRoleProps, expires: Date | undefined): ThirdPartyRoleRecordData {
-    const bucket = BUCKET_NARROWINGS.get(props.sharedBucket);
     const account = knownAccount(this);
     return {
       version: RECORD_VERSION,
@@ -259,19 +259,18 @@ export class ThirdPartyAccessRole extends Construct {
       sharedBucketPath: props.sharedBucket.node.path,
       bucketName: known(props.sharedBucket.bucketName),
       roleName: known(props.roleName),
-      grant: {
+      grant: thirdPartyGrantToRecord({
+        number: 1,
         accountId: props.thirdPartyAccountId,
-        principalArns: props.thirdPartyPrincipalArns === undefined ? null : [...props.thirdPartyPrincipalArns],
-        prefix: props.prefix ?? null,
-        access: recordedAccess(props.access ?? AccessLevel.READ),
+        principalArns: props.thirdPartyPrincipalArns,
+        prefix: props.prefix,
+        access: props.access ?? AccessLevel.READ,
         allowDelete: props.allowDelete ?? false,
-        expires: recordedExpiry(expires),
-        through: 'thirdPartyRole',
-        roleArn: props.roleName !== undefined && account !== null
-          ? `arn:${knownPartition(this) ?? 'aws'}:iam::${account}:role/${props.roleName}` : known(this.roleArn),
-        // Known: a SharedBucket registers its narrowing in its constructor.
-        narrowing: narrowing(undefined, bucket!.minimumTlsVersion, { mfaRequired: props.requireMfa ?? false }),
-      },
+        expires,
+      }, props.roleName !== undefined && account !== null
+        ? `arn:${knownPartition(this) ?? 'aws'}:iam::${account}:role/${props.roleName}` : known(this.roleArn),
+      // The bucket policy's transport rule binds the role's sessions too.
+      recordedNarrowing(undefined, props.sharedBucket.minimumTlsVersion, { mfaRequired: props.requireMfa ?? false })),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Budgets at synth: every policy the constructs emit is sized as deployed and compared with its
  * AWS limit. Over the limit, synth fails naming the policy, its size, the limit and the way out;
- * above 80%, a warning says the same. The sizes themselves are tested in policy-size.test.ts.
+ * above 80%, a warning says the same. The sizes themselves are tested in test/private/policy-size.test.ts.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';

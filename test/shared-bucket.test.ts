@@ -571,12 +571,14 @@ describe('SharedBucket', () => {
 
     test('without principalArns there is no aws:PrincipalArn condition', () => {
       const built = buildWithConsumers({ accountId: CONSUMER_ACCOUNT, prefix: 'data/' });
-      const statements = consumerStatements(built);
-      expect(sidsOf(statements)).toEqual(['Grant1', 'Grant1Key']);
-      for (const statement of statements) {
-        expect(statement.Condition).toBeDefined();
-        expect(statement.Condition.ArnEquals).toBeUndefined();
-      }
+      // The prefix and key conditions, and nothing else.
+      expect(consumerStatements(built).map(statement => [statement.Sid, statement.Condition])).toEqual([
+        ['Grant1', { StringLikeIfExists: { 's3:prefix': 'data/*' } }],
+        ['Grant1Key', {
+          StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(), objectsArn('data/*')] },
+        }],
+      ]);
     });
 
     test('organizationId adds StringEquals aws:PrincipalOrgID to every consumer statement', () => {

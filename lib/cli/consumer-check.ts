@@ -23,7 +23,8 @@
 import { FoundRecord } from './assembly';
 import { AccessLevel } from '../access-level';
 import { accessActions } from '../model/access-actions';
-import { AccessAnswer, AccessRequest, PolicyAnalyzer } from '../model/analyzer/analyzer';
+import { PolicyAnalyzer } from '../model/analyzer/analyzer';
+import { AccessAnswer, AccessRequest } from '../model/analyzer/questions';
 import { keyContextThroughS3 } from '../model/analyzer/through-key';
 
 /** One reader's requests as the policies decide them. */

@@ -13,7 +13,8 @@ import { explain, Explanation } from './explain-grants';
 import { isBucketAction, normalizeAction, parsePrincipal, parseTime } from './explain-request';
 import type { Output, Subcommand } from './main';
 import { PolicyAnalyzer } from '../model/analyzer/analyzer';
-import { collectPolicies, loadAssembly } from '../model/analyzer/template';
+import { collectPolicies } from '../model/analyzer/template';
+import { loadAssembly } from '../model/analyzer/template-files';
 import { isAllowedThroughKey } from '../model/analyzer/through-key';
 
 

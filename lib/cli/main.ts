@@ -10,7 +10,7 @@
 import { CliError } from './assembly';
 import { runExplain } from './explain';
 import { REVIEW_SUMMARY, runReview } from './review';
-import { AnalyzerUnavailableError } from '../model/analyzer/solver';
+import { AnalyzerUnavailableError } from '../model/analyzer/z3-runtime';
 
 /** Where a command writes. */
 export interface Output {

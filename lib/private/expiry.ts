@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { Conditions } from './grant-statements';
 import { PropsValidator } from './validation';
 import { addWarning } from './warnings';
+import { expiryText } from '../model/grant';
 
 /**
  * Grants that end: every allow statement that serves an expiring grant carries
@@ -32,10 +33,6 @@ export function expiryConditions(expires: Date | undefined): Conditions[] {
   return expires === undefined ? [] : [{ DateLessThan: { 'aws:CurrentTime': expiryText(expires) } }];
 }
 
-/** `2027-06-30T00:00:00Z`: the end as the condition writes it. */
-export function expiryText(expires: Date): string {
-  return expires.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /**
  * `expires` as a date, when it is a fixed time to the second in the years 0000 to 9999; otherwise

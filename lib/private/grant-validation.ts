@@ -4,10 +4,11 @@
  * expected (validation.ts collects them).
  */
 import { Construct } from 'constructs';
+import { knownAndDifferent } from './arns';
 import { validExpiry } from './expiry';
 import { refuseOrganizationNotify, validateNotify } from './notifications';
 import { defaultAccessPointName, defaultOrganizationAccessPointName } from './sharing/access-point-sharing';
-import { knownAndDifferent, PropsValidator } from './validation';
+import { PropsValidator } from './validation';
 import { ConsumerGrant, OrganizationGrant } from '../grants';
 import { SharingMode } from '../sharing-mode';
 

@@ -19,13 +19,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
-import { PropsValidator, knownAndEqual } from './validation';
+import { knownAndEqual } from './arns';
+import { PropsValidator } from './validation';
 import { ConsumerGrant } from '../grants';
 import { known } from './record-writer';
+import { NormalizedGrant } from '../model/grant';
 import {
   forwardingPattern, NOTIFIED_PREFIX, notificationRuleName, notificationStatementId, objectCreatedPattern,
 } from '../model/notifications';
-import { NormalizedGrant } from './sharing/sharing-path';
 import { RecordedNotifications } from '../model/record';
 
 /** The checks of one grant's `notify` and `notificationRegion` that need nothing but the grant. */
@@ -261,9 +262,4 @@ export function objectCreatedRule(
     eventPattern: { source: pattern.source as string[], detailType: pattern['detail-type'] as string[], account: pattern.account as string[], detail: pattern.detail as Record<string, unknown> },
     targets: [target],
   });
-}
-
-/** The normalised notification fields of a grant. */
-export function normalizedNotify(grant: ConsumerGrant): Pick<NormalizedGrant, 'notify' | 'notificationRegion'> {
-  return { notify: grant.notify ?? false, notificationRegion: grant.notificationRegion };
 }

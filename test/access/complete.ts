@@ -41,7 +41,8 @@ import { decide, KnownPrincipal } from '../../lib/model/analyzer/evaluation';
 import { normalizePattern, smtString, Symbolic, text, Value } from '../../lib/model/analyzer/pattern';
 import { ACTIONS, actionIn, actionIndex, KeyValue, OBJECT_KEY, PRINCIPAL_ACCOUNT, PRINCIPAL_PATH, PrincipalType, RequestModel } from '../../lib/model/analyzer/request';
 import { Solver, SolverModel } from '../../lib/model/analyzer/solver';
-import { collectPolicies, LoadedStack, PolicyFacts, PolicySet } from '../../lib/model/analyzer/template';
+import { collectPolicies, PolicyFacts, PolicySet } from '../../lib/model/analyzer/template';
+import { LoadedStack } from '../../lib/model/analyzer/template-files';
 import { and, decimal, FALSE, integer, not, or, Term, TRUE } from '../../lib/model/analyzer/terms';
 
 /** What the owner's policies intend, symbolically: who (a formula over the principal) reaches what. */

@@ -239,12 +239,17 @@ describe('request context through an access point', () => {
       resourceControlPolicies: [],
     }, {});
     expect(response.resultType === 'single' && response.result.ignoredContextKeys).toEqual([]);
-    for (const action of ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject']) {
-      const result = world({ accessPointPolicy: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${CONSUMER}:root` }, Action: action, Resource: `${ACCESS_POINT}/object/*` }) });
+    const actions = ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'];
+    // The bucket delegates every one of them, so that both legs are evaluated and allow.
+    const bucketPolicy = policy(DENY_PLAIN_HTTP, { ...delegation([OWNER]), Action: actions });
+    const decisions: Array<[string, boolean, string]> = [];
+    for (const action of actions) {
+      const result = world({ bucketPolicy, accessPointPolicy: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${CONSUMER}:root` }, Action: action, Resource: `${ACCESS_POINT}/object/*` }) });
       // World.simulate throws on any ignored key, in either leg.
-      const request = { principal: CONSUMER_ROLE, action, resource: OBJECT_THROUGH_ACCESS_POINT };
-      await expect(result.simulate(request, [ALLOW_EVERYTHING])).resolves.toBeDefined();
+      const decision = await result.simulate({ principal: CONSUMER_ROLE, action, resource: OBJECT_THROUGH_ACCESS_POINT }, [ALLOW_EVERYTHING]);
+      decisions.push([action, decision.allowed, decision.result]);
     }
+    expect(decisions).toEqual(actions.map(action => [action, true, 'Allowed']));
   });
 });
 

@@ -18,7 +18,7 @@ import {
 import { ACCESS_POINT_MANAGEMENT_ACTIONS, ALLOW_EVERYTHING, deployedKeyArn, PolicyDocument, SimulatedRequest, World } from './world';
 import { AccessLevel, ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
 import { FoundRecord, readRecords } from '../../lib/cli/assembly';
-import { shutdownSolver } from '../../lib/model/analyzer/solver';
+import { shutdownSolver } from '../../lib/model/analyzer/z3-runtime';
 
 // z3's worker threads end with the test file that proved a share (a no-op where none did).
 afterAll(() => shutdownSolver());

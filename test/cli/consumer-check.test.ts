@@ -3,12 +3,12 @@
  * ConsumerReader asks for must be allowed through its own identity policy, the bucket policy and
  * the key policy (KMS through S3), which also catches what the records cannot show.
  */
-import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { runCli } from './compiled-cli';
 import { addManyConsumersStacks } from '../../examples/many-consumers';
 import { AccessLevel, ConsumerReader, ConsumerReaderProps, SharedBucket, ThirdPartyAccessRole } from '../../lib';
 import { readRecords } from '../../lib/cli/assembly';
@@ -18,7 +18,6 @@ import { reviewFindings } from '../../lib/cli/review-model';
 
 jest.setTimeout(120_000);
 
-const CLI = join(__dirname, '..', '..', 'build', 'cli', 'main.js');
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
 const REGION = 'eu-west-1';
@@ -170,12 +169,12 @@ describe('the consumer check, decided from the policies', () => {
 
   test('review exits 1 and prints the finding (the compiled CLI)', () => {
     const folder = synthesize({}, keyStatementInRegion('us-east-1'));
-    const run = spawnSync(process.execPath, [CLI, 'review', folder], { encoding: 'utf8' });
+    const run = runCli(['review', folder]);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('Findings: 1 of 1 consumers matched against the grants are not covered; 1 of them decided from the policies');
     expect(run.stdout).toContain('kms:Decrypt on the bucket\'s key through S3 (s3.eu-west-1.amazonaws.com) (no statement of the identity policy allows it)');
     // explain decides the read with the KMS request S3 makes for it, and names what is missing.
-    const explain = spawnSync(process.execPath, [CLI, 'explain', folder, '--principal', READER, '--action', 's3:GetObject', '--key', 'analytics/a.csv'], { encoding: 'utf8' });
+    const explain = runCli(['explain', folder, '--principal', READER, '--action', 's3:GetObject', '--key', 'analytics/a.csv']);
     expect(explain.status).toBe(1);
     expect(explain.stdout).toMatch(/^DENIED by the policies: no statement of the identity policy \(kms:Decrypt through S3\) allows it\n/);
   });

@@ -2,16 +2,15 @@
  * A bucket whose name CloudFormation generates: the analyzer matches policies to buckets by name,
  * so review says it did not analyze it rather than leave it out in silence.
  */
-import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { runCli } from './compiled-cli';
 import { AccessLevel, SharedBucket } from '../../lib';
 
-const CLI = join(__dirname, '..', '..', 'build', 'cli', 'main.js');
 const outdir = mkdtempSync(join(tmpdir(), 'review-unnamed-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -24,12 +23,12 @@ test('review names the bucket it could not analyze, in text and JSON, and the ex
   // A plain bucket beside it, named by CloudFormation, that another account may read.
   new s3.Bucket(stack, 'Plain').grantRead(new iam.AccountPrincipal('999999999999'));
   app.synth();
-  const text = spawnSync(process.execPath, [CLI, 'review', outdir], { encoding: 'utf8' });
+  const text = runCli(['review', outdir]);
   expect(text.status).toBe(0);
   // The SharedBucket's access log bucket is named by CloudFormation too.
   const line = 'Not analyzed, their names generated at deployment (the analyzer matches policies to buckets by name; give them a bucketName to have ' +
     'their access decided): Owner/Shared/AccessLogs/Resource, Owner/Plain/Resource.';
   expect(text.stdout.split('\n')).toContain(line);
-  const json = JSON.parse(spawnSync(process.execPath, [CLI, 'review', outdir, '--json'], { encoding: 'utf8' }).stdout);
+  const json = JSON.parse(runCli(['review', outdir, '--json']).stdout);
   expect(json.notAnalyzed).toEqual([line]);
 }, 120_000);

@@ -1,5 +1,5 @@
 /**
- * The solver: z3 (the `z3-solver` package, Microsoft's WebAssembly build), loaded on first use.
+ * The solver: decides formulas with z3 (z3-runtime.ts loads it and drives each of its contexts).
  *
  * Formulas reach z3 as SMT-LIB text. Strings take part the way Zelkova lets them (Backes et al.,
  * "Semantic-based Automated Reasoning for AWS Access Policies using SMT", FMCAD 2018, section IV):
@@ -11,113 +11,16 @@
  * Asking z3 the whole formula at once with its string theory was tried first: a containment of two
  * key patterns took it minutes, the same question as one membership milliseconds.
  */
-import { createRequire } from 'module';
-import { join } from 'path';
-import { smtString, smtVariable } from './pattern';
+import { Atom, Literal, atomsIn, components, literalEquations } from './literals';
+import { smtVariable } from './pattern';
+import { decodeString, parseNumber, parseValues } from './smt-values';
 import { simpleWitness } from './string-witness';
 import { FALSE, TRUE, Term, not, or } from './terms';
+import { SmtContext, z3 } from './z3-runtime';
 
-/** z3-solver is an optional dependency: the constructs never load it, the analyzer does. */
-export const Z3_PACKAGE = 'z3-solver';
-export const Z3_VERSION = '5.2.0';
-
-export class AnalyzerUnavailableError extends Error {}
 export class SolverUnknownError extends Error {}
 
-interface Z3Module {
-  init(): Promise<{ Z3: any; em: any }>;
-}
-
-function loadZ3Module(): Z3Module {
-  const attempts: string[] = [];
-  for (const base of [__filename, join(process.cwd(), 'package.json')]) {
-    try {
-      return createRequire(base)(Z3_PACKAGE) as Z3Module;
-    } catch (error) {
-      attempts.push(base);
-    }
-  }
-  throw new AnalyzerUnavailableError(
-    `the analyzer needs the npm package ${Z3_PACKAGE} (about 35 MB, not installed with the constructs): run \`npm install --save-dev ${Z3_PACKAGE}@${Z3_VERSION}\` in your project`);
-}
-
-interface Z3Runtime {
-  readonly Z3: any;
-  readonly em: any;
-}
-
-let runtime: Promise<Z3Runtime> | undefined;
-
-async function z3(): Promise<Z3Runtime> {
-  runtime ??= loadZ3Module().init();
-  return runtime;
-}
-
-/**
- * Ends z3's worker threads so that the process can exit. Solvers made before are unusable after.
- */
-export async function shutdownSolver(): Promise<void> {
-  if (!runtime) return;
-  const { em } = await runtime;
-  runtime = undefined;
-  // z3 runs on this thread (SmtContext), so the event loop has not yet read the "loaded" message
-  // of the worker its timer started on: wait for it (10 ms is enough here; 1 s at most), or
-  // emscripten prints that a worker it terminated sent a message.
-  const workers = () => [...em.PThread.unusedWorkers, ...em.PThread.runningWorkers];
-  for (let wait = 0; wait < 100 && workers().some(worker => !worker.loaded); wait++) await new Promise(resolve => setTimeout(resolve, 10));
-  em.PThread.terminateAllThreads();
-}
-
-/**
- * One z3 context driven with SMT-LIB text.
- *
- * Each script runs synchronously on the calling thread (z3's C function `Z3_eval_smtlib2_string`,
- * which the WebAssembly build exports beside its asynchronous wrapper). z3-solver's asynchronous
- * `eval_smtlib2_string` starts a thread per call and answers through a timer: about 1.6 ms a call
- * on this project's 2-core machine, where a check of one of our skeletons takes under one, and a
- * review of 1,000 access points makes tens of thousands of calls (issue 20). z3's time limit still
- * holds (its timer runs on a thread of its own: `(set-option :timeout ...)` answers `unknown`).
- * The event loop waits meanwhile: the CLI, the plugin's child process and the tests do nothing else.
- */
-class SmtContext {
-  constructor(private readonly em: any, private readonly context: unknown) {}
-
-  public async run(script: string): Promise<string> {
-    const text = this.evaluate(script);
-    const error = /\(error "([^"]*)"\)/.exec(text);
-    if (error) throw new Error(`z3 rejected the formula: ${error[1]}`);
-    return text;
-  }
-
-  private evaluate(script: string): string {
-    const bytes = new TextEncoder().encode(script);
-    const pointer: number = this.em._malloc(bytes.length + 1);
-    try {
-      this.em.HEAPU8.set(bytes, pointer);
-      this.em.HEAPU8[pointer + bytes.length] = 0;
-      // The answer lives in the context until its next call: copied out at once.
-      return String(this.em.UTF8ToString(this.em._Z3_eval_smtlib2_string(this.context, pointer)));
-    } finally {
-      this.em._free(pointer);
-    }
-  }
-}
-
 export type SortName = 'Bool' | 'Int' | 'Real';
-
-interface Atom {
-  readonly name: string;
-  readonly variables: readonly string[];
-  /** `str.in_re` of one variable in this regular expression. */
-  readonly regex?: string;
-  /** Any other constraint over string variables. */
-  readonly constraint?: string;
-}
-
-interface Literal {
-  readonly atom: Atom;
-  readonly value: boolean;
-}
 
 /** A satisfying assignment: every declared variable's value, as z3 printed it, decoded. */
 export interface SolverModel {
@@ -447,7 +350,7 @@ export class Solver {
   /**
    * What an atom stands for, by its name (`atom!N`, as formulas hold it): its string variables and
    * either the regular expression the one variable is a member of, or the constraint over several.
-   * For tests that evaluate formulas on concrete requests without z3 (test/analyzer/concrete-evaluator.ts).
+   * For tests that evaluate formulas on concrete requests without z3 (test/model/analyzer/concrete-evaluator.ts).
    */
   public atomDefinition(name: string): { readonly variables: readonly string[]; readonly regex?: string; readonly constraint?: string } | undefined {
     const atom = this.atomsByName.get(name);
@@ -458,86 +361,4 @@ export class Solver {
     const witness = await this.realize([{ atom: { name: `domain!${variable}`, variables: [variable], regex: 're.all' }, value: true }]);
     return witness?.get(variable) ?? '';
   }
-}
-
-/**
- * Literals of one variable that are all equations and disequations with strings (`str.to_re "..."`)
- * decided without z3, where it is simple: two different strings cannot both be the value (nor one
- * be it and not be it): 'contradiction'; one string the value must be, with others it must not be:
- * the equation with that one alone (its domain and length still to check). Undefined for z3 to decide.
- */
-function literalEquations(literals: readonly Literal[]): Literal | 'contradiction' | undefined {
-  if (literals.length < 2 || new Set(literals.map(literal => literal.atom.variables[0])).size !== 1) return undefined;
-  const equals = new Map<string, Literal>();
-  const differs = new Set<string>();
-  for (const literal of literals) {
-    const text = literal.atom.regex === undefined ? undefined : /^\(str\.to_re ("(?:[^"]|"")*")\)$/.exec(literal.atom.regex)?.[1];
-    // Only strings written as smtString writes them: two different texts are then two different strings.
-    if (text === undefined || smtString(decodeString(text)) !== text) return undefined;
-    if (literal.value) equals.set(text, literal);
-    else differs.add(text);
-  }
-  if (equals.size > 1 || [...equals.keys()].some(text => differs.has(text))) return 'contradiction';
-  return equals.size === 1 ? [...equals.values()][0] : undefined;
-}
-
-/** The atoms a formula mentions (a lemma about an atom the formula does not mention cannot matter). */
-function atomsIn(formula: string): string[] {
-  const names = new Set<string>();
-  for (const match of formula.matchAll(/\|(atom![0-9]+)\|/g)) names.add(match[1]);
-  return [...names];
-}
-
-/** Groups literals whose atoms share string variables. */
-function components(literals: readonly Literal[]): Literal[][] {
-  const parent = new Map<string, string>();
-  const find = (variable: string): string => {
-    let root = variable;
-    while (parent.get(root) !== undefined && parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(variable, root);
-    return root;
-  };
-  for (const literal of literals) {
-    const [first, ...rest] = literal.atom.variables;
-    if (!parent.has(first)) parent.set(first, first);
-    for (const other of rest) {
-      if (!parent.has(other)) parent.set(other, other);
-      parent.set(find(other), find(first));
-    }
-  }
-  const groups = new Map<string, Literal[]>();
-  for (const literal of literals) {
-    const root = find(literal.atom.variables[0]);
-    groups.set(root, [...(groups.get(root) ?? []), literal]);
-  }
-  return [...groups.values()];
-}
-
-/** Reads `((name value) ...)` as z3 prints get-value. */
-function parseValues(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const pattern = /\((\|(?:[^|])*\||[^\s()|]+)\s+("(?:[^"]|"")*"|\((?:[^()]|\([^()]*\))*\)|[^\s()]+)\)/g;
-  for (const match of text.matchAll(pattern)) {
-    const name = match[1].startsWith('|') ? match[1].slice(1, -1) : match[1];
-    out.set(name, match[2]);
-  }
-  return out;
-}
-
-/** Decodes an SMT-LIB string literal as z3 prints it. */
-export function decodeString(literal: string): string {
-  const body = literal.startsWith('"') ? literal.slice(1, -1) : literal;
-  return body
-    .replace(/""/g, '"')
-    .replace(/\\u\{([0-9a-fA-F]+)\}/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
-}
-
-function parseNumber(raw: string): number {
-  const trimmed = raw.trim();
-  const negative = /^\(- (.*)\)$/.exec(trimmed);
-  if (negative) return -parseNumber(negative[1]);
-  const ratio = /^\(\/ (\S+) (\S+)\)$/.exec(trimmed);
-  if (ratio) return parseNumber(ratio[1]) / parseNumber(ratio[2]);
-  return Number(trimmed);
 }

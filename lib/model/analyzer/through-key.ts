@@ -15,8 +15,9 @@
  * So a consumer whose KMS statement names another region, or the wrong encryption context, is
  * denied here although the bucket policy allows its S3 request.
  */
-import { AccessAnswer, AccessRequest, PolicyAnalyzer } from './analyzer';
+import { PolicyAnalyzer } from './analyzer';
 import { Symbolic } from './pattern';
+import { AccessAnswer, AccessRequest } from './questions';
 
 /** The KMS action S3 calls, on the caller's behalf, for the object actions that read or write data. */
 const KEY_ACTIONS: Readonly<Record<string, string>> = {

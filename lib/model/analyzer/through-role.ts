@@ -11,9 +11,10 @@
  * that assumes another role of the account is not chained). Service principals that assume a role
  * (a Lambda function's role) are AWS acting for the account, not principals outside it.
  */
-import { Access, FoundRequest, PolicyAnalyzer } from './analyzer';
+import { PolicyAnalyzer } from './analyzer';
 import { IntendedGrant } from './intent';
 import { StatementSource, describeSource } from './policy';
+import { Access, FoundRequest } from './questions';
 import { ACTIONS } from './request';
 
 /** What a recorded third-party grant intends of one role: who may assume it, and what the role may do. */

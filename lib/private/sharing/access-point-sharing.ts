@@ -3,12 +3,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { scopeOf } from './bucket-policy-sharing';
-import { NormalizedOrganizationGrant, organizationAccessPointStatements, organizationKeyStatement } from './organization-sharing';
-import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
+import { organizationAccessPointStatements, organizationKeyStatement } from './organization-sharing';
+import { SharingPath, SharingTarget } from './sharing-path';
 import { AccessLevel } from '../../access-level';
 import { accessActions } from '../../model/access-actions';
+import { NormalizedGrant, NormalizedOrganizationGrant, expiryText } from '../../model/grant';
 import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
-import { expiryConditions, expiryText } from '../expiry';
+import { expiryConditions } from '../expiry';
 import { accountPrincipal, keyUseConditions, oneOrMany, principalConditions, s3GrantStatements, statement } from '../grant-statements';
 import { policyBudget, PolicyBudget, PolicyKind } from '../policy-size';
 

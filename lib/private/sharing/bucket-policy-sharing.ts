@@ -1,10 +1,11 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { NormalizedOrganizationGrant, organizationBucketStatement, organizationKeyStatement, OWN_ACCOUNT_PREFIX } from './organization-sharing';
-import { NormalizedGrant, SharingPath, SharingTarget } from './sharing-path';
+import { organizationBucketStatement, organizationKeyStatement, OWN_ACCOUNT_PREFIX } from './organization-sharing';
+import { SharingPath, SharingTarget } from './sharing-path';
 import { accessActions } from '../../model/access-actions';
+import { NormalizedGrant, NormalizedOrganizationGrant, expiryText } from '../../model/grant';
 import { CHECKOV_SKIPS, skipCheckovChecks } from '../checkov';
-import { expiryConditions, expiryText } from '../expiry';
+import { expiryConditions } from '../expiry';
 import {
   accountPrincipal, compactS3Statement, GrantScope, keyGrantStatement, listsWithinPrefix, oneOrMany, principalConditions,
 } from '../grant-statements';

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SharingTarget } from './sharing-path';
-import { AccessLevel } from '../../access-level';
+import { NormalizedOrganizationGrant } from '../../model/grant';
 import { expiryConditions } from '../expiry';
 import { compactS3Statement, Conditions, GrantScope, keyGrantStatement, s3GrantStatements } from '../grant-statements';
 
@@ -26,22 +26,6 @@ import { compactS3Statement, Conditions, GrantScope, keyGrantStatement, s3GrantS
  *   with per-account prefixes it names the whole bucket as encryption context (with S3 Bucket
  *   Keys that context is the bucket ARN anyway), and the bucket policy decides which objects.
  */
-
-/** An organization grant, validated, with its defaults filled in. */
-export interface NormalizedOrganizationGrant {
-  /** 1-based position among the SharedBucket's organization grants. */
-  readonly number: number;
-  readonly organizationId: string;
-  readonly organizationalUnitPaths?: string[];
-  readonly roleName?: string;
-  readonly sharedPrefix?: string;
-  readonly access: AccessLevel;
-  readonly allowDelete: boolean;
-  /** SharingMode.ACCESS_POINTS: the name of the grant's access point. */
-  readonly accessPointName?: string;
-  /** When the grant ends (a whole second): its allow statements carry `DateLessThan aws:CurrentTime`. */
-  readonly expires?: Date;
-}
 
 /** The policy variable S3 replaces with the calling principal's account id. */
 export const OWN_ACCOUNT_PREFIX = '${aws:PrincipalAccount}';

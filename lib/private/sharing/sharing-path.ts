@@ -1,13 +1,12 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { NormalizedOrganizationGrant } from './organization-sharing';
-import { AccessLevel } from '../../access-level';
+import { NormalizedGrant, NormalizedOrganizationGrant } from '../../model/grant';
 import { PolicyBudget } from '../policy-size';
 
 /**
- * One way of turning grants into policy. SharedBucket validates and normalises each grant and
- * hands it to the path of its sharing mode; everything a kind of grant writes is in that path's
+ * One way of turning grants into policy. SharedBucket validates and normalises each grant (the
+ * grant model, lib/model/grant.ts) and hands it to the path of its sharing mode; everything a kind of grant writes is in that path's
  * file (bucket-policy-sharing.ts, access-point-sharing.ts).
  */
 export interface SharingPath {
@@ -25,24 +24,6 @@ export interface SharingPath {
   addOrganizationGrant(grant: NormalizedOrganizationGrant): string[];
   /** The policies the path writes besides the bucket and key policies (access point policies). */
   policyBudgets(): PolicyBudget[];
-}
-
-/** A consumer grant, validated, with its defaults filled in. */
-export interface NormalizedGrant {
-  /** 1-based position among the SharedBucket's grants. */
-  readonly number: number;
-  readonly accountId: string;
-  readonly principalArns?: string[];
-  readonly prefix?: string;
-  readonly access: AccessLevel;
-  readonly allowDelete: boolean;
-  readonly accessPointName?: string;
-  /** When the grant ends (a whole second): its allow statements carry `DateLessThan aws:CurrentTime`. */
-  readonly expires?: Date;
-  /** Forward the bucket's object events under the prefix to the consumer's default bus (notifications.ts). */
-  readonly notify: boolean;
-  /** The region of the consumer's bus that receives them; undefined: the bucket's. */
-  readonly notificationRegion?: string;
 }
 
 /** What a path writes into: the SharedBucket's bucket and key, and what it knows at synth. */
