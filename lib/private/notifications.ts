@@ -129,6 +129,8 @@ export class NotificationForwarding {
       const cfnBucket = this.source.bucket.node.defaultChild as s3.CfnBucket;
       cfnBucket.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
     }
+    // Trusted by EventBridge without aws:SourceArn conditions: only a principal allowed iam:PassRole
+    // on it, in the owner's account, can make a rule use it.
     this.role = new iam.Role(scope, 'NotificationRole', {
       description: `Lets EventBridge forward the object events of bucket ${this.source.bucketName} to the notified consumers' event buses`,
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
