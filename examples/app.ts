@@ -1,8 +1,10 @@
 /**
  * The example app: `npx cdk synth` from the repository root synthesizes an owner, a consumer
  * and a third-party stack, and an owner stack that shares a bucket it already had
- * (examples/existing-bucket.ts), and an organization's owner and management stacks
- * (examples/organization.ts), into cdk.out without AWS credentials.
+ * (examples/existing-bucket.ts), an organization's owner and management stacks
+ * (examples/organization.ts), and an owner that notifies its consumer of new objects with the
+ * consumer's queue that receives them (examples/notifications.ts), into cdk.out without AWS
+ * credentials.
  *
  * The account ids are placeholders; set these variables to deploy for real:
  *   OWNER_ACCOUNT_ID        (default 111111111111) the account that owns the bucket

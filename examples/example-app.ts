@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { ExistingBucketOwnerStack } from './existing-bucket';
+import { NotificationsConsumerStack, NotificationsOwnerStack } from './notifications';
 import { addOrganizationStacks, organizationSetup } from './organization';
 import { addReplicationStacks, replicationSetup } from './replication';
 import { addExampleStacks, exampleSetup } from './stacks';
@@ -18,4 +19,7 @@ export function addExampleApp(app: App, env: Record<string, string | undefined>)
   addOrganizationStacks(app, { setup, organization: organizationSetup(env) });
   // Replicas in a partner's own bucket: the owner's replicating bucket and the partner's ReplicaBucket.
   addReplicationStacks(app, setup, replicationSetup(env));
+  // New objects under a prefix, notified to the consumer's event bus (notify, receiveNotifications).
+  new NotificationsOwnerStack(app, 'SharedBucketNotifiedOwner', { setup });
+  new NotificationsConsumerStack(app, 'SharedBucketNotifiedConsumer', { setup });
 }

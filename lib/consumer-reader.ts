@@ -1,4 +1,5 @@
 import { Aspects, CfnOutput, Expiration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessLevel } from './access-level';
@@ -7,8 +8,9 @@ import { checkConsumerAtSynth, sharedBucketInApp } from './private/agreement';
 import { accessPointRegion, knownAndDifferent, knownAndEqual, knownPartition, parseKeyArn } from './private/arns';
 import { expiryConditions, validExpiry, warnIfExpiring } from './private/expiry';
 import { GrantScope, keyGrantStatement, s3GrantStatements } from './private/grant-statements';
+import { allowOwnerRule, NotifiedBucket, objectCreatedRule } from './private/notifications';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
-import { known, knownAccount, writeRecord } from './private/record-writer';
+import { known, knownAccount, knownRegion, writeRecord } from './private/record-writer';
 import { PropsValidator } from './private/validation';
 import { addWarning } from './private/warnings';
 
@@ -132,6 +134,17 @@ export interface ConsumerReaderProps {
    * @default - the access does not end
    */
   readonly expires?: Expiration;
+
+  /**
+   * Let the owner's rule put the shared bucket's object events on this account's default event
+   * bus (the grant's `notify`): a statement of the bus policy that allows the owner's account only
+   * through the rule that forwards this bucket's events to this account (`aws:SourceArn`), and
+   * nobody else. The events arrive on the bus of this stack's region; add rules with
+   * `onObjectCreated`. The bucket's name must be known at synth (the rule's name derives from it).
+   *
+   * @default false
+   */
+  readonly receiveNotifications?: boolean;
 }
 
 /**
@@ -150,6 +163,9 @@ export class ConsumerReader extends Construct {
 
   /** The bucket's region where the props fix it: bucketRegion, or the region of encryptionKeyArn or accessPointArn. */
   private readonly fixedBucketRegion?: string;
+  /** The bucket whose events the bus policy lets in (receiveNotifications). */
+  private readonly notifiedBucket?: NotifiedBucket;
+  private readonly notifiedPrefix?: string;
 
   constructor(scope: Construct, id: string, props: ConsumerReaderProps) {
     super(scope, id);
@@ -208,6 +224,14 @@ export class ConsumerReader extends Construct {
         }
       }
     }
+    if (props.receiveNotifications === true && props.thirdPartyRoleArn !== undefined) {
+      validator.fail('receiveNotifications', true, 'no receiveNotifications together with thirdPartyRoleArn: notifications come with a consumer grant ' +
+        '(ConsumerGrant notify), and a ThirdPartyAccessRole sends none');
+    }
+    if (props.receiveNotifications === true && Token.isUnresolved(props.bucketName)) {
+      validator.fail('bucketName', props.bucketName, 'with receiveNotifications, a bucket name known at synth: the bus policy names the owner\'s ' +
+        'forwarding rule, whose name derives from the bucket name');
+    }
     validator.throwIfInvalid();
     this.fixedBucketRegion = props.bucketRegion ?? keyRegion ?? accessPointRegionName;
 
@@ -248,6 +272,8 @@ export class ConsumerReader extends Construct {
       thirdPartyRoleArn: props.thirdPartyRoleArn,
       bucketRegion: this.fixedBucketRegion,
       expires,
+      receiveNotifications: props.receiveNotifications,
+      consumerRegion: Stack.of(this).region,
     });
     if (props.thirdPartyRoleArn === undefined && this.fixedBucketRegion === undefined) {
       this.warnIfRegionAssumedAtSynth(props);
@@ -270,6 +296,7 @@ export class ConsumerReader extends Construct {
       // Through an access point only deployment knows (another stack's output) is not "straight to the bucket".
       accessPointArn: props.accessPointArn === undefined ? null : known(props.accessPointArn) ?? KNOWN_AT_DEPLOYMENT,
       thirdPartyRoleArn: known(props.thirdPartyRoleArn),
+      ...(props.receiveNotifications === true ? { receiveNotifications: { region: knownRegion(this) } } : {}),
     }));
 
     this.policy = new iam.Policy(this, 'Policy', {
@@ -286,10 +313,32 @@ export class ConsumerReader extends Construct {
       'with fewer inline policies of its own, or move those to managed policies (the limit counts every inline policy of the role).'),
     });
 
+    if (props.receiveNotifications === true) {
+      this.notifiedBucket = {
+        bucketName: props.bucketName,
+        bucketOwnerAccountId: props.bucketOwnerAccountId,
+        bucketRegion: this.fixedBucketRegion ?? Lazy.string({ produce: () => this.bucketRegionAtSynth(props) }),
+      };
+      this.notifiedPrefix = props.prefix;
+      allowOwnerRule(this, this.notifiedBucket);
+    }
+
     new CfnOutput(this, 'RoleArn', {
       description: 'ARN of the consumer role (list it in the owner\'s principalArns to narrow the grant to it)',
       value: this.role.roleArn,
     });
+  }
+
+  /**
+   * Adds a rule on this account's default event bus that sends the shared bucket's Object Created
+   * events (under `prefix`, when set) to `target`, and returns it. Needs `receiveNotifications`.
+   */
+  public onObjectCreated(id: string, target: events.IRuleTarget): events.Rule {
+    if (this.notifiedBucket === undefined) {
+      throw new Error(`ConsumerReader '${this.node.path}': onObjectCreated('${id}') needs receiveNotifications: true, ` +
+        'without which the owner\'s rule may not put the bucket\'s events on this account\'s bus');
+    }
+    return objectCreatedRule(this, id, target, this.notifiedBucket, this.notifiedPrefix);
   }
 
   /**

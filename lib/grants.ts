@@ -77,6 +77,31 @@ export interface ConsumerGrant {
    * @default - the grant does not end
    */
   readonly expires?: Expiration;
+
+  /**
+   * Forward the bucket's Object Created and Object Deleted events for keys under `prefix` (every
+   * key without one) to the consumer account's default event bus.
+   *
+   * The bucket sends its events to EventBridge, and a rule in the owner account, one per
+   * consumer account, forwards them through a role that may put events on that bus only. The
+   * consumer's bus must allow the rule: ConsumerReader `receiveNotifications`. Not together with
+   * `expires` (a rule has no end, so it would go on naming new keys once the grant has ended),
+   * and the prefix may have only letters, digits and `. _ - ~ /` (README, "Notifications of new
+   * objects"). The bucket's name must be known at synth: the consumer's bus policy names the rule,
+   * whose name derives from it.
+   *
+   * @default false
+   */
+  readonly notify?: boolean;
+
+  /**
+   * Region of the consumer's default event bus that receives the events (`notify`), when the
+   * consumer works in another region than the bucket. EventBridge routes events to a bus in
+   * another region in the commercial partition, not in AWS GovCloud (US) or China.
+   *
+   * @default - the bucket's region
+   */
+  readonly notificationRegion?: string;
 }
 
 /**

@@ -14,6 +14,7 @@ import { inspectExistingBucket } from './private/existing-bucket';
 import { normalizeGrant, normalizeOrganizationGrant } from './private/grant-normalization';
 import { validateGrant, validateOrganizationGrant } from './private/grant-validation';
 import { warnAboutGrant, warnAboutOrganizationGrant } from './private/grant-warnings';
+import { NotificationForwarding } from './private/notifications';
 import { checkPolicyBudgets, policyBudget, PolicyBudget, PolicyKind } from './private/policy-size';
 import { known, knownAccount, knownArn, knownRegion, recordResolver, writeRecord } from './private/record-writer';
 import { configureReplication, validateReplication } from './private/replication';
@@ -177,6 +178,8 @@ export class SharedBucket extends Construct {
   private readonly path: SharingPath;
   /** Starts every statement id this share writes: '' for the first share on its bucket and key (statement-ids.ts). */
   private readonly statementIdPrefix: string;
+  /** The rules that forward object events to the grants that notify (notifications.ts). */
+  private readonly notifications: NotificationForwarding;
 
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
@@ -249,6 +252,9 @@ export class SharedBucket extends Construct {
       statementIdPrefix: this.statementIdPrefix,
     };
     this.path = this.sharingMode === SharingMode.ACCESS_POINTS ? new AccessPointSharing(target) : new BucketPolicySharing(target);
+    this.notifications = new NotificationForwarding({
+      scope: this, bucket: this.bucket, bucketName: this.bucketName, existingBucket: existing !== undefined,
+    });
 
     this.organizationId = props.organizationId;
     this.minimumTlsVersion = settings.minimumTlsVersion;
@@ -276,8 +282,10 @@ export class SharedBucket extends Construct {
       sharingMode: this.sharingMode === SharingMode.ACCESS_POINTS ? 'ACCESS_POINTS' : 'BUCKET_POLICY',
       encryptionKeyArn: knownArn(this, this.encryptionKey.keyArn),
       grants: [
-        ...this.normalizedGrants.map(grant =>
-          grantToRecord(grant, recordedNarrowing(this.organizationId, this.minimumTlsVersion), recordResolver(this))),
+        ...this.normalizedGrants.map(grant => ({
+          ...grantToRecord(grant, recordedNarrowing(this.organizationId, this.minimumTlsVersion), recordResolver(this)),
+          ...this.notifications.recorded(grant),
+        })),
         ...this.normalizedOrganizationGrants.map(grant => organizationGrantToRecord(grant, this.minimumTlsVersion, recordResolver(this))),
       ],
       ...replication === undefined ? {} : { replication: replication.record() },
@@ -370,6 +378,7 @@ export class SharedBucket extends Construct {
     const normalized = normalizeGrant(grant, this.consumerGrants.length);
     const keyActions = this.path.addGrant(normalized);
     this.normalizedGrants.push(this.withAccessPoint(normalized, this.path.accessPointArns[normalized.number - 1]));
+    this.notifications.addGrant(normalized);
     warnAboutGrant(this, normalized, keyActions);
   }
 

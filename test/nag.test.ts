@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
+import { NotificationsConsumerStack, NotificationsOwnerStack } from '../examples/notifications';
 import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addReplicationStacks } from '../examples/replication';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
@@ -21,6 +22,8 @@ function exampleApp(): App {
   new ExistingBucketOwnerStack(app, 'SharedBucketExistingOwner', { setup });
   addOrganizationStacks(app, { setup, organization: organizationSetup() });
   addReplicationStacks(app, setup);
+  new NotificationsOwnerStack(app, 'SharedBucketNotifiedOwner', { setup });
+  new NotificationsConsumerStack(app, 'SharedBucketNotifiedConsumer', { setup });
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ExistingBucketOwnerStack } from '../examples/existing-bucket';
+import { NotificationsConsumerStack, NotificationsOwnerStack } from '../examples/notifications';
 import { addOrganizationStacks, organizationSetup } from '../examples/organization';
 import { addReplicationStacks } from '../examples/replication';
 import { addExampleStacks, exampleSetup } from '../examples/stacks';
@@ -40,5 +41,13 @@ describe('example stacks', () => {
 
   test('owner of a bucket it already had: the team bucket shared through existingBucket', () => {
     expect(templateOf(new ExistingBucketOwnerStack(new App(), 'SharedBucketExistingOwner', { setup: exampleSetup() }))).toMatchSnapshot();
+  });
+
+  test('notifications: the owner forwards new objects under landing/, the consumer\'s queue receives them', () => {
+    const app = new App();
+    const notifiedOwner = new NotificationsOwnerStack(app, 'SharedBucketNotifiedOwner', { setup: exampleSetup() });
+    const notifiedConsumer = new NotificationsConsumerStack(app, 'SharedBucketNotifiedConsumer', { setup: exampleSetup() });
+    expect(templateOf(notifiedOwner)).toMatchSnapshot();
+    expect(templateOf(notifiedConsumer)).toMatchSnapshot();
   });
 });

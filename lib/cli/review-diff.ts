@@ -145,6 +145,8 @@ export function grantDifferences(before: RecordedGrant, after: RecordedGrant): F
     !principalsCover(before.principalArns, after.principalArns));
   compare('units', showList(before.organizationalUnitPaths ?? null, 'whole organization'),
     showList(after.organizationalUnitPaths ?? null, 'whole organization'), !unitsCover(before.organizationalUnitPaths, after.organizationalUnitPaths));
+  // Turning notify on sends the consumer the keys of new objects: it widens what the consumer learns.
+  compare('notified', notifiedTo(before), notifiedTo(after), before.notifications === undefined && after.notifications !== undefined);
   const was = before.narrowing;
   const now = after.narrowing;
   compare('organizationId condition', was.organizationId ?? 'none', now.organizationId ?? 'none',
@@ -154,6 +156,21 @@ export function grantDifferences(before: RecordedGrant, after: RecordedGrant): F
   compare('external id', required(was.externalIdRequired), required(now.externalIdRequired), was.externalIdRequired && !now.externalIdRequired);
   compare('key only through S3', yesNo(was.keyOnlyThroughS3), yesNo(now.keyOnlyThroughS3), was.keyOnlyThroughS3 && !now.keyOnlyThroughS3);
   return fields;
+}
+
+/**
+ * The grants NEW notifies that OLD did not (added with notify, or notify turned on): each sends an
+ * account the keys of new objects, which no access policy decides, so `--against` judges it from
+ * the record.
+ */
+export function newlyNotified(changes: GrantChange[]): Array<{ bucket: string; grant: RecordedGrant }> {
+  return changes
+    .filter(change => change.after?.notifications !== undefined && change.before?.notifications === undefined)
+    .map(change => ({ bucket: change.bucket, grant: change.after! }));
+}
+
+function notifiedTo(grant: RecordedGrant): string {
+  return grant.notifications === undefined ? 'no' : `yes (${grant.notifications.region ?? 'region known at deployment'})`;
 }
 
 export function showPrefix(prefix: string | null): string {

@@ -230,6 +230,8 @@ export function reviewFindings(
         // The region its key statement names, as synth wrote it: fixed, the owner's in its app, or its own stack's.
         bucketRegion: defined(data.bucketRegion),
         expires: date(data.expires),
+        receiveNotifications: data.receiveNotifications !== undefined,
+        consumerRegion: defined(data.receiveNotifications?.region),
       };
       disagreement = consumerDisagreement(owners.side, ask, isUnknownInRecord);
       // The policies decide whether it is covered; the record rules, where they disagree too, tell what differs.
@@ -239,7 +241,14 @@ export function reviewFindings(
       if (check !== undefined && checkedOwner !== undefined) {
         fromPolicies++;
         if (check.denied.length === 0) {
-          checked++;
+          // The policies allow it; notifications, which no access policy decides, are the record rules' to judge.
+          const notificationsOnly = disagreement !== undefined
+            && consumerDisagreement(owners.side, { ...ask, receiveNotifications: false }, isUnknownInRecord) === undefined;
+          if (notificationsOnly) {
+            findings.push({ consumer: { ...place, kind }, owner: owners.places.get(disagreement!.owner)!, message: disagreement!.message });
+          } else {
+            checked++;
+          }
         } else {
           findings.push({
             consumer: { ...place, kind },

@@ -57,6 +57,13 @@ function heading(bucket: ReviewBucket): string {
     `region ${bucket.region ?? '(known at deployment)'}, stack ${bucket.stack} (${bucket.path}), ${bucket.assembly}`;
 }
 
+/** Who is notified of new and deleted objects (ConsumerGrant notify), one line per grant; none when no grant notifies. */
+export function notifiedLines(bucket: ReviewBucket): string[] {
+  return bucket.grants.filter(grant => grant.notifications !== undefined).map(grant =>
+    `notified: ${who(grant)}, prefix ${showPrefix(grant.prefix)}: Object Created and Object Deleted events to its default event bus in ` +
+    `${grant.notifications!.region ?? '(region known at deployment)'}, by rule ${grant.notifications!.ruleName ?? '(name known at deployment)'}`);
+}
+
 /** Rows padded to their column's width, two spaces apart, trailing blanks trimmed. */
 export function alignedTable(rows: string[][]): string[] {
   const widths = rows[0].map((_, column) => Math.max(...rows.map(row => row[column].length)));
@@ -71,6 +78,7 @@ export function textTables(buckets: ReviewBucket[]): string[] {
       lines.push('  no grants');
     } else {
       lines.push(...alignedTable([COLUMNS, ...bucket.grants.map(cells)]).map(line => `  ${line}`));
+      lines.push(...notifiedLines(bucket).map(line => `  ${line}`));
     }
     lines.push(...replicationLines(bucket.replication).map(line => `  ${line}`));
     lines.push('');
@@ -96,6 +104,10 @@ export function markdownTables(buckets: ReviewBucket[]): string[] {
     lines.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
     for (const grant of bucket.grants) {
       lines.push(`| ${cells(grant).map(markdownCell).join(' | ')} |`);
+    }
+    const notified = notifiedLines(bucket);
+    if (notified.length > 0) {
+      lines.push('', ...notified.map(line => `- ${markdownCell(line)}`));
     }
     lines.push('');
   }
@@ -160,6 +172,7 @@ export function jsonGrant(grant: RecordedGrant): Record<string, unknown> {
     through: grant.through,
     ...(grant.through === 'thirdPartyRole' ? { mfaRequired: grant.narrowing.mfaRequired, roleArn: grant.roleArn ?? null } : {}),
     ...(grant.accessPointArn !== undefined ? { accessPointArn: grant.accessPointArn } : {}),
+    ...(grant.notifications !== undefined ? { notifications: grant.notifications } : {}),
   };
 }
 

@@ -5,10 +5,10 @@ import { Output, Subcommand } from './main';
 import {
   analyzerFor, deniedActionAccess, describeRequest, newAccessBetween, policyJson, policyMarkdown, policyTables, reviewPolicies, unexplainedFindings,
 } from './policy-review';
-import { diffBuckets } from './review-diff';
+import { diffBuckets, newlyNotified, showPrefix } from './review-diff';
 import { reviewBuckets, reviewFindings } from './review-model';
 import {
-  changeLines, findingLines, jsonBuckets, jsonChanges, markdownFindings, markdownTables, mermaidDiagram, textTables,
+  changeLines, findingLines, jsonBuckets, jsonChanges, jsonGrant, markdownFindings, markdownTables, mermaidDiagram, textTables, who,
 } from './review-render';
 import { actionIndex } from '../model/analyzer/request';
 
@@ -35,14 +35,15 @@ export const REVIEW_USAGE = [
   '  --markdown        GitHub markdown tables',
   '  --mermaid         a mermaid flowchart of accounts and organization units to prefixes',
   '  --against OLD     compare NEW with the assembly OLD: each grant added (+), removed (-) or altered (~), and',
-  '                    each request the policies of NEW allow that those of OLD do not (exit 1 if any)',
+  '                    each request the policies of NEW allow that those of OLD do not, and each grant that starts',
+  '                    notifying an account (exit 1 if any)',
   '  --deny-actions A,B a finding if a principal outside the owner account can perform one of these actions',
   '                    (S3 or KMS, for example s3:DeleteObjectVersion,kms:Decrypt)',
   '  -h, --help        this text',
   '',
   'Exit codes: 0 no finding (with --against: no new access); 1 a finding (access no recorded',
   'grant explains, public access, a denied action allowed, a consumer no grant covers or covers',
-  'only in part; with --against: a request NEW allows that OLD does not);',
+  'only in part; with --against: a request NEW allows that OLD does not, or a grant that starts notifying);',
   '2 an error (bad arguments, a folder that is no cloud assembly or holds no record).',
 ].join('\n');
 
@@ -99,10 +100,21 @@ export const runReview: Subcommand = async (args: string[], output: Output): Pro
     const changes = diffBuckets(reviewBuckets(recordsOf(values.against)), reviewBuckets(recordsOf(directories[0])));
     // The verdict is the policies': new access is a request NEW allows and OLD does not.
     const newAccess = await newAccessBetween(directories[0], values.against);
-    const grows = newAccess.length > 0;
-    const lines = newAccess.map(({ bucketName, request }) => `New access to ${bucketName}: ${describeRequest(request)}`);
+    // And notifications, which no policy decides: a grant that starts notifying sends an account the keys of new objects.
+    const notified = newlyNotified(changes);
+    const grows = newAccess.length > 0 || notified.length > 0;
+    const lines = [
+      ...newAccess.map(({ bucketName, request }) => `New access to ${bucketName}: ${describeRequest(request)}`),
+      ...notified.map(({ bucket, grant }) => `New notifications from ${bucket}: ${who(grant)} is sent the keys of new and deleted objects ` +
+        `under ${showPrefix(grant.prefix)}`),
+    ];
     if (format === 'json') {
-      output.out(JSON.stringify({ changes: jsonChanges(changes), growsAccess: grows, newAccess }, undefined, 2));
+      output.out(JSON.stringify({
+        changes: jsonChanges(changes),
+        growsAccess: grows,
+        newAccess,
+        ...(notified.length > 0 ? { newNotifications: notified.map(({ bucket, grant }) => ({ bucketName: bucket, ...jsonGrant(grant) })) } : {}),
+      }, undefined, 2));
     } else {
       output.out([...changeLines(changes), ...(lines.length > 0 ? ['', ...lines] : ['', 'No new access: every request the new policies allow, the old ones allowed.'])].join('\n'));
     }

@@ -1,5 +1,6 @@
 import { AccessLevel } from '../access-level';
 import { NormalizedGrant, NormalizedOrganizationGrant } from './grant';
+import { notificationDifferences, NotificationAsk } from './notifications';
 import { SharingMode } from '../sharing-mode';
 
 /**
@@ -46,8 +47,8 @@ export interface OwnerSide {
   readonly thirdPartyRoles: OwnerThirdPartyRole[];
 }
 
-/** What a ConsumerReader asks for. */
-export interface ConsumerAsk {
+/** What a ConsumerReader asks for (and whether it expects notifications). */
+export interface ConsumerAsk extends NotificationAsk {
   /** The ConsumerReader's construct path. */
   readonly path: string;
   /** The consumer's account (its stack's). */
@@ -277,6 +278,7 @@ function grantDifferences(owner: OwnerBucket, grant: NormalizedGrant, request: C
   if (request.allowDelete && !grant.allowDelete) {
     differences.push('delete: the consumer asks for allowDelete, the grant does not allow it; set allowDelete: true on the grant, or remove it from the ConsumerReader');
   }
+  differences.push(...notificationDifferences(owner.region, grant, request, isUnknown));
   if (owner.sharingMode === SharingMode.ACCESS_POINTS) {
     if (request.accessPointArn === undefined) {
       differences.push('the access point: the owner shares through access points (SharingMode.ACCESS_POINTS), and the consumer goes straight to the bucket; ' +

@@ -36,6 +36,13 @@ export interface NormalizedGrant extends GrantAccess {
   readonly principalArns?: string[];
   /** The key prefix, ending in '/'; undefined: the whole bucket. */
   readonly prefix?: string;
+  /**
+   * The bucket's object events under the prefix are forwarded to the consumer's default event bus
+   * (ConsumerGrant `notify`; notifications.ts). Absent when the grant notifies no one.
+   */
+  readonly notify?: boolean;
+  /** With notify: the region of the consumer's bus; undefined: the bucket's. */
+  readonly notificationRegion?: string;
 }
 
 /** An organization grant: the accounts of an organization, or of some of its units. */

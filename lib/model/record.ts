@@ -74,6 +74,18 @@ export interface RecordedGrant {
   /** Third-party roles: the owner's role the third party assumes. */
   readonly roleArn?: string | null;
   readonly narrowing: RecordedNarrowing;
+  /**
+   * Consumer grants with `notify`: where the bucket's object events under the prefix go, the
+   * consumer account's default event bus in `region` (null when only deployment knows it), through
+   * the owner's rule `ruleName`. Absent when the grant notifies no one.
+   */
+  readonly notifications?: RecordedNotifications;
+}
+
+/** Where a grant's notifications go. */
+export interface RecordedNotifications {
+  readonly region: string | null;
+  readonly ruleName: string | null;
 }
 
 /** What a SharedBucket (with its ThirdPartyAccessRoles) wrote. */
@@ -151,6 +163,11 @@ export interface ConsumerReaderRecordData {
   readonly accessPointArn: string | null;
   /** The owner's third-party role this reader assumes, when it goes through one. */
   readonly thirdPartyRoleArn: string | null;
+  /**
+   * receiveNotifications: the default event bus of its account in `region` (its stack's; null when
+   * only deployment knows it) lets the owner's forwarding rule put the bucket's events. Absent when not.
+   */
+  readonly receiveNotifications?: { readonly region: string | null };
 }
 
 /** What an OrganizationConsumers rolls out to the member accounts of its units. */
@@ -302,6 +319,7 @@ export function grantFromRecord(recorded: RecordedGrant, number: number): AnyGra
     accountId: recorded.accountId,
     principalArns: defined(recorded.principalArns),
     prefix: defined(recorded.prefix),
+    ...(recorded.notifications === undefined ? {} : { notify: true, notificationRegion: defined(recorded.notifications.region) }),
   };
 }
 

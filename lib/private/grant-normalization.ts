@@ -21,7 +21,14 @@ function grantAccess(grant: ConsumerGrant | OrganizationGrant, number: number): 
 
 /** `number`: the grant's 1-based position among the SharedBucket's consumer grants. */
 export function normalizeGrant(grant: ConsumerGrant, number: number): NormalizedGrant {
-  return { ...grantAccess(grant, number), accountId: grant.accountId, principalArns: grant.principalArns, prefix: grant.prefix };
+  return {
+    ...grantAccess(grant, number),
+    accountId: grant.accountId,
+    principalArns: grant.principalArns,
+    prefix: grant.prefix,
+    // Only when the grant notifies, so that a grant without notify normalises as it always has.
+    ...(grant.notify === true ? { notify: true, notificationRegion: grant.notificationRegion } : {}),
+  };
 }
 
 /** `number`: the grant's 1-based position among the SharedBucket's organization grants. */

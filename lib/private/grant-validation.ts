@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { knownAndDifferent } from './arns';
 import { validExpiry } from './expiry';
+import { refuseOrganizationNotify, validateNotify } from './notifications';
 import { defaultAccessPointName, defaultOrganizationAccessPointName } from './sharing/access-point-sharing';
 import { PropsValidator } from './validation';
 import { ConsumerGrant, OrganizationGrant } from '../grants';
@@ -33,6 +34,7 @@ export function validateOrganizationGrant(
   validator.prefix(`${prop}.sharedPrefix`, grant.sharedPrefix);
   validator.accessLevel(`${prop}.access`, grant.access);
   validExpiry(validator, `${prop}.expires`, grant.expires);
+  refuseOrganizationNotify(validator, prop, grant);
   validateAccessPointName(scope, validator, `${prop}.accessPointName`, grant.accessPointName,
     defaultOrganizationAccessPointName(scope, number), namesInUse, `'<path>-org${number}'`);
 }
@@ -74,6 +76,7 @@ export function validateGrant(
   validator.prefix(`${prop}.prefix`, grant.prefix);
   validator.accessLevel(`${prop}.access`, grant.access);
   validExpiry(validator, `${prop}.expires`, grant.expires);
+  validateNotify(validator, prop, grant);
   validateAccessPointName(scope, validator, `${prop}.accessPointName`, grant.accessPointName,
     defaultAccessPointName(scope, number), namesInUse, `'<path>-${number}'`);
 }
