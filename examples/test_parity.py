@@ -2,7 +2,7 @@
 
 .ci/run synthesizes each app through the CDK CLI first:
     cdk.out         examples/app.ts            (owner, consumer, third party)
-    cdk.out.python  examples/python/app.py     (owner, consumer, third party)
+    cdk.out.python  examples/python/app.py     (owner, consumer, third party, replication owner and partner)
     cdk.out.java    examples/java (OwnerApp)   (owner)
     cdk.out.go      examples/go (main.go)      (owner)
 then runs:  python -m pytest examples
@@ -14,10 +14,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 OWNER, CONSUMER, THIRD_PARTY = "SharedBucketOwner", "SharedBucketConsumer", "SharedBucketThirdParty"
+REPLICATION_OWNER, REPLICA_PARTNER = "SharedBucketReplicationOwner", "SharedBucketReplicaPartner"
 CASES = [
     ("python", OWNER),
     ("python", CONSUMER),
     ("python", THIRD_PARTY),
+    ("python", REPLICATION_OWNER),
+    ("python", REPLICA_PARTNER),
     ("java", OWNER),
     ("go", OWNER),
 ]
@@ -43,3 +46,13 @@ def test_owner_template_has_the_shared_bucket() -> None:
     assert types.count("AWS::S3::Bucket") == 2
     assert types.count("AWS::KMS::Key") == 1
     assert types.count("AWS::IAM::Role") == 1
+
+
+def test_python_replication_owner_replicates_into_the_partner() -> None:
+    """The replication owner synthesized from Python: one rule into the partner's bucket, the partner owning the replicas."""
+    template = load_template("cdk.out.python", REPLICATION_OWNER)
+    buckets = [r for r in template["Resources"].values() if r["Type"] == "AWS::S3::Bucket" and "ReplicationConfiguration" in r["Properties"]]
+    assert len(buckets) == 1
+    rules = buckets[0]["Properties"]["ReplicationConfiguration"]["Rules"]
+    assert [(rule["Filter"]["Prefix"], rule["Destination"]["Account"], rule["Destination"]["AccessControlTranslation"]["Owner"])
+            for rule in rules] == [("reports/", "444444444444", "Destination")]

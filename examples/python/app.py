@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The example app of examples/app.ts, in Python.
 
-It builds the same owner, consumer and third-party stacks from the same environment
-variables and defaults (see examples/app.ts); test_parity.py checks that the templates are
-identical to the TypeScript ones.
+It builds the same owner, consumer and third-party stacks, and the replication owner and
+partner stacks of examples/replication.ts, from the same environment variables and defaults
+(see examples/app.ts); test_parity.py checks that the templates are identical to the TypeScript
+ones.
 
     npx cdk synth --app "python3 examples/python/app.py" --output cdk.out.python
 """
@@ -18,6 +19,8 @@ from cdk_cross_account_bucket import (
     AccessLevel,
     ConsumerGrant,
     ConsumerReader,
+    ReplicaBucket,
+    ReplicationTarget,
     SharedBucket,
     ThirdPartyAccessRole,
 )
@@ -26,6 +29,9 @@ ANALYTICS_READER_ROLE = "AnalyticsReader"
 INGEST_WRITER_ROLE = "IngestWriter"
 VENDOR_ACCESS_ROLE = "SharedDataVendorAccess"
 VENDOR_INTEGRATION_ROLE = "VendorIntegration"
+# Fixed up front on both sides of the replication, so that neither waits for the other's deployment.
+REPLICATION_ROLE = "SharedReportsReplication"
+REPLICATED_PREFIX = "reports/"
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,71 @@ class ThirdPartyStack(Stack):
         )
 
 
+@dataclass(frozen=True)
+class ReplicationSetup:
+    partner_account_id: str
+    partner_region: str
+    replica_bucket_name: str
+    # The partner stack's EncryptionKeyArn output once deployed; a placeholder key before.
+    replica_key_arn: str
+
+
+def replicated_bucket_name(setup: ExampleSetup) -> str:
+    return f"cdk-cross-account-bucket-reports-{setup.owner_account_id}"
+
+
+class ReplicationOwnerStack(Stack):
+    """The owner's account: a shared bucket whose reports/ the partner receives a replica of."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, setup: ExampleSetup, replication: ReplicationSetup) -> None:
+        super().__init__(scope, construct_id, env=Environment(account=setup.owner_account_id, region=setup.region))
+        SharedBucket(
+            self,
+            "Reports",
+            bucket_name=replicated_bucket_name(setup),
+            replication_role_name=REPLICATION_ROLE,
+            replicate_to=[
+                ReplicationTarget(
+                    account_id=replication.partner_account_id,
+                    bucket_name=replication.replica_bucket_name,
+                    key_arn=replication.replica_key_arn,
+                    prefix=REPLICATED_PREFIX,
+                ),
+            ],
+        )
+
+
+class ReplicaPartnerStack(Stack):
+    """The partner's account: its own bucket, which lets in exactly the owner's replication role."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, setup: ExampleSetup, replication: ReplicationSetup) -> None:
+        super().__init__(
+            scope, construct_id, env=Environment(account=replication.partner_account_id, region=replication.partner_region)
+        )
+        ReplicaBucket(
+            self,
+            "Replica",
+            bucket_name=replication.replica_bucket_name,
+            source_account_id=setup.owner_account_id,
+            source_bucket_name=replicated_bucket_name(setup),
+            replication_role_name=REPLICATION_ROLE,
+            prefix=REPLICATED_PREFIX,
+        )
+
+
+def replication_from_environment() -> ReplicationSetup:
+    partner = os.environ.get("PARTNER_ACCOUNT_ID", "444444444444")
+    region = os.environ.get("PARTNER_REGION", "eu-central-1")
+    return ReplicationSetup(
+        partner_account_id=partner,
+        partner_region=region,
+        replica_bucket_name=os.environ.get("REPLICA_BUCKET_NAME", f"cdk-cross-account-bucket-replica-{partner}"),
+        replica_key_arn=os.environ.get(
+            "REPLICA_KEY_ARN", f"arn:aws:kms:{region}:{partner}:key/00000000-0000-0000-0000-000000000000"
+        ),
+    )
+
+
 def setup_from_environment() -> ExampleSetup:
     owner = os.environ.get("OWNER_ACCOUNT_ID", "111111111111")
     region = os.environ.get("SHARED_BUCKET_REGION", "eu-west-1")
@@ -144,4 +215,7 @@ if __name__ == "__main__":
     OwnerStack(app, "SharedBucketOwner", setup=example)
     ConsumerStack(app, "SharedBucketConsumer", setup=example)
     ThirdPartyStack(app, "SharedBucketThirdParty", setup=example)
+    replicas = replication_from_environment()
+    ReplicationOwnerStack(app, "SharedBucketReplicationOwner", setup=example, replication=replicas)
+    ReplicaPartnerStack(app, "SharedBucketReplicaPartner", setup=example, replication=replicas)
     app.synth()
