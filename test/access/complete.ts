@@ -253,7 +253,7 @@ export function trustTerm(model: RequestModel, trust: TrustIntent): Term {
 }
 
 /** The principals the templates create, with their identity policies (as the analyzer reads them). */
-function knownPrincipals(policies: PolicySet): KnownPrincipal[] {
+export function knownPrincipals(policies: PolicySet): KnownPrincipal[] {
   return policies.policies.filter(policy => policy.kind === 'trust policy' && policy.account !== undefined).map(trust => {
     const path = trust.rolePaths![0];
     const identity = policies.policies.filter(policy => policy.kind === 'identity policy' && policy.account === trust.account
