@@ -192,10 +192,11 @@ export class Encodings {
   /**
    * The request model and decision of requests to the event bus `busArn`, from the templates'
    * policies of that bus (matched by ARN) and the identity policies of the templates; undefined
-   * when the templates write no policy for it. EventBridge evaluates a bus's policy as IAM does any
-   * resource policy: across accounts the bus's policy and the caller's identity policy must both
-   * allow ("the sender's role needs events:PutEvents on the target bus, and the receiving bus's
-   * policy must allow the sender": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html,
+   * when the templates write no policy for it. A bus's policy is a resource policy, evaluated as IAM
+   * evaluates any (reference_policies_evaluation-logic-cross-account.html): across accounts it and
+   * the caller's identity policy must both allow. EventBridge: the receiver's bus policy allows the
+   * sender, and the sender's rule has an IAM role whose policy lets it send events to the receiver's
+   * bus (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html,
    * eb-event-bus-perms.html). A rule that sends events to the bus adds its ARN as aws:SourceArn
    * (eb-use-conditions.html). Actions on a rule of the bus (PutRule, PutTargets...) act on
    * `rule/[<bus>/]<name>`, the name in OBJECT_KEY; the tagging actions take either, as the model says.
