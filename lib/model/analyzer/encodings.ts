@@ -11,7 +11,7 @@ import { Value, symbolicText as text, symbolicValue as valueOf } from './pattern
 import { Statement } from './policy';
 import { PolicyIndex, Path } from './policy-index';
 import { isPublicPolicy } from './public-access';
-import { ACTIONS, KeyValue, OBJECT_KEY, RequestModel, actionIn, isMultivalued, sourceArnKey } from './request';
+import { ACTIONS, KeyValue, OBJECT_KEY, RequestModel, actionIn, isMultivalued, sourceAccountKey, sourceArnKey } from './request';
 import { Solver } from './solver';
 import { PolicyFacts, PolicySet } from './template';
 import { FALSE, TRUE, Term, and, or } from './terms';
@@ -209,8 +209,10 @@ export class Encodings {
     const arn = /^(arn:[^:]+:events:[^:]*:([0-9]{12}):)event-bus\/(.+)$/.exec(busArn);
     if (facts.length === 0 || !arn) return undefined;
     const [, head, owner, busName] = arn;
+    const sourceArn = sourceArnKey(this.solver);
     const fixed = new Map<string, KeyValue>([
-      ['aws:sourcearn', sourceArnKey(this.solver)],
+      ['aws:sourcearn', sourceArn],
+      ['aws:sourceaccount', sourceAccountKey(this.solver, sourceArn)],
       ['aws:resourceaccount', { present: TRUE, type: 'string', value: [owner] }],
     ]);
     const model = new RequestModel(this.solver, fixed, this.index.multivaluedCounts());

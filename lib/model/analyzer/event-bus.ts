@@ -9,7 +9,7 @@ import { ALLOWED, Encoding, Encodings } from './encodings';
 import { smtString, symbolicText as text } from './pattern';
 import { answer, readRequest, solveReadable } from './queries';
 import { AccessAnswer, EventBusIntent, EventBusRequest, FoundRequest } from './questions';
-import { ACTION, ACTIONS, OBJECT_KEY, SOURCE_ARN, actionIn } from './request';
+import { ACTION, ACTIONS, OBJECT_KEY, SOURCE_ACCOUNT, SOURCE_ARN, actionIn } from './request';
 import { TRUE, Term, and, not, or } from './terms';
 
 /** The ARNs of the buses the templates write policies for (unknown ARNs left out). */
@@ -27,6 +27,13 @@ function sourceIs(encoding: Encoding, sourceArn: string | undefined): Term {
     : and(source.present, encoding.model.solver.membership(SOURCE_ARN, `(str.to_re ${smtString(sourceArn)})`));
 }
 
+/** aws:SourceAccount is the account of the rule `sourceArn` (eb-use-conditions.html), unless the context says. */
+function sourceAccountIs(encoding: Encoding, sourceArn: string | undefined, context: EventBusRequest['context']): Term {
+  const given = Object.entries(context ?? {}).find(([key]) => key.toLowerCase() === 'aws:sourceaccount')?.[1];
+  const account = given === undefined ? sourceArn?.split(':')[4] : String(given);
+  return account === undefined ? TRUE : encoding.model.solver.membership(SOURCE_ACCOUNT, `(str.to_re ${smtString(account)})`);
+}
+
 /**
  * Whether the bus's policy, with the identity policies of the templates, allows one request;
  * undefined when the templates write no policy for the bus. Keys the request does not give are
@@ -42,7 +49,8 @@ export async function isEventBusAllowed(
   const onRule = encodings.solver.declare('events:onrule', 'Bool');
   return answer(encodings.solver, encoding, and(
     model.wellFormed(), concreteRequest(encodings.solver, asked, model, options.otherKeys ?? 'absent'),
-    sourceIs(encoding, request.sourceArn), request.ruleName === undefined ? not(onRule) : onRule,
+    sourceIs(encoding, request.sourceArn), sourceAccountIs(encoding, request.sourceArn, request.context),
+    request.ruleName === undefined ? not(onRule) : onRule,
   ), request.context);
 }
 
@@ -71,6 +79,9 @@ export async function findEventBusAccess(
   const onRule = action.eventsKind === 'rule' || (action.eventsKind === 'both' && found.booleans.get('events:onrule') === true);
   const resource = onRule ? busArn.replace(/event-bus\/(.+)$/, (_, name: string) => `rule/${name === 'default' ? '' : `${name}/`}`) + (found.strings.get(OBJECT_KEY) ?? '') : busArn;
   const context: Record<string, string | number | boolean | string[]> = { ...request.context };
-  if (found.booleans.get(`${SOURCE_ARN}:present`) === true) context['aws:SourceArn'] = found.strings.get(SOURCE_ARN) ?? '';
+  if (found.booleans.get(`${SOURCE_ARN}:present`) === true) {
+    context['aws:SourceArn'] = found.strings.get(SOURCE_ARN) ?? '';
+    context['aws:SourceAccount'] = found.strings.get(SOURCE_ACCOUNT) ?? '';
+  }
   return { ...request, resource, context };
 }

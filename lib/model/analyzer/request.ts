@@ -42,6 +42,7 @@ export const OBJECT_KEY = 'object:key';
  * A direct PutEvents call has none.
  */
 export const SOURCE_ARN = 'request:sourcearn';
+export const SOURCE_ACCOUNT = 'request:sourceaccount';
 
 const DIGITS = '(re.* (re.range "0" "9"))';
 // IAM names and paths are printable ASCII (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html); an ARN's account part ends at its colon.
@@ -119,6 +120,16 @@ export function isMultivalued(key: string): boolean {
 export function sourceArnKey(solver: Solver): KeyValue {
   solver.declareString(SOURCE_ARN);
   return { present: solver.declare(`${SOURCE_ARN}:present`, 'Bool'), type: 'string', value: [{ variable: SOURCE_ARN }] };
+}
+
+/**
+ * aws:SourceAccount of a request to an event bus, "the account where the rule specified by
+ * aws:SourceArn exists" (eb-use-conditions.html): in the request exactly when aws:SourceArn is. Its
+ * value is not tied to that ARN's account (any account: a wider question, never a narrower one).
+ */
+export function sourceAccountKey(solver: Solver, sourceArn: KeyValue): KeyValue {
+  solver.declareString(SOURCE_ACCOUNT, DIGITS, 12);
+  return { present: sourceArn.present, type: 'string', value: [{ variable: SOURCE_ACCOUNT }] };
 }
 
 /** The request the solver reasons about, for one question. */

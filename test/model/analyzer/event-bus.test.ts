@@ -101,6 +101,17 @@ describe('one request', () => {
     const subject = await analyzer(receiver(FROM_RULE), own);
     expect((await subject.isEventBusAllowed({ principal: `arn:aws:iam::${RECEIVER}:role/Own`, busArn: BUS }))?.allowed).toBe(true);
   });
+
+  test('aws:SourceAccount is in the request exactly when a rule sends it, the rule\'s account', async () => {
+    const fromAccount = { ...FROM_RULE, Condition: { StringEquals: { 'aws:SourceAccount': OWNER } } };
+    const subject = await analyzer(receiver(fromAccount), sender());
+    expect((await subject.isEventBusAllowed({ principal: SENDER, busArn: BUS, sourceArn: RULE }))?.allowed).toBe(true);
+    expect((await subject.isEventBusAllowed({ principal: SENDER, busArn: BUS }))?.allowed).toBe(false);
+    expect((await subject.isEventBusAllowed({ principal: SENDER, busArn: BUS, sourceArn: RULE.replace(OWNER, STRANGER) }))?.allowed).toBe(false);
+    expect(await subject.findEventBusAccess(BUS, [{ account: OWNER, actions: ['events:PutEvents'] }])).toBeUndefined();
+    const found = await subject.findEventBusAccess(BUS, [{ account: OWNER, actions: ['events:PutEvents'], sourceArn: RULE }]);
+    expect(found?.context).toMatchObject({ 'aws:SourceAccount': OWNER });
+  });
 });
 
 describe('requests from outside the bus\'s account', () => {
