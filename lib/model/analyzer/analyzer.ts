@@ -11,18 +11,20 @@
  * PolicyAnalyzer is the one entry point, and thin: it holds the policies, the solver and their
  * formulas (encodings.ts), and hands each question to the module that answers it: requests on a
  * bucket (bucket-access.ts), review's questions (bucket-review.ts), KMS keys (key-access.ts), role
- * trust (assume-role.ts). What they take and return is in questions.ts.
+ * trust (assume-role.ts), event buses (event-bus.ts). What they take and return is in questions.ts.
  */
 import { isAssumeAllowed, findAssumer, rolesIn } from './assume-role';
 import { findAccess, findNewAccess, isAllowed } from './bucket-access';
 import { accesses, findPublicAccess, findUnexplainedAccess, review } from './bucket-review';
 import { Encodings } from './encodings';
+import { eventBusArns, findEventBusAccess, isEventBusAllowed } from './event-bus';
 import { IntendedGrant } from './intent';
 import { findKeyAccess, isKeyAllowed } from './key-access';
 import { Symbolic, symbolicText as text } from './pattern';
 import { PolicyIndex } from './policy-index';
 import {
-  Access, AccessAnswer, AccessQuestion, AccessRequest, AllowedFormula, BucketReview, FoundRequest, KeyAccessRequest, KeyRequest,
+  Access, AccessAnswer, AccessQuestion, AccessRequest, AllowedFormula, BucketReview, EventBusIntent, EventBusRequest, FoundRequest,
+  KeyAccessRequest, KeyRequest,
 } from './questions';
 import { Solver } from './solver';
 import { PolicyFacts, PolicySet } from './template';
@@ -186,6 +188,29 @@ export class PolicyAnalyzer {
     role: { readonly arn: string; readonly trust: PolicyFacts }, excludedAccounts: readonly string[], only?: { account: string; other: string },
   ): Promise<FoundRequest | undefined> {
     return findAssumer(this.encodings, role, excludedAccounts, only);
+  }
+
+  /** The ARNs of the event buses the templates write policies for (event-bus.ts). */
+  public eventBusArns(): string[] {
+    return eventBusArns(this.encodings);
+  }
+
+  /**
+   * Whether the bus's policy, with the identity policies of the templates, allows one request to
+   * the bus (events:PutEvents unless it says), coming through the rule `sourceArn` or none;
+   * undefined when the templates write no policy for the bus (event-bus.ts).
+   */
+  public async isEventBusAllowed(request: EventBusRequest, options: { otherKeys?: 'absent' | 'any' } = {}): Promise<AccessAnswer | undefined> {
+    return isEventBusAllowed(this.encodings, request, options);
+  }
+
+  /**
+   * A request from outside the bus's account that its policy (with the identity policies of the
+   * templates) allows and no intent covers, with the rule it comes through (`aws:SourceArn` in its
+   * context), or undefined: then the intents bound every such request (event-bus.ts).
+   */
+  public async findEventBusAccess(busArn: string, intents: readonly EventBusIntent[] = []): Promise<FoundRequest | undefined> {
+    return findEventBusAccess(this.encodings, busArn, intents);
   }
 
   /**

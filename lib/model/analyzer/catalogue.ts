@@ -236,3 +236,29 @@ export const KMS_KEY_ACTIONS: readonly string[] = [
   'Verify',
   'VerifyMac',
 ];
+
+/** What an EventBridge action acts on, of what an event bus policy can govern: the bus, a rule on it, or either. */
+export type EventsResourceKind = 'bus' | 'rule' | 'both';
+
+/** Every EventBridge action that takes an event bus or a rule on one, and which. */
+export const EVENTS_ACTION_KINDS: ReadonlyArray<readonly [string, EventsResourceKind]> = [
+  ['AllowVendedLogDeliveryForResource', 'bus'],
+  ['CreateArchive', 'bus'],
+  ['CreateEventBus', 'bus'],
+  ['DeleteEventBus', 'bus'],
+  ['DeleteRule', 'rule'],
+  ['DescribeEventBus', 'bus'],
+  ['DescribeRule', 'rule'],
+  ['DisableRule', 'rule'],
+  ['EnableRule', 'rule'],
+  ['ListTagsForResource', 'both'],
+  ['ListTargetsByRule', 'rule'],
+  ['PutEvents', 'bus'],
+  ['PutRule', 'rule'],
+  ['PutTargets', 'rule'],
+  ['RemoveTargets', 'rule'],
+  ['StartReplay', 'bus'],
+  ['TagResource', 'both'],
+  ['UntagResource', 'both'],
+  ['UpdateEventBus', 'bus'],
+];

@@ -63,9 +63,9 @@ function keyIs(solver: Solver, key: KeyValue, given: unknown, type: KeyValue['ty
   }
 }
 
-/** The index of an S3, KMS or STS action of the IAM catalogue, as the request model numbers actions; throws for another. */
+/** The index of an S3, KMS, STS or EventBridge action of the IAM catalogue, as the request model numbers actions; throws for another. */
 export function requireAction(name: string): number {
   const index = actionIndex(name);
-  if (index === undefined) throw new Error(`action ${JSON.stringify(name)} is not an S3, KMS or STS action of the IAM catalogue`);
+  if (index === undefined) throw new Error(`action ${JSON.stringify(name)} is not an S3, KMS, STS or EventBridge action of the IAM catalogue`);
   return index;
 }

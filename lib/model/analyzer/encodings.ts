@@ -2,7 +2,8 @@
  * The formulas of one analyzer's questions, made once and kept: for each path to a bucket (the
  * bucket itself, each access point) the request model, the formula "IAM allows the request" and
  * its evidence named for the solver; for a document that must allow on its own (a key policy, a
- * trust policy) the same, from that document and the identity policies of the templates.
+ * trust policy) the same, from that document and the identity policies of the templates; and for
+ * an event bus, from its policies and the identity policies of the templates.
  */
 import { ResourceChoice, Unknowns } from './encode';
 import { Decision, DecisionInput, KnownPrincipal, ResourcePolicyDocument, decide } from './evaluation';
@@ -10,7 +11,7 @@ import { Value, symbolicText as text, symbolicValue as valueOf } from './pattern
 import { Statement } from './policy';
 import { PolicyIndex, Path } from './policy-index';
 import { isPublicPolicy } from './public-access';
-import { ACTIONS, KeyValue, OBJECT_KEY, RequestModel, actionIn, isMultivalued } from './request';
+import { ACTIONS, KeyValue, OBJECT_KEY, RequestModel, actionIn, isMultivalued, sourceAccountKey, sourceArnKey } from './request';
 import { Solver } from './solver';
 import { PolicyFacts, PolicySet } from './template';
 import { FALSE, TRUE, Term, and, or } from './terms';
@@ -185,6 +186,55 @@ export class Encodings {
       encoding = { model, unknowns, decision: { ...decision, actions: TRUE }, named, context };
       this.encodings.set(cacheKey, encoding);
     }
+    return encoding;
+  }
+
+  /**
+   * The request model and decision of requests to the event bus `busArn`, from the templates'
+   * policies of that bus (matched by ARN) and the identity policies of the templates; undefined
+   * when the templates write no policy for it. A bus's policy is a resource policy, evaluated as IAM
+   * evaluates any (reference_policies_evaluation-logic-cross-account.html): across accounts it and
+   * the caller's identity policy must both allow. EventBridge: the receiver's bus policy allows the
+   * sender, and the sender's rule has an IAM role whose policy lets it send events to the receiver's
+   * bus (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html,
+   * eb-event-bus-perms.html). A rule that sends events to the bus adds its ARN as aws:SourceArn
+   * (eb-use-conditions.html). Actions on a rule of the bus (PutRule, PutTargets...) act on
+   * `rule/[<bus>/]<name>`, the name in OBJECT_KEY; the tagging actions take either, as the model says.
+   */
+  public busEncoding(busArn: string): Encoding | undefined {
+    const cacheKey = `event bus\u0000${busArn}`;
+    let encoding = this.encodings.get(cacheKey);
+    if (encoding) return encoding;
+    const facts = this.policies.policies.filter(policy => policy.kind === 'event bus policy' && policy.busArn && text(policy.busArn) === busArn);
+    const arn = /^(arn:[^:]+:events:[^:]*:([0-9]{12}):)event-bus\/(.+)$/.exec(busArn);
+    if (facts.length === 0 || !arn) return undefined;
+    const [, head, owner, busName] = arn;
+    const sourceArn = sourceArnKey(this.solver);
+    const fixed = new Map<string, KeyValue>([
+      ['aws:sourcearn', sourceArn],
+      ['aws:sourceaccount', sourceAccountKey(this.solver, sourceArn)],
+      ['aws:resourceaccount', { present: TRUE, type: 'string', value: [owner] }],
+    ]);
+    const model = new RequestModel(this.solver, fixed, this.index.multivaluedCounts());
+    const unknowns = new Unknowns(this.solver);
+    const kind = (...kinds: string[]) =>
+      actionIn(ACTIONS.flatMap((action, index) => action.eventsKind && kinds.includes(action.eventsKind) ? [index] : []));
+    const onRule = this.solver.declare('events:onrule', 'Bool');
+    const resources: ResourceChoice[] = [
+      { when: or(kind('bus'), and(kind('both'), `(not ${onRule})`)), value: [busArn] },
+      { when: or(kind('rule'), and(kind('both'), onRule)), value: [`${head}rule/${busName === 'default' ? '' : `${busName}/`}`, { variable: OBJECT_KEY }] },
+    ];
+    const decision = decide({
+      owner,
+      documents: [{ name: 'event bus policy', statements: facts.flatMap(item => item.statements), resources, strict: false }],
+      identityResources: resources,
+      principals: this.knownPrincipals(),
+    }, { model, unknowns });
+    const named = this.nameEvidence(decision);
+    const actions = kind('bus', 'rule', 'both');
+    const context = and(model.wellFormed(), actions, named.definitions, `(= ${this.solver.declare('decision:allowed', 'Bool')} ${decision.allowed})`);
+    encoding = { model, unknowns, decision: { ...decision, actions }, named, context };
+    this.encodings.set(cacheKey, encoding);
     return encoding;
   }
 

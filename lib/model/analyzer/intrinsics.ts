@@ -53,6 +53,7 @@ export class Resolver {
       case 'AWS::IAM::Role': return this.physicalName(name, 'RoleName');
       case 'AWS::IAM::User': return this.physicalName(name, 'UserName');
       case 'AWS::S3::AccessPoint': return this.physicalName(name, 'Name');
+      case 'AWS::Events::EventBus': return this.physicalName(name, 'Name');
       case 'AWS::KMS::Key': return this.unknown(`${name}.KeyId`);
       default: return this.unknown(`Ref ${name}`);
     }

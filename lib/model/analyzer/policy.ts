@@ -26,13 +26,13 @@ export interface StatementSource {
   readonly path?: string;
   /** The template file the statement was read from. */
   readonly templateFile?: string;
-  /** What the policy is: bucket policy, access point policy, key policy, trust policy, identity policy. */
+  /** What the policy is: bucket policy, access point policy, key policy, trust policy, identity policy, event bus policy. */
   readonly document: PolicyDocumentKind;
   readonly sid?: string;
   readonly index: number;
 }
 
-export type PolicyDocumentKind = 'bucket policy' | 'access point policy' | 'key policy' | 'trust policy' | 'identity policy';
+export type PolicyDocumentKind = 'bucket policy' | 'access point policy' | 'key policy' | 'trust policy' | 'identity policy' | 'event bus policy';
 
 export interface Statement {
   readonly effect: Effect;

@@ -124,3 +124,28 @@ export interface AllowedFormula {
   /** The unknowns the formula uses (`unknown!N`), with what each stands for. */
   readonly unknowns: ReadonlyMap<string, string>;
 }
+
+/** One request to an event bus of the templates (PolicyAnalyzer.isPutEventsAllowed). */
+export interface EventBusRequest {
+  /** An IAM ARN, `anonymous`, or a service principal. */
+  readonly principal: string;
+  /** The bus's ARN: `arn:aws:events:<region>:<account>:event-bus/<name>`. */
+  readonly busArn: string;
+  /** An EventBridge action on the bus or a rule on it. @default events:PutEvents */
+  readonly action?: string;
+  /** aws:SourceArn, the ARN of the rule that sends the event; undefined for a direct call, which has none. */
+  readonly sourceArn?: string;
+  /** For an action on a rule of the bus: the rule's name. */
+  readonly ruleName?: string;
+  /** Values of other condition keys, as AccessRequest's. */
+  readonly context?: AccessRequest['context'];
+}
+
+/** What a bus's owner means principals of another account to do on it (findEventBusAccess leaves these out). */
+export interface EventBusIntent {
+  readonly account: string;
+  /** Only these actions. @default - every action on the bus and its rules */
+  readonly actions?: readonly string[];
+  /** Only events a rule of this ARN sends (aws:SourceArn). @default - with any aws:SourceArn or none */
+  readonly sourceArn?: string;
+}

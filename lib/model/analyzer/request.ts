@@ -6,9 +6,10 @@
  * Keys the analyzer knows are tied to the request's parts (aws:PrincipalAccount is the principal's
  * account, aws:PrincipalArn its ARN); every other key is free: it may be absent or take any value,
  * which is every request AWS could send for a key nothing here constrains. Which keys were treated
- * as free is part of each answer.
+ * as free is part of each answer. A request to an event bus also carries the ARN of the rule that
+ * sends it, as aws:SourceArn (sourceArnKey).
  */
-import { S3_ACTION_KINDS, KMS_KEY_ACTIONS, S3ResourceKind } from './catalogue';
+import { EVENTS_ACTION_KINDS, EventsResourceKind, S3_ACTION_KINDS, KMS_KEY_ACTIONS, S3ResourceKind } from './catalogue';
 import { Value, smtString } from './pattern';
 import { Solver } from './solver';
 import { Term, TRUE, and, integer, or } from './terms';
@@ -33,7 +34,15 @@ export const PRINCIPAL_ACCOUNT = 'principal:account';
 export const PRINCIPAL_PATH = 'principal:path';
 export const PRINCIPAL_SERVICE = 'principal:service';
 export const ACTION = 'action';
+/** The object key of an S3 request; the name of the rule (after `rule/`) of an EventBridge request on a rule. */
 export const OBJECT_KEY = 'object:key';
+/**
+ * The ARN of the rule that sends an event to a bus, when a rule sends it: aws:SourceArn, "the ARN
+ * of the rule that is sending the event" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+ * A direct PutEvents call has none.
+ */
+export const SOURCE_ARN = 'request:sourcearn';
+export const SOURCE_ACCOUNT = 'request:sourceaccount';
 
 const DIGITS = '(re.* (re.range "0" "9"))';
 // IAM names and paths are printable ASCII (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html); an ARN's account part ends at its colon.
@@ -42,8 +51,9 @@ const NO_COLON = '(re.* (re.union (re.range "!" "9") (re.range ";" "~")))';
 /** Every action the analyzer reasons about, with what it acts on. */
 export interface CatalogueAction {
   readonly name: string;
-  readonly service: 's3' | 'kms' | 'sts';
+  readonly service: 's3' | 'kms' | 'sts' | 'events';
   readonly s3Kind?: S3ResourceKind;
+  readonly eventsKind?: EventsResourceKind;
 }
 
 export const ACTIONS: readonly CatalogueAction[] = [
@@ -51,6 +61,7 @@ export const ACTIONS: readonly CatalogueAction[] = [
   ...KMS_KEY_ACTIONS.map(name => ({ name: `kms:${name}`, service: 'kms' as const })),
   { name: 'sts:AssumeRole', service: 'sts' },
   { name: 'sts:TagSession', service: 'sts' },
+  ...EVENTS_ACTION_KINDS.map(([name, kind]) => ({ name: `events:${name}`, service: 'events' as const, eventsKind: kind })),
 ];
 
 const ACTION_INDEX = new Map(ACTIONS.map((action, index) => [action.name.toLowerCase(), index]));
@@ -100,6 +111,25 @@ const PRINCIPAL_KEYS = /^aws:(principalorgid|principalorgpaths|principaltag\/.*)
 
 export function isMultivalued(key: string): boolean {
   return MULTIVALUED_KEYS.has(key.toLowerCase());
+}
+
+/**
+ * aws:SourceArn of a request to an event bus as a part of the request (SOURCE_ARN), for the
+ * questions on a bus to fix (encodings.ts busEncoding); elsewhere it stays a free key.
+ */
+export function sourceArnKey(solver: Solver): KeyValue {
+  solver.declareString(SOURCE_ARN);
+  return { present: solver.declare(`${SOURCE_ARN}:present`, 'Bool'), type: 'string', value: [{ variable: SOURCE_ARN }] };
+}
+
+/**
+ * aws:SourceAccount of a request to an event bus, "the account where the rule specified by
+ * aws:SourceArn exists" (eb-use-conditions.html): in the request exactly when aws:SourceArn is. Its
+ * value is not tied to that ARN's account (any account: a wider question, never a narrower one).
+ */
+export function sourceAccountKey(solver: Solver, sourceArn: KeyValue): KeyValue {
+  solver.declareString(SOURCE_ACCOUNT, DIGITS, 12);
+  return { present: sourceArn.present, type: 'string', value: [{ variable: SOURCE_ACCOUNT }] };
 }
 
 /** The request the solver reasons about, for one question. */

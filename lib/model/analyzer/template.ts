@@ -2,8 +2,10 @@
  * Templates in, policies out: collects, from loaded stacks (template-files.ts) with their
  * intrinsics resolved (intrinsics.ts), every document that can govern access to a bucket: bucket
  * policies, access point policies, key policies, role trust policies and identity policies
- * (inline, AWS::IAM::Policy, AWS::IAM::ManagedPolicy attached in the templates), and the buckets.
+ * (inline, AWS::IAM::Policy, AWS::IAM::ManagedPolicy attached in the templates), and the buckets;
+ * and the policies of event buses (event-bus-policy.ts).
  */
+import { eventBusPolicy } from './event-bus-policy';
 import { Resolver, rolePath } from './intrinsics';
 import { Symbolic, joinText } from './pattern';
 import { PolicyDocumentKind, Statement, readPolicy } from './policy';
@@ -33,6 +35,8 @@ export interface PolicyFacts {
   readonly accessPoint?: { readonly name: Symbolic; readonly restrictPublicBuckets?: boolean };
   /** Key policies: the key's ARN. Trust policies and identity policies: the roles they govern (ARN path after the account). */
   readonly keyArn?: Symbolic;
+  /** Event bus policies: the bus's ARN. */
+  readonly busArn?: Symbolic;
   readonly rolePaths?: readonly Symbolic[];
 }
 
@@ -123,6 +127,12 @@ export function collectPolicies(stacks: readonly LoadedStack[]): PolicySet {
           if ((properties.ManagedPolicyArns ?? []).length > 0) {
             notes.push(`${stack.id}/${logicalId}: managed policies attached by ARN are not in the templates; their statements are not read`);
           }
+          break;
+        }
+        case 'AWS::Events::EventBusPolicy':
+        case 'AWS::Events::EventBus': {
+          const bus = eventBusPolicy(resource.Type, logicalId, properties, stack, resolver);
+          if (bus) policies.push({ ...base, kind: 'event bus policy', busArn: bus.busArn, statements: read(bus.document, 'event bus policy', logicalId) });
           break;
         }
         case 'AWS::IAM::Policy':
