@@ -3,25 +3,19 @@
  * metadata is kept, nested stage assemblies, and a clear error for what is not an assembly or
  * holds a record this CLI cannot read. What the records say is in test/private/record-writer.test.ts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App, Stack, Stage } from 'aws-cdk-lib';
 import { SharedBucket } from '../../lib';
 import { CliError, readRecords } from '../../lib/cli/assembly';
 import { RECORD_METADATA_TYPE } from '../../lib/model/record';
+import { AssemblyWorkspace } from '../assemblies';
 
 const OWNER = '111111111111';
 
-const workspace = mkdtempSync(join(tmpdir(), 'assembly-'));
-afterAll(() => rmSync(workspace, { recursive: true, force: true }));
-
-let folders = 0;
-function synthesize(build: (app: App) => void): string {
-  const app = new App({ outdir: join(workspace, `assembly-${++folders}`) });
-  build(app);
-  return app.synth().directory;
-}
+const assemblies = new AssemblyWorkspace('assembly');
+const workspace = assemblies.folder;
+const synthesize = assemblies.synthesize;
 
 function ownerStack(scope: App | Stage): void {
   const stack = new Stack(scope, 'Owner', { env: { account: OWNER, region: 'eu-west-1' } });

@@ -5,12 +5,12 @@
  * assemblies synthesized here.
  */
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync } from 'fs';
 import { join } from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { ConsumerGrant, ConsumerReader, SharedBucket } from '../../lib';
 import { notificationRuleName } from '../../lib/model/notifications';
+import { AssemblyWorkspace } from '../assemblies';
 
 jest.setTimeout(120_000);
 
@@ -22,17 +22,9 @@ const BUCKET = 'review-notified-data';
 const GRANT: ConsumerGrant = { accountId: CONSUMER, prefix: 'analytics/', principalArns: [`arn:aws:iam::${CONSUMER}:role/AnalyticsReader`] };
 const RULE = notificationRuleName(BUCKET, CONSUMER);
 
-const workspace = mkdtempSync(join(tmpdir(), 'cli-review-notify-'));
-afterAll(() => rmSync(workspace, { recursive: true, force: true }));
-
-let folders = 0;
-function synthesize(build: (app: App) => void): string {
-  const outdir = join(workspace, `assembly-${++folders}`);
-  const app = new App({ outdir });
-  build(app);
-  app.synth();
-  return outdir;
-}
+const assemblies = new AssemblyWorkspace('cli-review-notify');
+const workspace = assemblies.folder;
+const synthesize = assemblies.synthesize;
 
 function owner(grant: ConsumerGrant): string {
   return synthesize(app => new SharedBucket(new Stack(app, 'Owner', { env: { account: OWNER, region: REGION } }), 'Shared', {

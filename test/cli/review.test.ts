@@ -3,8 +3,7 @@
  * spawned on cloud assemblies synthesized here, and its matching rules in-process. The diff rules
  * (what grows access, how grants pair) are in review-diff.test.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App, Duration, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -19,6 +18,7 @@ import {
 import { FoundRecord, readRecords } from '../../lib/cli/assembly';
 import { reviewBuckets, reviewFindings } from '../../lib/cli/review-model';
 import { mermaidDiagram } from '../../lib/cli/review-render';
+import { AssemblyWorkspace } from '../assemblies';
 
 jest.setTimeout(120_000);
 
@@ -30,18 +30,9 @@ const BUCKET = 'review-shared-data';
 const READER = `arn:aws:iam::${CONSUMER}:role/AnalyticsReader`;
 const GRANT: ConsumerGrant = { accountId: CONSUMER, prefix: 'analytics/', principalArns: [READER] };
 
-const workspace = mkdtempSync(join(tmpdir(), 'cli-review-'));
-afterAll(() => rmSync(workspace, { recursive: true, force: true }));
-
-let folders = 0;
-/** Synthesizes the app `build` fills into a fresh folder of its own; returns the folder. */
-function synthesize(build: (app: App) => void): string {
-  const outdir = join(workspace, `assembly-${++folders}`);
-  const app = new App({ outdir });
-  build(app);
-  app.synth();
-  return outdir;
-}
+const assemblies = new AssemblyWorkspace('cli-review');
+const workspace = assemblies.folder;
+const synthesize = assemblies.synthesize;
 
 function ownerApp(owner: Partial<SharedBucketProps> = {}, role?: Partial<ThirdPartyAccessRoleProps>): (app: App) => void {
   return app => {
@@ -364,7 +355,7 @@ function recordsOf(build: (app: App) => void): FoundRecord[] {
 describe('the CLI matches consumers with the rules of the synth-time check', () => {
   /** Owner and consumer in one app: the synth-time warning, and the CLI's finding on the same assembly. */
   function both(build: (app: App) => Stack): { warnings: string[]; findings: string[] } {
-    const outdir = join(workspace, `assembly-${++folders}`);
+    const outdir = assemblies.next();
     const app = new App({ outdir });
     const consumerStack = build(app);
     const warnings = Annotations.fromStack(consumerStack)

@@ -1,21 +1,18 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Expiration, Stack } from 'aws-cdk-lib';
+import { Expiration, Stack } from 'aws-cdk-lib';
 import { AccessLevel, ConsumerReader, OrganizationConsumers, SharedBucket, SharingMode, ThirdPartyAccessRole } from '../../lib';
 import { readRecords } from '../../lib/cli/assembly';
 import { RECORD_METADATA_TYPE, RecordData } from '../../lib/model/record';
+import { AssemblyWorkspace } from '../assemblies';
 
 const OWNER = '111111111111';
 const CONSUMER = '222222222222';
 const VENDOR = '333333333333';
 const EXTERNAL_ID = 'a-long-external-id-only-the-vendor-knows';
 
-function synthesize(build: (app: App) => void): string {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'record-')) });
-  build(app);
-  return app.synth().directory;
-}
+// Each test's assembly in a folder of one workspace, removed after the file's tests.
+const synthesize = new AssemblyWorkspace('record').synthesize;
 
 function recordsOf(directory: string): Array<{ stack: string; path: string; data: RecordData }> {
   return readRecords(directory).map(({ stack, path, data }) => ({ stack, path, data }));
