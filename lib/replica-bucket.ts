@@ -6,12 +6,12 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { RECORD_VERSION } from './model/record';
 import { REPLICA_KEY_ACTIONS, REPLICATE_ACTIONS } from './model/replication-actions';
+import { checkReplicaAtSynth } from './private/agreement';
 import { knownAndEqual, knownPartition } from './private/arns';
 import { CHECKOV_SKIPS, skipCheckovChecks } from './private/checkov';
 import { accountPrincipal } from './private/grant-statements';
 import { known, knownAccount, knownArn, knownRegion, writeRecord } from './private/record-writer';
 import { keyConditions } from './private/replication';
-import { checkReplicaAtSynth } from './private/replication-agreement';
 import { accessLogsBucketProps, encryptionKeyProps, SecureBucketSettings, sharedBucketProps } from './private/secure-defaults';
 import { PropsValidator } from './private/validation';
 

@@ -2,7 +2,7 @@ import { IsUnknown, prefixCovers } from './agreement-rules';
 
 /**
  * Whether a SharedBucket's replication target and the partner's ReplicaBucket agree, over plain
- * data: the synth-time check (lib/private/replication-agreement.ts, over the constructs of one app)
+ * data: the synth-time check (lib/private/agreement.ts, over the constructs of one app)
  * and the CLI's `review` (lib/cli/replication-review.ts, over the records of several cloud
  * assemblies) both call it, so the two say the same. Beside agreement-rules.ts, which matches
  * consumers with grants, and in the same terms: a value only deployment knows (`isUnknown`) is

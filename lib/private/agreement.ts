@@ -4,6 +4,7 @@ import {
   ConsumerAsk, consumerDisagreement, OrganizationConsumersAsk, organizationConsumersDisagreement, OwnerBucket, OwnerSide,
 } from '../model/agreement-rules';
 import { NormalizedGrant, NormalizedOrganizationGrant } from '../model/grant';
+import { ReplicaAsk, replicaDisagreement, ReplicationSource } from '../model/replication-rules';
 import { SharingMode } from '../sharing-mode';
 import { addWarning } from './warnings';
 
@@ -19,6 +20,9 @@ import { addWarning } from './warnings';
  * themselves are in agreement-rules.ts, over plain data, shared with the CLI's `review`; this
  * file turns the constructs into that data, once per check round (the rules index the owner's
  * grants by account, so a check costs a lookup, not a scan of the grants).
+ *
+ * A ReplicaBucket is checked the same way against the SharedBucket that replicates into it, with
+ * the rules of replication-rules.ts (`replicationDisagrees`).
  */
 
 /** A SharedBucket, as the check sees it. */
@@ -55,10 +59,13 @@ export interface ConsumerRequest extends Omit<ConsumerAsk, 'path' | 'accountId'>
 }
 
 const WARNING_ID = 'cdk-cross-account-bucket:consumerNotGranted';
+const REPLICATION_WARNING_ID = 'cdk-cross-account-bucket:replicationDisagrees';
 
 class Registry {
   public readonly sharedBuckets: SharedBucketRecord[] = [];
   public readonly thirdPartyRoles: ThirdPartyRoleRecord[] = [];
+  /** The SharedBuckets that replicate, each read at synth (replication-rules.ts matches them with ReplicaBuckets). */
+  public readonly replicationSources: Array<() => ReplicationSource> = [];
   private owners?: OwnerSide;
 
   /** The owner constructs as plain data, built once for all the checks of one synth. */
@@ -164,6 +171,35 @@ export function checkOrganizationConsumersAtSynth(request: OrganizationConsumers
         if (finding !== undefined) {
           addWarning(request.construct, WARNING_ID, finding.message);
         }
+      }
+    },
+  });
+}
+
+/** A SharedBucket that replicates: `produce` is read at synth. */
+export function registerReplicationSource(scope: IConstruct, produce: () => ReplicationSource): void {
+  registryOf(scope).replicationSources.push(produce);
+}
+
+/**
+ * Checks a ReplicaBucket against the replicating SharedBuckets of its app at synth, with the
+ * rules `review` applies to the records (lib/model/replication-rules.ts).
+ */
+export function checkReplicaAtSynth(construct: IConstruct, ask: Omit<ReplicaAsk, 'path' | 'accountId' | 'region'>): void {
+  Aspects.of(construct).add({
+    visit: node => {
+      if (node !== construct) {
+        return;
+      }
+      const stack = Stack.of(construct);
+      const finding = replicaDisagreement(registryOf(construct).replicationSources.map(produce => produce()), {
+        ...ask,
+        path: construct.node.path,
+        accountId: Token.isUnresolved(stack.account) ? undefined : stack.account,
+        region: Token.isUnresolved(stack.region) ? undefined : stack.region,
+      }, Token.isUnresolved);
+      if (finding !== undefined) {
+        addWarning(construct, REPLICATION_WARNING_ID, finding.message);
       }
     },
   });
