@@ -6,6 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AccessLevel, SharedBucket, SharedBucketProps, SharingMode } from '../lib';
+import { secureBucketProps as secureBucketPropsOf } from './existing-bucket-fixture';
 import { errorMessage, reportedProblems } from './setup/props-errors';
 
 const OWNER = '111111111111';
@@ -17,19 +18,8 @@ function ownerStack(account = OWNER, region = REGION, app = new App()): Stack {
   return new Stack(app, `Owner${account}${region}`, { env: { account, region } });
 }
 
-/** The bucket as a team that follows every secure default would define it. */
 function secureBucketProps(stack: Stack): s3.BucketProps {
-  return {
-    bucketName: NAME,
-    encryption: s3.BucketEncryption.KMS,
-    encryptionKey: new kms.Key(stack, 'TeamKey', { enableKeyRotation: true }),
-    bucketKeyEnabled: true,
-    versioned: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    serverAccessLogsBucket: new s3.Bucket(stack, 'TeamLogs', { enforceSSL: true }),
-    enforceSSL: true,
-  };
+  return secureBucketPropsOf(stack, NAME);
 }
 
 interface Shared {

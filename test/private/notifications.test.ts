@@ -11,12 +11,12 @@ import { App, Expiration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ConsumerGrant, ConsumerReader, ConsumerReaderProps, OrganizationGrant, SharedBucket, SharedBucketProps } from '../../lib';
 import { readRecords } from '../../lib/cli/assembly';
 import { notificationRuleName } from '../../lib/model/notifications';
+import { secureBucketProps } from '../existing-bucket-fixture';
 import { errorMessage, reportedProblems } from '../setup/props-errors';
 
 const OWNER = '111111111111';
@@ -197,17 +197,7 @@ describe('owner: notify', () => {
 describe('owner: notify on an existing bucket', () => {
   function existing(bucketProps: Partial<s3.BucketProps>): Stack {
     const stack = ownerStack();
-    const bucket = new s3.Bucket(stack, 'TeamData', {
-      bucketName: BUCKET,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: new kms.Key(stack, 'TeamKey', { enableKeyRotation: true }),
-      bucketKeyEnabled: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: new s3.Bucket(stack, 'Logs', { enforceSSL: true }),
-      ...bucketProps,
-    });
+    const bucket = new s3.Bucket(stack, 'TeamData', { ...secureBucketProps(stack, BUCKET), ...bucketProps });
     new SharedBucket(stack, 'Shared', { existingBucket: bucket, consumers: [NOTIFIED] });
     return stack;
   }
